@@ -1,0 +1,121 @@
+"""Choices for referrals. Values are the snake_case names used in DOMAIN.md and the API."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class LegalStatus(models.TextChoices):
+    S136 = "s136", "Section 136 (police, place of safety)"
+    S135_1 = "s135_1", "Section 135(1) warrant"
+    S135_2 = "s135_2", "Section 135(2) warrant (retake)"
+    S5_2 = "s5_2", "Section 5(2) doctor's holding power"
+    S5_4 = "s5_4", "Section 5(4) nurse's holding power"
+    S4 = "s4", "Section 4 emergency admission"
+    S2 = "s2", "Section 2 (assessment for section 3)"
+    S3 = "s3", "Section 3 (renewal or CTO)"
+    INFORMAL_INPATIENT = "informal_inpatient", "Informal in-patient"
+    COMMUNITY = "community", "In the community"
+    POLICE_CUSTODY = "police_custody", "Police custody (not s136)"
+    NR_REQUEST = "nr_request", "Nearest relative request, s13(4)"
+
+
+class Priority(models.TextChoices):
+    """Triage bands, most urgent first. The order of declaration is the queue order."""
+
+    EMERGENCY = "emergency", "Emergency"
+    URGENT = "urgent", "Urgent"
+    SOON = "soon", "Soon"
+    ROUTINE = "routine", "Routine"
+
+
+PRIORITY_RANK = {value: rank for rank, value in enumerate(Priority.values, start=1)}
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    NEW = "new", "Awaiting triage"
+    MORE_INFO = "more_info", "Needs more information"
+    ACCEPTED = "accepted", "Accepted, awaiting allocation"
+    ALLOCATED = "allocated", "Allocated"
+    ASSESSED = "assessed", "Assessment completed"
+    REDIRECTED = "redirected", "Redirected elsewhere"
+    CLOSED = "closed", "Closed"
+
+
+# Referrals that sit in the triage queue.
+QUEUE_STATUSES = (Status.NEW, Status.MORE_INFO, Status.ACCEPTED)
+# Referrals whose clocks still run (queue plus allocated but not yet assessed).
+OPEN_STATUSES = (*QUEUE_STATUSES, Status.ALLOCATED)
+
+
+class TriageDecision(models.TextChoices):
+    ACCEPT = "accept", "Accept for assessment"
+    MORE_INFO = "more_info", "Needs more information"
+    REDIRECT = "redirect", "Redirect elsewhere"
+    CLOSE = "close", "Close"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class Ethnicity(models.TextChoices):
+    """NHS Data Dictionary ethnic category codes (2001 census categories)."""
+
+    A = "A", "White - British"
+    B = "B", "White - Irish"
+    C = "C", "White - Any other White background"
+    D = "D", "Mixed - White and Black Caribbean"
+    E = "E", "Mixed - White and Black African"
+    F = "F", "Mixed - White and Asian"
+    G = "G", "Mixed - Any other mixed background"
+    H = "H", "Asian or Asian British - Indian"
+    J = "J", "Asian or Asian British - Pakistani"
+    K = "K", "Asian or Asian British - Bangladeshi"
+    L = "L", "Asian or Asian British - Any other Asian background"
+    M = "M", "Black or Black British - Caribbean"
+    N = "N", "Black or Black British - African"
+    P = "P", "Black or Black British - Any other Black background"
+    R = "R", "Other Ethnic Groups - Chinese"
+    S = "S", "Other Ethnic Groups - Any other ethnic group"
+    Z = "Z", "Not stated"
+    NOT_KNOWN = "99", "Not known"
+
+
+# Broad groups used for equality reporting (rates per 100,000).
+ETHNIC_GROUP = {
+    "A": "White",
+    "B": "White",
+    "C": "White",
+    "D": "Mixed",
+    "E": "Mixed",
+    "F": "Mixed",
+    "G": "Mixed",
+    "H": "Asian",
+    "J": "Asian",
+    "K": "Asian",
+    "L": "Asian",
+    "M": "Black",
+    "N": "Black",
+    "P": "Black",
+    "R": "Other",
+    "S": "Other",
+    "Z": "Not stated or not known",
+    "99": "Not stated or not known",
+}
+
+
+class Flag(models.TextChoices):
+    REPEAT = "repeat", "Repeat referral"
+    POSSIBLE_DUPLICATE = "possible_duplicate", "Possible duplicate"
+    MISSING_NHS_NUMBER = "missing_nhs_number", "No NHS number"
+    MISSING_LEGAL_START = "missing_legal_start", "Legal power start time missing"
+    MISSING_NEAREST_RELATIVE = "missing_nearest_relative", "Nearest relative not recorded"
+    INTERPRETER = "interpreter", "Interpreter needed"
+    RISK_VIOLENCE = "risk_violence", "Risk of violence"
+    RISK_WEAPONS = "risk_weapons", "Weapons"
+    RISK_CHILDREN = "risk_children", "Children involved"
