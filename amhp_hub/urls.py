@@ -1,6 +1,31 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
+
+from amhp_hub.common.views import healthz
+from referrals import api as referrals_api
+from referrals import views as referrals_views
+
+router = SimpleRouter(trailing_slash=True)
+router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
+
+api_v1 = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("queue/", referrals_api.QueueView.as_view(), name="api-queue"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    *router.urls,
+]
 
 urlpatterns = [
+    path("", referrals_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("", include("referrals.urls")),
 ]

@@ -1,0 +1,203 @@
+"""REST API for referrals, triage and the queue (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from amhp_hub.common.api import HasRole
+from amhp_hub.common.audit import audit
+from referrals import selectors, services
+from referrals.constants import Ethnicity, LegalStatus, Priority, Sex, Status, TriageDecision
+from referrals.models import Person, Referral, TriageRecord
+
+READ_ROLES = {"consultant", "manager", "amhp"}
+DESK_ROLES = {"consultant", "manager"}
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    nhs_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    given_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    family_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
+    ethnicity = serializers.ChoiceField(choices=Ethnicity.choices, required=False)
+
+    class Meta:
+        model = Person
+        fields = [
+            "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "ethnicity", "language",
+            "interpreter_needed", "address", "postcode", "gp_practice",
+        ]
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    """The referral as the contract shows it; writes go through referrals.services."""
+
+    person = PersonSerializer()
+    legal_status = serializers.ChoiceField(choices=LegalStatus.choices, required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    draft = serializers.BooleanField(write_only=True, required=False, default=False)
+    submit = serializers.BooleanField(write_only=True, required=False, default=False,
+                                      help_text="With PATCH: submit a draft into the queue")
+    flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id", "reference", "status", "priority", "legal_status", "legal_power_started_at", "extension_hours",
+            "received_at", "statutory_expires_at", "due_at", "flags", "location", "referrer_name",
+            "referrer_role", "referrer_organisation", "referrer_phone", "reason", "seen_by_referrer_at",
+            "risk_violence", "risk_weapons", "risk_children", "risk_safeguarding", "risk_notes",
+            "nearest_relative_name", "nearest_relative_relationship", "nearest_relative_phone",
+            "s12_doctor_arranged", "bed_identified", "person", "created_at", "updated_at", "closed_at",
+            "draft", "submit",
+        ]
+        read_only_fields = [
+            "id", "reference", "status", "extension_hours", "statutory_expires_at", "due_at", "flags",
+            "created_at", "updated_at", "closed_at",
+        ]
+        extra_kwargs = {"received_at": {"required": False}, "reason": {"required": False}}
+
+    def flat_data(self) -> dict[str, Any]:
+        data = dict(self.validated_data)
+        person = data.pop("person", {}) or {}
+        data.pop("draft", None)
+        data.pop("submit", None)
+        return {**data, **person}
+
+
+class TriageSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=TriageDecision.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, allow_blank=True)
+    reason = serializers.CharField(allow_blank=False, trim_whitespace=True)
+
+
+class TriageRecordSerializer(serializers.ModelSerializer):
+    decided_by = serializers.CharField(source="decided_by.get_username", read_only=True)
+
+    class Meta:
+        model = TriageRecord
+        fields = ["decision", "priority", "reason", "decided_by", "decided_at"]
+
+
+def _nest_person_errors(exc: ValidationError) -> ValidationError:
+    """Put field errors for the person's fields under "person", as the request nests them."""
+    person_fields = set(services.PERSON_FIELDS)
+    errors: dict[str, Any] = {}
+    for field, messages in exc.message_dict.items():
+        if field in person_fields:
+            errors.setdefault("person", {})[field] = messages
+        else:
+            errors[field] = messages
+    return ValidationError(errors) if errors else exc
+
+
+class ReferralViewSet(viewsets.GenericViewSet):
+    serializer_class = ReferralSerializer
+    permission_classes = [HasRole]
+    roles = {
+        "list": READ_ROLES,
+        "retrieve": READ_ROLES,
+        "create": DESK_ROLES,
+        "partial_update": DESK_ROLES,
+        "triage": DESK_ROLES,
+    }
+    lookup_value_regex = "[0-9a-f-]{36}"
+
+    def get_queryset(self) -> Any:
+        return selectors.referrals_visible_to(self.request.user.staff_profile)
+
+    def get_object(self) -> Referral:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def list(self, request: Request) -> Response:
+        filters, errors = selectors.filter_args(
+            request.query_params, {"status": Status.values, "priority": Priority.values}
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
+        qs = selectors.referral_list(profile=request.user.staff_profile, **filters)
+        page = self.paginate_queryset(qs)
+        audit(actor=request.user, service_id=request.user.staff_profile.service_id, action="list",
+              object_type="referral", object_ids=[r.pk for r in page], channel="api")
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        referral = self.get_object()
+        audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral, channel="api")
+        return Response(self.get_serializer(referral).data)
+
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            referral = services.referral_create(
+                service=request.user.staff_profile.service, actor=request.user, data=serializer.flat_data(),
+                draft=serializer.validated_data.get("draft", False), channel="api",
+            )
+        except ValidationError as exc:
+            raise _nest_person_errors(exc) from exc
+        return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        referral = self.get_object()
+        serializer = self.get_serializer(referral, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            referral = services.referral_update(
+                referral=referral, actor=request.user, data=serializer.flat_data(),
+                submit=serializer.validated_data.get("submit", False), channel="api",
+            )
+        except ValidationError as exc:
+            raise _nest_person_errors(exc) from exc
+        return Response(self.get_serializer(referral).data)
+
+    @extend_schema(request=TriageSerializer, responses=TriageRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def triage(self, request: Request, pk: str) -> Response:
+        referral = self.get_object()
+        serializer = TriageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.referral_triage(
+            referral=referral, actor=request.user, channel="api", **serializer.validated_data
+        )
+        return Response(TriageRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class QueuePagination(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 500
+
+
+class QueueView(APIView):
+    """GET /api/v1/queue/: the service's open referrals in queue order."""
+
+    permission_classes = [HasRole]
+    roles = {"get": DESK_ROLES}
+
+    @extend_schema(responses=ReferralSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        filters, errors = selectors.filter_args(
+            request.query_params, {"status": [str(s) for s in selectors.QUEUE_STATUSES], "priority": Priority.values}
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
+        profile = request.user.staff_profile
+        paginator = QueuePagination()
+        page = paginator.paginate_queryset(selectors.queue(service_id=profile.service_id, **filters), request, self)
+        audit(actor=request.user, service_id=profile.service_id, action="list", object_type="referral",
+              object_ids=[r.pk for r in page], channel="api")
+        data = ReferralSerializer(page, many=True).data
+        response = paginator.get_paginated_response(data)
+        response.data["generated_at"] = timezone.now().isoformat()
+        return response

@@ -1,0 +1,172 @@
+"""The person, the referral and its triage decisions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from referrals.constants import (
+    QUEUE_STATUSES,
+    Ethnicity,
+    LegalStatus,
+    Priority,
+    Sex,
+    Status,
+    TriageDecision,
+)
+from referrals.nhs_number import format_nhs_number
+
+
+class Person(models.Model):
+    """Someone referred for assessment. One row per person per service."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey("rota.Service", on_delete=models.PROTECT, related_name="people")
+    nhs_number = models.CharField(max_length=10, blank=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.NOT_KNOWN)
+    ethnicity = models.CharField(max_length=2, choices=Ethnicity.choices, default=Ethnicity.NOT_KNOWN)
+    language = models.CharField(max_length=60, blank=True, default="English")
+    interpreter_needed = models.BooleanField(default=False)
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    gp_practice = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "nhs_number"], condition=~Q(nhs_number=""), name="person_unique_nhs_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def nhs_number_display(self) -> str:
+        return format_nhs_number(self.nhs_number) if self.nhs_number else ""
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+class Referral(models.Model):
+    """A request for an AMHP to consider an application under the Mental Health Act (s13)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=20, unique=True)
+    service = models.ForeignKey("rota.Service", on_delete=models.PROTECT, related_name="referrals")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.SOON)
+    # 1 = emergency ... 4 = routine: an integer so the queue index orders bands correctly.
+    priority_rank = models.PositiveSmallIntegerField(default=3)
+
+    # Where the person is and the legal power that holds them (DOMAIN.md clocks).
+    legal_status = models.CharField(max_length=30, choices=LegalStatus.choices, blank=True)
+    legal_power_started_at = models.DateTimeField(null=True, blank=True)
+    extension_hours = models.PositiveSmallIntegerField(default=0)
+    location = models.CharField(max_length=200, blank=True, help_text="Where the person is now")
+
+    received_at = models.DateTimeField()
+    statutory_expires_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+
+    # Who referred, and why.
+    referrer_name = models.CharField(max_length=120, blank=True)
+    referrer_role = models.CharField(max_length=120, blank=True)
+    referrer_organisation = models.CharField(max_length=150, blank=True)
+    referrer_phone = models.CharField(max_length=40, blank=True)
+    reason = models.TextField(blank=True)
+    seen_by_referrer_at = models.DateTimeField(null=True, blank=True)
+
+    # Risks.
+    risk_violence = models.BooleanField(default=False)
+    risk_weapons = models.BooleanField(default=False)
+    risk_children = models.BooleanField(default=False)
+    risk_safeguarding = models.BooleanField(default=False)
+    risk_notes = models.TextField(blank=True)
+
+    # Nearest relative and what is already lined up.
+    nearest_relative_name = models.CharField(max_length=120, blank=True)
+    nearest_relative_relationship = models.CharField(max_length=60, blank=True)
+    nearest_relative_phone = models.CharField(max_length=40, blank=True)
+    s12_doctor_arranged = models.BooleanField(default=False)
+    bed_identified = models.BooleanField(default=False)
+
+    # Computed by referrals.services on every change (repeat, duplicate, missing information, risks).
+    flags = models.JSONField(default=list, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The queue: open referrals of a service by band, due time, arrival.
+            models.Index(
+                fields=["service", "priority_rank", "due_at", "received_at", "id"],
+                condition=Q(status__in=[s.value for s in QUEUE_STATUSES]),
+                name="referral_queue_order",
+            ),
+            models.Index(fields=["service", "status", "received_at"], name="referral_status_received"),
+            models.Index(fields=["person", "received_at"], name="referral_person_received"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(extension_hours__lte=12), name="referral_extension_at_most_12h"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_in_queue(self) -> bool:
+        return self.status in QUEUE_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.ASSESSED, Status.REDIRECTED, Status.CLOSED, Status.DRAFT)
+
+    def flag_labels(self) -> list[str]:
+        from referrals.constants import Flag
+
+        labels = dict(Flag.choices)
+        return [labels.get(flag, flag) for flag in self.flags]
+
+    def is_breached(self, now: datetime) -> bool:
+        """Return True when the statutory power has expired and the referral is still open."""
+        return self.is_open and self.statutory_expires_at is not None and self.statutory_expires_at <= now
+
+
+class TriageRecord(models.Model):
+    """One triage decision, kept with who made it, when and why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="triage_records")
+    decision = models.CharField(max_length=20, choices=TriageDecision.choices)
+    priority = models.CharField(max_length=20, choices=Priority.choices, blank=True)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at"]
+        indexes = [models.Index(fields=["referral", "decided_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} {self.decision}"

@@ -1,0 +1,69 @@
+"""Reads of referrals shared by the pages, the API and the jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from referrals.constants import QUEUE_STATUSES
+from referrals.models import Referral, TriageRecord
+from rota.models import Role, StaffProfile
+
+QUEUE_ORDER = ("priority_rank", "due_at", "received_at", "id")
+
+
+def referrals_visible_to(profile: StaffProfile) -> QuerySet[Referral]:
+    """Return the referrals this member of staff may see: their own service's, as their role allows.
+
+    Consultants and managers see every referral of their service; an AMHP sees those
+    allocated to them.
+    """
+    qs = Referral.objects.filter(service_id=profile.service_id)
+    if profile.role == Role.AMHP:
+        qs = qs.filter(assessments__amhp=profile).distinct()
+    return qs.select_related("person")
+
+
+def referral_list(
+    *, profile: StaffProfile, status: str | None = None, priority: str | None = None
+) -> QuerySet[Referral]:
+    qs = referrals_visible_to(profile)
+    if status:
+        qs = qs.filter(status=status)
+    if priority:
+        qs = qs.filter(priority=priority)
+    return qs.order_by("-received_at", "id")
+
+
+def queue(*, service_id: int, status: str | None = None, priority: str | None = None) -> QuerySet[Referral]:
+    """Return the service's open referrals in queue order: band, then due time, then arrival.
+
+    The order matches the partial index `referral_queue_order`, so a page of the queue is
+    an index range scan whatever the queue's size.
+    """
+    qs = Referral.objects.filter(service_id=service_id, status__in=QUEUE_STATUSES)
+    if status:
+        qs = qs.filter(status=status)
+    if priority:
+        qs = qs.filter(priority=priority)
+    return qs.select_related("person").order_by(*QUEUE_ORDER)
+
+
+def triage_history(referral: Referral) -> QuerySet[TriageRecord]:
+    return referral.triage_records.select_related("decided_by").order_by("-decided_at")
+
+
+def filter_args(params: Any, allowed: dict[str, list[str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Read filters from query PARAMS: return (filters, errors) for the ALLOWED names and values."""
+    filters: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for name, values in allowed.items():
+        value = params.get(name)
+        if not value:
+            continue
+        if value not in values:
+            errors[name] = [f"Choose one of: {', '.join(values)}"]
+        else:
+            filters[name] = value
+    return filters, errors

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from referrals import views
+
+app_name = "referrals"
+
+urlpatterns = [
+    path("queue/", views.queue, name="queue"),
+    path("referrals/new/", views.referral_create, name="create"),
+    path("referrals/<uuid:pk>/", views.referral_detail, name="detail"),
+    path("referrals/<uuid:pk>/edit/", views.referral_edit, name="edit"),
+    path("referrals/<uuid:pk>/triage/", views.referral_triage, name="triage"),
+]

@@ -1,0 +1,171 @@
+"""Pages for intake, the triage queue and a referral's record. Thin: services and selectors do the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from amhp_hub.common.audit import audit
+from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.web import role_required
+from referrals import selectors, services
+from referrals.constants import QUEUE_STATUSES, Priority, Status
+from referrals.forms import ReferralForm, TriageForm
+from referrals.models import Referral
+from referrals.services import PERSON_FIELDS, REFERRAL_FIELDS
+from rota.models import Role
+
+DESK = (Role.CONSULTANT, Role.MANAGER)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to where its work starts."""
+    profile = getattr(request.user, "staff_profile", None)
+    if profile is not None and profile.role == Role.AMHP:
+        try:
+            return redirect("assessments:my_allocations")
+        except NoReverseMatch:  # the allocations page arrives with the assessments app
+            return render(request, "referrals/home_amhp.html")
+    if profile is not None and profile.role in DESK:
+        return redirect("referrals:queue")
+    return render(request, "referrals/no_role.html", status=403)
+
+
+@role_required(*DESK)
+def queue(request: HttpRequest) -> HttpResponse:
+    profile = request.user.staff_profile
+    filters, errors = selectors.filter_args(
+        request.GET, {"status": [str(s) for s in QUEUE_STATUSES], "priority": Priority.values}
+    )
+    page = Paginator(selectors.queue(service_id=profile.service_id, **filters), 100).get_page(request.GET.get("page"))
+    referrals = list(page.object_list)
+    audit(actor=request.user, service_id=profile.service_id, action="list", object_type="referral",
+          object_ids=[r.pk for r in referrals])
+    query = "&".join(f"{k}={v}" for k, v in filters.items())
+    context = {
+        "page_obj": page,
+        "referrals": referrals,
+        "filters": filters,
+        "filter_errors": errors,
+        "query": query,
+        "now": timezone.now(),
+        "statuses": [(str(s), s.label) for s in QUEUE_STATUSES],
+        "priorities": Priority.choices,
+    }
+    template = "referrals/_queue_table.html" if request.htmx else "referrals/queue.html"
+    return render(request, template, context)
+
+
+def _form_page(request: HttpRequest, form: ReferralForm, referral: Referral | None, status: int = 200) -> HttpResponse:
+    return render(request, "referrals/referral_form.html", {"form": form, "referral": referral}, status=status)
+
+
+@role_required(*DESK)
+@require_http_methods(["GET", "POST"])
+def referral_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _form_page(request, ReferralForm(initial={"received_at": timezone.now()}), None)
+    draft = request.POST.get("action") == "draft"
+    form = ReferralForm(request.POST, draft=draft)
+    if not form.is_valid():
+        return _form_page(request, form, None, status=400)
+    try:
+        referral = services.referral_create(
+            service=request.user.staff_profile.service, actor=request.user, data=form.service_data(), draft=draft
+        )
+    except ValidationError as exc:
+        for field, msgs in exc.message_dict.items():
+            for msg in msgs:
+                form.add_error(field if field in form.fields else None, msg)
+        return _form_page(request, form, None, status=400)
+    messages.success(
+        request, f"Referral {referral.reference} saved as a draft" if draft else f"Referral {referral.reference} added"
+    )
+    return redirect("referrals:detail", pk=referral.pk)
+
+
+@role_required(*DESK)
+@require_http_methods(["GET", "POST"])
+def referral_edit(request: HttpRequest, pk: str) -> HttpResponse:
+    referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
+    is_draft = referral.status == Status.DRAFT
+    if request.method == "GET":
+        initial = {**services.snapshot(referral.person, PERSON_FIELDS), **services.snapshot(referral, REFERRAL_FIELDS),
+                   "priority": referral.priority}
+        initial["legal_power_started_at"] = _local(initial.get("legal_power_started_at"))
+        initial["seen_by_referrer_at"] = _local(initial.get("seen_by_referrer_at"))
+        audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral)
+        return _form_page(request, ReferralForm(initial=initial, is_draft_record=is_draft), referral)
+    draft = is_draft and request.POST.get("action") == "draft"
+    form = ReferralForm(request.POST, draft=draft, is_draft_record=is_draft)
+    if not form.is_valid():
+        return _form_page(request, form, referral, status=400)
+    try:
+        services.referral_update(referral=referral, actor=request.user, data=form.service_data(),
+                                 submit=is_draft and not draft)
+    except ValidationError as exc:
+        for field, msgs in exc.message_dict.items():
+            for msg in msgs:
+                form.add_error(field if field in form.fields else None, msg)
+        return _form_page(request, form, referral, status=400)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect("referrals:detail", pk=referral.pk)
+    messages.success(request, f"Referral {referral.reference} updated")
+    return redirect("referrals:detail", pk=referral.pk)
+
+
+def _local(value: Any) -> Any:
+    return timezone.localtime(value) if value else value
+
+
+@login_required
+def referral_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    profile = getattr(request.user, "staff_profile", None)
+    if profile is None:
+        return render(request, "referrals/no_role.html", status=403)
+    referral = get_object_or_404(selectors.referrals_visible_to(profile), pk=pk)
+    audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral)
+    return _detail_page(request, referral, TriageForm() if profile.role in DESK else None)
+
+
+def _detail_page(request: HttpRequest, referral: Referral, triage_form: TriageForm | None, status: int = 200) -> HttpResponse:
+    context = {
+        "referral": referral,
+        "person": referral.person,
+        "triage_form": triage_form if referral.is_in_queue else None,
+        "triage_history": list(selectors.triage_history(referral)),
+        "now": timezone.now(),
+    }
+    return render(request, "referrals/referral_detail.html", context, status=status)
+
+
+@role_required(*DESK)
+@require_POST
+def referral_triage(request: HttpRequest, pk: str) -> HttpResponse:
+    referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
+    form = TriageForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, referral, form, status=400)
+    try:
+        services.referral_triage(referral=referral, actor=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        for field, msgs in exc.message_dict.items():
+            for msg in msgs:
+                form.add_error(field if field in form.fields else None, msg)
+        return _detail_page(request, referral, form, status=400)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect("referrals:detail", pk=referral.pk)
+    messages.success(request, f"Triage decision recorded for {referral.reference}")
+    return redirect(reverse("referrals:queue"))

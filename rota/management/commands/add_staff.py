@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from rota.models import Role
+from rota.services import service_get_or_create, staff_create
+
+
+class Command(BaseCommand):
+    help = "Create a member of staff with a role in a service (the service is created if missing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--service", required=True, help="The AMHP service's name")
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--password", required=True)
+        parser.add_argument("--first-name", default="")
+        parser.add_argument("--last-name", default="")
+        parser.add_argument("--email", default="")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            service = service_get_or_create(name=options["service"])
+            profile = staff_create(
+                username=options["username"], service=service, role=options["role"], password=options["password"],
+                first_name=options["first_name"], last_name=options["last_name"], email=options["email"],
+            )
+        except ValidationError as exc:
+            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+        self.stdout.write(f"Created {profile.role} {profile.user.username} in {service.name}")
