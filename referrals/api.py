@@ -90,7 +90,7 @@ class TriageRecordSerializer(serializers.ModelSerializer):
         fields = ["decision", "priority", "reason", "decided_by", "decided_at"]
 
 
-def _nest_person_errors(exc: ValidationError) -> ValidationError:
+def _nest_person_errors(exc: ValidationError) -> serializers.ValidationError:
     """Put field errors for the person's fields under "person", as the request nests them."""
     person_fields = set(services.PERSON_FIELDS)
     errors: dict[str, Any] = {}
@@ -99,7 +99,7 @@ def _nest_person_errors(exc: ValidationError) -> ValidationError:
             errors.setdefault("person", {})[field] = messages
         else:
             errors[field] = messages
-    return ValidationError(errors) if errors else exc
+    return serializers.ValidationError(errors or {"non_field_errors": exc.messages})
 
 
 class ReferralViewSet(viewsets.GenericViewSet):

@@ -69,6 +69,8 @@ S3_MONTHS = 6
 # Statuses with no statutory clock of their own.
 NO_CLOCK = frozenset({INFORMAL_INPATIENT, COMMUNITY, POLICE_CUSTODY, NR_REQUEST})
 LEGAL_STATUSES = frozenset(HOUR_CLOCKS) | DAY_CLOCKS | NO_CLOCK
+# Statuses whose clock needs the time the legal power started.
+CLOCKED_STATUSES = frozenset(HOUR_CLOCKS) | DAY_CLOCKS
 
 # s136B: only s135 and s136 detentions can be extended, by at most 12 hours in all.
 EXTENDABLE = frozenset({S136, S135_1, S135_2})

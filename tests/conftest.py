@@ -1,0 +1,126 @@
+"""Shared fixtures: services, staff of each role, API clients and referrals made through the services."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from referrals import services as referral_services
+from referrals.models import Referral
+from referrals.nhs_number import generate_nhs_number
+from rota.models import Service, StaffProfile
+from rota.services import service_get_or_create, staff_create
+
+PASSWORD = "correct-horse-battery-staple"
+_usernames = itertools.count(1)
+
+
+@pytest.fixture
+def service(db: Any) -> Service:
+    return service_get_or_create(name="Riverside AMHP Hub")
+
+
+@pytest.fixture
+def other_service(db: Any) -> Service:
+    return service_get_or_create(name="Hillside AMHP Service")
+
+
+@pytest.fixture
+def make_staff(db: Any) -> Callable[..., StaffProfile]:
+    def make(role: str, service: Service, **profile: Any) -> StaffProfile:
+        n = next(_usernames)
+        return staff_create(
+            username=profile.pop("username", f"{role}{n}"), service=service, role=role, password=PASSWORD,
+            first_name=profile.pop("first_name", role.title()), last_name=profile.pop("last_name", f"Number{n}"),
+            check_password=False, **profile,
+        )
+
+    return make
+
+
+@pytest.fixture
+def consultant(make_staff: Callable[..., StaffProfile], service: Service) -> StaffProfile:
+    return make_staff("consultant", service)
+
+
+@pytest.fixture
+def manager(make_staff: Callable[..., StaffProfile], service: Service) -> StaffProfile:
+    return make_staff("manager", service)
+
+
+@pytest.fixture
+def amhp(make_staff: Callable[..., StaffProfile], service: Service) -> StaffProfile:
+    return make_staff("amhp", service, locality="North", languages=["Polish"])
+
+
+@pytest.fixture
+def api_client_for() -> Callable[[StaffProfile], APIClient]:
+    def make(profile: StaffProfile) -> APIClient:
+        token, _ = Token.objects.get_or_create(user=profile.user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def consultant_api(api_client_for: Callable[[StaffProfile], APIClient], consultant: StaffProfile) -> APIClient:
+    return api_client_for(consultant)
+
+
+@pytest.fixture
+def rng_nhs() -> Callable[[], str]:
+    import random
+
+    rng = random.Random(42)
+    return lambda: generate_nhs_number(rng)
+
+
+@pytest.fixture
+def make_referral(rng_nhs: Callable[[], str]) -> Callable[..., Referral]:
+    """Create a referral through the intake service, as the form and API do."""
+
+    def make(service: Service, actor: Any, *, now: datetime | None = None, draft: bool = False, **data: Any) -> Referral:
+        now = now or timezone.now()
+        values: dict[str, Any] = {
+            "nhs_number": rng_nhs(),
+            "given_name": "Alex",
+            "family_name": "Example",
+            "legal_status": "community",
+            "reason": "Low mood and not eating; family worried.",
+            "received_at": now - timedelta(minutes=5),
+            "nearest_relative_name": "Jo Example",
+        }
+        values.update(data)
+        return referral_services.referral_create(service=service, actor=actor, data=values, draft=draft, now=now)
+
+    return make
+
+
+@pytest.fixture
+def logged_in_client(client: Any) -> Callable[[StaffProfile], Any]:
+    def login(profile: StaffProfile) -> Any:
+        client.force_login(profile.user)
+        return client
+
+    return login
+
+
+def on_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+requires_postgres = pytest.mark.skipif(
+    "postgres" not in os.environ.get("DATABASE_URL", ""), reason="needs PostgreSQL (DATABASE_URL)"
+)
