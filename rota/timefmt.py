@@ -6,7 +6,7 @@ stored and compared in UTC; they are only shown to people in Europe/London time.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -49,12 +49,16 @@ def format_local_time(value: datetime) -> str:
     return value.astimezone(LONDON).strftime("%H:%M")
 
 
+def format_day(value: date) -> str:
+    """Return a calendar day as e.g. ``"Mon 23 Nov"`` (no year, day not zero-padded)."""
+    # Built by hand because "%-d" (day without padding) is not portable.
+    return f"{value:%a} {value.day} {value:%b}"
+
+
 def format_local_day(value: datetime) -> str:
     """Return the Europe/London day of an aware ``value``, e.g. ``"Mon 23 Nov"``."""
     require_aware(value, "value")
-    local = value.astimezone(LONDON)
-    # Built by hand because "%-d" (day without padding) is not portable.
-    return f"{local:%a} {local.day} {local:%b}"
+    return format_day(value.astimezone(LONDON).date())
 
 
 def format_local(value: datetime) -> str:

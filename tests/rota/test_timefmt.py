@@ -1,10 +1,18 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from rota.timefmt import format_duration, format_hours, format_local, format_local_day, format_local_time, require_aware
+from rota.timefmt import (
+    format_day,
+    format_duration,
+    format_hours,
+    format_local,
+    format_local_day,
+    format_local_time,
+    require_aware,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +57,7 @@ def test_it_rejects_naive_datetimes() -> None:
         require_aware(datetime(2026, 1, 1), "when")
     with pytest.raises(ValueError):
         format_local(datetime(2026, 1, 1))
+
+
+def test_it_formats_a_calendar_day() -> None:
+    assert format_day(date(2026, 3, 1)) == "Sun 1 Mar"
