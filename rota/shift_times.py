@@ -48,9 +48,9 @@ def shift_bounds(day: date, start: time, end: time, tz: tzinfo = LONDON) -> tupl
     The elapsed length is ``end - start`` of the returned instants, which differs from
     the wall-clock length when the shift spans a clock change.
 
-    Raise ``ValueError`` if the resolved end is not after the resolved start, which can
-    only happen for a shift that both starts and ends inside the spring-forward hour's
-    neighbourhood (e.g. 01:30-02:15 on the change Sunday).
+    Raise ``ValueError`` if the resolved end is not after the resolved start. That only
+    happens when a shift starts inside the spring-forward gap and ends less than an hour
+    later on the clock (e.g. 01:30-02:15 on the change Sunday).
     """
     end_day = day if end > start else day + timedelta(days=1)
     start_at = local_instant(day, start, tz)

@@ -120,10 +120,13 @@ def test_work_needs_an_aware_now() -> None:
         work(now=datetime(2026, 11, 23, 13))
 
 
-@pytest.mark.parametrize("field", ["open_allocations", "open_hours"])
-def test_candidate_rejects_negative_workload(field: str) -> None:
-    with pytest.raises(ValueError):
-        candidate(**{field: -1})
+def test_candidate_rejects_negative_workload() -> None:
+    with pytest.raises(ValueError, match="open_allocations"):
+        candidate(open_allocations=-1)
+    with pytest.raises(ValueError, match="open_hours"):
+        candidate(open_hours=-0.5)
+    with pytest.raises(ValueError, match="open_hours"):
+        candidate(open_hours=float("nan"))
 
 
 def test_work_rejects_negative_expected_hours() -> None:
