@@ -1,4 +1,4 @@
-"""Allocations and the assessment record."""
+"""Allocations, the assessment record, TOIL, late flags and notifications."""
 
 from __future__ import annotations
 
@@ -18,6 +18,47 @@ class AssessmentStatus(models.TextChoices):
 
 
 OPEN_ASSESSMENT_STATUSES = (AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS)
+LIVE_ASSESSMENT_STATUSES = (*OPEN_ASSESSMENT_STATUSES, AssessmentStatus.COMPLETED)
+
+
+class Outcome(models.TextChoices):
+    """Outcomes of an MHA assessment (DOMAIN.md: from FOI requests and local procedures)."""
+
+    DETAINED_S2 = "detained_s2", "Detained under section 2"
+    DETAINED_S3 = "detained_s3", "Detained under section 3"
+    DETAINED_S4 = "detained_s4", "Detained under section 4"
+    APPLICATION_AWAITING_BED = "application_awaiting_bed", "Application made, awaiting bed"
+    INFORMAL_ADMISSION = "informal_admission", "Informal admission"
+    CRISIS_HOME_TREATMENT = "crisis_home_treatment", "Crisis or home treatment team"
+    COMMUNITY_SUPPORT = "community_support", "CMHT or other community support"
+    GUARDIANSHIP = "guardianship", "Guardianship (s7)"
+    CTO = "cto", "Community treatment order"
+    NO_FURTHER_ACTION = "no_further_action", "No further action or advice only"
+    NOT_COMPLETED_NO_ACCESS = "not_completed_no_access", "Not completed: no access"
+    NOT_COMPLETED_ABSENT = "not_completed_absent", "Not completed: patient absent"
+    MEDICAL_RECOMMENDATIONS_EXPIRED = "medical_recommendations_expired", "Medical recommendations expired"
+
+
+DETENTION_OUTCOMES = (Outcome.DETAINED_S2, Outcome.DETAINED_S3, Outcome.DETAINED_S4)
+
+
+class DelayReason(models.TextChoices):
+    NO_BED = "no_bed", "No bed"
+    NO_S12_DOCTOR = "no_s12_doctor", "No section 12 doctor"
+    POLICE = "police", "Police unavailable"
+    AMBULANCE = "ambulance", "Ambulance unavailable"
+    WARRANT = "warrant", "Waiting for a warrant"
+    INTERPRETER = "interpreter", "Waiting for an interpreter"
+    OTHER = "other", "Other"
+
+
+class NearestRelativeAction(models.TextChoices):
+    CONSULTED = "consulted", "Consulted (s11(4))"
+    INFORMED = "informed", "Informed (s11(3))"
+    OBJECTED = "objected", "Consulted and objected"
+    NOT_PRACTICABLE = "not_practicable", "Not reasonably practicable"
+    NONE_IDENTIFIED = "none_identified", "No nearest relative identified"
+    NOT_YET = "not_yet", "Not yet contacted"
 
 
 class Assessment(models.Model):
@@ -33,17 +74,169 @@ class Assessment(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)
     expected_hours = models.DecimalField(max_digits=4, decimal_places=1, default=4)
+    # The end of the AMHP's shift when the work was allocated: work past it is late working.
+    shift_ends_at = models.DateTimeField(null=True, blank=True)
+
+    # The record.
+    seen_at = models.DateTimeField(null=True, blank=True, help_text="When the AMHP saw the person")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=40, choices=Outcome.choices, blank=True)
+    outcome_notes = models.TextField(blank=True)
+    nearest_relative_action = models.CharField(
+        max_length=20, choices=NearestRelativeAction.choices, default=NearestRelativeAction.NOT_YET
+    )
+    nearest_relative_notes = models.TextField(blank=True)
+    delay_reasons = models.JSONField(default=list, blank=True)
+    application_signed_at = models.DateTimeField(null=True, blank=True)
+    bed_found_at = models.DateTimeField(null=True, blank=True)
+    conveyed_at = models.DateTimeField(null=True, blank=True)
+    work_started_at = models.DateTimeField(null=True, blank=True)
+    work_ended_at = models.DateTimeField(null=True, blank=True)
+    hours_worked = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+
+    # Deadlines as data (set by the services on every change; the jobs scan them).
+    late_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             # At most one live allocation per referral: the database is the last word on races.
             models.UniqueConstraint(
-                fields=["referral"],
-                condition=Q(status__in=["offered", "accepted", "in_progress", "completed"]),
+                fields=["referral"], condition=Q(status__in=["offered", "accepted", "in_progress", "completed"]),
                 name="assessment_one_live_per_referral",
             )
         ]
-        indexes = [models.Index(fields=["amhp", "status"])]
+        indexes = [
+            models.Index(fields=["amhp", "status"]),
+            models.Index(fields=["service", "status", "allocated_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.referral_id} → {self.amhp_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ASSESSMENT_STATUSES
+
+
+class Doctor(models.Model):
+    """A doctor involved in an assessment (s12(2): at least one approved; the other ideally knows the person)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="doctors")
+    name = models.CharField(max_length=120)
+    s12_approved = models.BooleanField(default=False)
+    previous_acquaintance = models.BooleanField(default=False)
+    examined_at = models.DateTimeField(null=True, blank=True)
+    recommendation_signed = models.BooleanField(default=False)
+
+
+class TimelineEvent(models.Model):
+    class Kind(models.TextChoices):
+        ALLOCATED = "allocated", "Allocated"
+        ACCEPTED = "accepted", "Accepted by the AMHP"
+        DECLINED = "declined", "Declined by the AMHP"
+        NR_CONTACTED = "nr_contacted", "Nearest relative contacted"
+        DOCTORS_ARRANGED = "doctors_arranged", "Doctors arranged"
+        SEEN = "seen", "Person seen"
+        DECISION = "decision", "Decision made"
+        APPLICATION_SIGNED = "application_signed", "Application signed"
+        BED_FOUND = "bed_found", "Bed found"
+        CONVEYED = "conveyed", "Conveyed"
+        NOTE = "note", "Note"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["assessment", "at"])]
+
+
+class ToilEntry(models.Model):
+    """A line in an AMHP's time-off-in-lieu ledger, in minutes (positive accrues, negative is time taken)."""
+
+    class Kind(models.TextChoices):
+        ACCRUAL = "accrual", "Worked past shift end"
+        TAKEN = "taken", "Time off taken"
+        ADJUSTMENT = "adjustment", "Manager adjustment"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    staff = models.ForeignKey("rota.StaffProfile", on_delete=models.PROTECT, related_name="toil_entries")
+    service = models.ForeignKey("rota.Service", on_delete=models.PROTECT, related_name="+")
+    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="toil_entries")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    minutes = models.IntegerField()
+    worked_from = models.DateTimeField(null=True, blank=True)
+    worked_to = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    note = models.CharField(max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Booking TOIL for an assessment twice is impossible: the job may safely run again.
+            models.UniqueConstraint(fields=["assessment"], condition=Q(kind="accrual"), name="toil_one_accrual_each"),
+        ]
+        indexes = [models.Index(fields=["staff", "status"]), models.Index(fields=["service", "status", "created_at"])]
+
+
+class LateFlag(models.Model):
+    """A referral or assessment running late. One live flag per case and kind; cleared, never deleted."""
+
+    class Kind(models.TextChoices):
+        PAST_DUE = "past_due", "Past its due time"
+        PAST_SHIFT_END = "past_shift_end", "Running past the AMHP's shift end"
+        NEAR_STATUTORY_EXPIRY = "near_statutory_expiry", "Close to the statutory limit"
+        STATUTORY_BREACH = "statutory_breach", "Statutory limit passed"
+
+    service = models.ForeignKey("rota.Service", on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="late_flags")
+    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="late_flags")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    raised_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "kind"], condition=Q(cleared_at__isnull=True),
+                                    name="lateflag_one_live_per_kind"),
+        ]
+        indexes = [models.Index(fields=["service", "cleared_at", "raised_at"])]
+
+
+class Notification(models.Model):
+    """An in-app notice to one user (also emailed). The dedupe key stops a job notifying twice."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    service = models.ForeignKey("rota.Service", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_unique_per_recipient")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at", "created_at"])]

@@ -70,3 +70,155 @@ class StaffProfile(models.Model):
             return dob.replace(year=year)
         except ValueError:  # 29 February in a non-leap year
             return date(year, 3, 1)
+
+
+class ShiftKind(models.TextChoices):
+    DAY = "day", "Day"
+    EARLY = "early", "Early (staggered)"
+    LATE = "late", "Late (staggered)"
+    NIGHT = "night", "Night (EDT)"
+
+
+class ShiftType(models.Model):
+    """A kind of shift with Europe/London wall-clock bounds; an end at or before the start ends next day."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="shift_types")
+    code = models.SlugField(max_length=20)
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=10, choices=ShiftKind.choices, default=ShiftKind.DAY)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    required_cover = models.PositiveSmallIntegerField(default=1, help_text="AMHPs needed on this shift")
+    weekdays_only = models.BooleanField(default=False, help_text="Not needed at weekends or on bank holidays")
+
+    class Meta:
+        ordering = ["start_time", "code"]
+        constraints = [models.UniqueConstraint(fields=["service", "code"], name="shift_type_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class RotaPattern(models.Model):
+    """A repeating cycle of shift codes (None = off) for one AMHP, anchored on a date."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="patterns")
+    staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="patterns")
+    name = models.CharField(max_length=80)
+    cycle = models.JSONField(help_text='Shift codes, one a day, null for a day off, e.g. ["day", null, "late"]')
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.staff})"
+
+
+class Shift(models.Model):
+    """One AMHP on one shift on one day. Bounds are UTC instants built from the type's wall-clock times."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Placed by a manager"
+        PATTERN = "pattern", "From a repeating pattern"
+        SWAP = "swap", "From an approved swap"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="shifts")
+    shift_type = models.ForeignKey(ShiftType, on_delete=models.PROTECT, related_name="shifts")
+    staff = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, related_name="shifts")
+    day = models.DateField(help_text="The local day the shift starts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    pattern = models.ForeignKey(RotaPattern, null=True, blank=True, on_delete=models.SET_NULL, related_name="shifts")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "shift_type__start_time"]
+        indexes = [
+            models.Index(fields=["service", "starts_at", "ends_at"], name="shift_service_time"),
+            models.Index(fields=["staff", "starts_at"], name="shift_staff_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["staff", "shift_type", "day"], condition=models.Q(cancelled_at__isnull=True),
+                name="shift_unique_live_per_staff_type_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.shift_type.code} {self.day}"
+
+
+class LeaveKind(models.TextChoices):
+    ANNUAL = "annual", "Annual leave"
+    SICK = "sick", "Sickness"
+    STUDY = "study", "Study or training"
+    TOIL = "toil", "Time off in lieu"
+    OTHER = "other", "Other unavailability"
+
+
+class Leave(models.Model):
+    """Time an AMHP is not available: blocks duty on any shift it overlaps."""
+
+    staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="leave")
+    kind = models.CharField(max_length=10, choices=LeaveKind.choices, default=LeaveKind.ANNUAL)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["staff", "starts_at", "ends_at"], name="leave_staff_time")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="leave_ends_after_start"),
+        ]
+
+
+class SwapRequest(models.Model):
+    """A request to hand a shift to another AMHP; takes effect only when a manager approves it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting a manager"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="swap_requests")
+    requested_by = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="swaps_requested")
+    proposed_staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="swaps_offered")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["shift"], condition=models.Q(status="open"), name="swap_one_open_per_shift")
+        ]
+
+
+class CalendarToken(models.Model):
+    """A revocable secret in the URL of an AMHP's personal iCalendar feed."""
+
+    staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="calendar_tokens")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["staff", "revoked_at"])]
