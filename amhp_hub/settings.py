@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 
 from amhp_hub.env import env_bool, env_int, env_list, env_secret, env_str
 
@@ -40,6 +39,7 @@ INSTALLED_APPS = [
     "rota",
     "referrals",
     "assessments",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,9 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
+    path("", include("rota.api_urls")),
+    path("", include("assessments.api_urls")),
+    path("", include("dashboards.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,4 +31,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("", include("referrals.urls")),
+    path("rota/", include("rota.urls")),
+    path("", include("assessments.urls")),
+    path("notifications/", include("assessments.notification_urls")),
+    path("dashboards/", include("dashboards.urls")),
 ]

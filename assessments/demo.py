@@ -20,18 +20,76 @@ from referrals import clocks
 from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Ethnicity, Flag, LegalStatus, Sex, Status
 from referrals.models import Person, Referral
 from referrals.nhs_number import generate_nhs_number
-from rota.models import Role, Service, StaffProfile
+from rota.models import Role, Service
 from rota.services import staff_create
 
 LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
 
-GIVEN = ["Amira", "Ben", "Chloe", "Dariusz", "Ebony", "Faisal", "Grace", "Hassan", "Isla", "Jamal", "Kasia", "Liam",
-         "Maya", "Nathan", "Olu", "Priya", "Qasim", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wendy", "Xavier",
-         "Yasmin", "Zack", "Aoife", "Bogdan", "Chidi", "Deepa"]
-FAMILY = ["Adeyemi", "Brown", "Chowdhury", "Davies", "Evans", "Fernandes", "Green", "Hussain", "Iqbal", "Jones",
-          "Kowalski", "Lewis", "Mensah", "Nowak", "Okafor", "Patel", "Quinn", "Roberts", "Smith", "Taylor",
-          "Usman", "Visser", "Williams", "Xu", "Young", "Zielinski", "Ahmed", "Begum", "Campbell", "Murphy"]
+GIVEN = [
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Dariusz",
+    "Ebony",
+    "Faisal",
+    "Grace",
+    "Hassan",
+    "Isla",
+    "Jamal",
+    "Kasia",
+    "Liam",
+    "Maya",
+    "Nathan",
+    "Olu",
+    "Priya",
+    "Qasim",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wendy",
+    "Xavier",
+    "Yasmin",
+    "Zack",
+    "Aoife",
+    "Bogdan",
+    "Chidi",
+    "Deepa",
+]
+FAMILY = [
+    "Adeyemi",
+    "Brown",
+    "Chowdhury",
+    "Davies",
+    "Evans",
+    "Fernandes",
+    "Green",
+    "Hussain",
+    "Iqbal",
+    "Jones",
+    "Kowalski",
+    "Lewis",
+    "Mensah",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Smith",
+    "Taylor",
+    "Usman",
+    "Visser",
+    "Williams",
+    "Xu",
+    "Young",
+    "Zielinski",
+    "Ahmed",
+    "Begum",
+    "Campbell",
+    "Murphy",
+]
 LOCALITIES = ["North", "South", "East", "West", "City"]
 LANGUAGES = ["Polish", "Urdu", "Punjabi", "Bengali", "Somali", "Romanian", "Arabic", "Portuguese"]
 PLACES = {
@@ -53,16 +111,48 @@ HOUR_WEIGHTS = [2, 1.5, 1, 1, 1, 1, 1.5, 2, 3, 5, 6, 6.5, 6.5, 7, 7.5, 8, 9, 10,
 WEEKDAY_WEIGHTS = [1.15, 1.1, 1.1, 1.1, 1.1, 0.75, 0.7]  # Monday .. Sunday
 # Legal situations of daytime and night-time referrals (s136 dominates the night).
 DAY_STATUS_WEIGHTS = {
-    LegalStatus.COMMUNITY: 30, LegalStatus.INFORMAL_INPATIENT: 12, LegalStatus.S5_2: 10, LegalStatus.S5_4: 3,
-    LegalStatus.S2: 10, LegalStatus.S136: 12, LegalStatus.S135_1: 4, LegalStatus.S135_2: 2, LegalStatus.S4: 2,
-    LegalStatus.S3: 3, LegalStatus.POLICE_CUSTODY: 6, LegalStatus.NR_REQUEST: 6,
+    LegalStatus.COMMUNITY: 30,
+    LegalStatus.INFORMAL_INPATIENT: 12,
+    LegalStatus.S5_2: 10,
+    LegalStatus.S5_4: 3,
+    LegalStatus.S2: 10,
+    LegalStatus.S136: 12,
+    LegalStatus.S135_1: 4,
+    LegalStatus.S135_2: 2,
+    LegalStatus.S4: 2,
+    LegalStatus.S3: 3,
+    LegalStatus.POLICE_CUSTODY: 6,
+    LegalStatus.NR_REQUEST: 6,
 }
-NIGHT_STATUS_WEIGHTS = {**DAY_STATUS_WEIGHTS, LegalStatus.S136: 40, LegalStatus.COMMUNITY: 10,
-                        LegalStatus.POLICE_CUSTODY: 12, LegalStatus.NR_REQUEST: 1}
+NIGHT_STATUS_WEIGHTS = {
+    **DAY_STATUS_WEIGHTS,
+    LegalStatus.S136: 40,
+    LegalStatus.COMMUNITY: 10,
+    LegalStatus.POLICE_CUSTODY: 12,
+    LegalStatus.NR_REQUEST: 1,
+}
 # Share of each NHS ethnic category among people referred (broadly an English city's mix,
 # with the over-representation of Black people that detention statistics show).
-ETHNICITY_WEIGHTS = {"A": 58, "B": 1, "C": 6, "D": 2, "E": 1, "F": 1, "G": 1, "H": 4, "J": 4, "K": 2, "L": 2,
-                     "M": 5, "N": 5, "P": 2, "R": 1, "S": 2, "Z": 2, "99": 1}
+ETHNICITY_WEIGHTS = {
+    "A": 58,
+    "B": 1,
+    "C": 6,
+    "D": 2,
+    "E": 1,
+    "F": 1,
+    "G": 1,
+    "H": 4,
+    "J": 4,
+    "K": 2,
+    "L": 2,
+    "M": 5,
+    "N": 5,
+    "P": 2,
+    "R": 1,
+    "S": 2,
+    "Z": 2,
+    "99": 1,
+}
 DEMO_PASSWORD = "amhp-demo-2026"  # noqa: S105 - demo accounts only, printed by seed_demo
 
 
@@ -81,11 +171,22 @@ def _choice(rng: random.Random, weights: dict[str, float]) -> str:
 def seed_staff(*, service: Service, rng: random.Random, today: date, amhps: int = 30) -> list[tuple[str, str, str]]:
     """Create the consultants, managers and AMHPs of SERVICE; return (role, username, password)."""
     credentials: list[tuple[str, str, str]] = []
-    fixed = [("consultant", "consultant", "Cara", "Consultant"), ("consultant", "consultant2", "Colin", "Patel"),
-             ("manager", "manager", "Maggie", "Manager")]
+    fixed = [
+        ("consultant", "consultant", "Cara", "Consultant"),
+        ("consultant", "consultant2", "Colin", "Patel"),
+        ("manager", "manager", "Maggie", "Manager"),
+    ]
     for role, username, first, last in fixed:
-        staff_create(username=username, service=service, role=role, password=DEMO_PASSWORD, first_name=first,
-                     last_name=last, email=f"{username}@example.org", check_password=False)
+        staff_create(
+            username=username,
+            service=service,
+            role=role,
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.org",
+            check_password=False,
+        )
         credentials.append((role, username, DEMO_PASSWORD))
     for i in range(1, amhps + 1):
         username = "amhp" if i == 1 else f"amhp{i}"
@@ -95,9 +196,17 @@ def seed_staff(*, service: Service, rng: random.Random, today: date, amhps: int 
         age = rng.randint(56, 59) if i % 6 == 0 else rng.randint(30, 54)
         dob = date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
         staff_create(
-            username=username, service=service, role=Role.AMHP, password=DEMO_PASSWORD, first_name=first,
-            last_name=last, email=f"{username}@example.org", check_password=False,
-            warrant_expires_on=warrant, date_of_birth=dob, contracted_hours=22.5 if i % 5 == 0 else 37,
+            username=username,
+            service=service,
+            role=Role.AMHP,
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.org",
+            check_password=False,
+            warrant_expires_on=warrant,
+            date_of_birth=dob,
+            contracted_hours=22.5 if i % 5 == 0 else 37,
             locality=LOCALITIES[i % len(LOCALITIES)],
             languages=[LANGUAGES[i % len(LANGUAGES)]] if i % 4 == 0 else [],
             ethnicity=_choice(rng, ETHNICITY_WEIGHTS),
@@ -126,20 +235,26 @@ def _people(rng: random.Random, service: Service, count: int, nhs_numbers: Calla
         yield Person(
             service=service,
             nhs_number=nhs_numbers() if rng.random() > 0.06 else "",
-            given_name=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
+            given_name=rng.choice(GIVEN),
+            family_name=rng.choice(FAMILY),
             date_of_birth=date(rng.randint(1940, 2007), rng.randint(1, 12), rng.randint(1, 28)),
             sex=rng.choice([Sex.FEMALE, Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.OTHER]),
             ethnicity=_choice(rng, ETHNICITY_WEIGHTS),
             language="English" if rng.random() > 0.1 else rng.choice(LANGUAGES),
             interpreter_needed=rng.random() < 0.05,
             postcode=f"AB{rng.randint(1, 20)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
-                     f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+            f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
             gp_practice=f"{rng.choice(FAMILY)} Medical Centre",
         )
 
 
 def seed_referrals(
-    *, service: Service, rng: random.Random, now: datetime, total: int, open_count: int,
+    *,
+    service: Service,
+    rng: random.Random,
+    now: datetime,
+    total: int,
+    open_count: int,
     progress: Callable[[str], None] = lambda s: None,
 ) -> dict[str, int]:
     """Create TOTAL referrals over the past year, the newest OPEN_COUNT of them still open.
@@ -204,23 +319,49 @@ def seed_referrals(
         else:
             status = rng.choices([Status.ASSESSED, Status.REDIRECTED, Status.CLOSED], weights=[80, 12, 8])[0]
             closed_at = received + timedelta(hours=rng.uniform(2, 30))
-        batch.append(Referral(
-            reference=f"R-{index:04X}-{rng.getrandbits(16):04X}"[:20],
-            service=service, person=person, status=status, priority=priority, priority_rank=PRIORITY_RANK[priority],
-            legal_status=legal, legal_power_started_at=started, location=PLACES[LegalStatus(legal)],
-            received_at=received, statutory_expires_at=expiry,
-            due_at=clocks.due_at(received_at=received, priority=priority, statutory_expires_at=expiry,
-                                 safety_margin=margin, targets=targets),
-            referrer_name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
-            referrer_role=rng.choice(["Consultant psychiatrist", "GP", "Care coordinator", "Police sergeant",
-                                      "Ward nurse", "Crisis team practitioner", "Nearest relative"]),
-            referrer_organisation=rng.choice(["Riverside Hospital", "City CMHT", "Police", "Crisis team", "GP"]),
-            reason="Deterioration in mental state; concerns for safety.",
-            risk_violence=violence, risk_weapons=violence and rng.random() < 0.2,
-            risk_children=rng.random() < 0.1, nearest_relative_name=f"{rng.choice(GIVEN)} {person.family_name}"
-            if nr else "", nearest_relative_relationship="Parent" if nr else "",
-            flags=[str(f) for f in flags], closed_at=closed_at,
-        ))
+        batch.append(
+            Referral(
+                reference=f"R-{index:04X}-{rng.getrandbits(16):04X}"[:20],
+                service=service,
+                person=person,
+                status=status,
+                priority=priority,
+                priority_rank=PRIORITY_RANK[priority],
+                legal_status=legal,
+                legal_power_started_at=started,
+                location=PLACES[LegalStatus(legal)],
+                received_at=received,
+                statutory_expires_at=expiry,
+                due_at=clocks.due_at(
+                    received_at=received,
+                    priority=priority,
+                    statutory_expires_at=expiry,
+                    safety_margin=margin,
+                    targets=targets,
+                ),
+                referrer_name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+                referrer_role=rng.choice(
+                    [
+                        "Consultant psychiatrist",
+                        "GP",
+                        "Care coordinator",
+                        "Police sergeant",
+                        "Ward nurse",
+                        "Crisis team practitioner",
+                        "Nearest relative",
+                    ]
+                ),
+                referrer_organisation=rng.choice(["Riverside Hospital", "City CMHT", "Police", "Crisis team", "GP"]),
+                reason="Deterioration in mental state; concerns for safety.",
+                risk_violence=violence,
+                risk_weapons=violence and rng.random() < 0.2,
+                risk_children=rng.random() < 0.1,
+                nearest_relative_name=f"{rng.choice(GIVEN)} {person.family_name}" if nr else "",
+                nearest_relative_relationship="Parent" if nr else "",
+                flags=[str(f) for f in flags],
+                closed_at=closed_at,
+            )
+        )
         if len(batch) >= BATCH:
             Referral.objects.bulk_create(batch)
             counts["referrals"] += len(batch)
@@ -236,8 +377,13 @@ def seed_referrals(
 
 @transaction.atomic
 def seed_demo(
-    *, service_name: str = "Riverside AMHP Hub", scale: int = 1, open_count: int | None = None, seed: int = 1,
-    now: datetime | None = None, progress: Callable[[str], None] = lambda s: None,
+    *,
+    service_name: str = "Riverside AMHP Hub",
+    scale: int = 1,
+    open_count: int | None = None,
+    seed: int = 1,
+    now: datetime | None = None,
+    progress: Callable[[str], None] = lambda s: None,
 ) -> DemoResult:
     """Build a whole demo service; SCALE multiplies the year of referrals (2,000 at scale 1)."""
     now = now or timezone.now()
@@ -247,7 +393,11 @@ def seed_demo(
     result.credentials = seed_staff(service=service, rng=rng, today=now.astimezone(LONDON).date())
     total = 2000 * scale
     result.counts = seed_referrals(
-        service=service, rng=rng, now=now, total=total, open_count=min(total, open_count or 30 * scale),
+        service=service,
+        rng=rng,
+        now=now,
+        total=total,
+        open_count=min(total, open_count or 30 * scale),
         progress=progress,
     )
     return result

@@ -102,7 +102,8 @@ class Assessment(models.Model):
         constraints = [
             # At most one live allocation per referral: the database is the last word on races.
             models.UniqueConstraint(
-                fields=["referral"], condition=Q(status__in=["offered", "accepted", "in_progress", "completed"]),
+                fields=["referral"],
+                condition=Q(status__in=["offered", "accepted", "in_progress", "completed"]),
                 name="assessment_one_live_per_referral",
             )
         ]
@@ -128,6 +129,9 @@ class Doctor(models.Model):
     previous_acquaintance = models.BooleanField(default=False)
     examined_at = models.DateTimeField(null=True, blank=True)
     recommendation_signed = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class TimelineEvent(models.Model):
@@ -155,6 +159,9 @@ class TimelineEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["assessment", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
 
 class ToilEntry(models.Model):
     """A line in an AMHP's time-off-in-lieu ledger, in minutes (positive accrues, negative is time taken)."""
@@ -171,8 +178,9 @@ class ToilEntry(models.Model):
 
     staff = models.ForeignKey("rota.StaffProfile", on_delete=models.PROTECT, related_name="toil_entries")
     service = models.ForeignKey("rota.Service", on_delete=models.PROTECT, related_name="+")
-    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="toil_entries")
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="toil_entries"
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     minutes = models.IntegerField()
     worked_from = models.DateTimeField(null=True, blank=True)
@@ -193,6 +201,9 @@ class ToilEntry(models.Model):
         ]
         indexes = [models.Index(fields=["staff", "status"]), models.Index(fields=["service", "status", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.kind} {self.minutes} min ({self.status})"
+
 
 class LateFlag(models.Model):
     """A referral or assessment running late. One live flag per case and kind; cleared, never deleted."""
@@ -205,8 +216,9 @@ class LateFlag(models.Model):
 
     service = models.ForeignKey("rota.Service", on_delete=models.CASCADE, related_name="+")
     referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="late_flags")
-    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="late_flags")
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.CASCADE, related_name="late_flags"
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     raised_at = models.DateTimeField()
     cleared_at = models.DateTimeField(null=True, blank=True)
@@ -214,10 +226,14 @@ class LateFlag(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["referral", "kind"], condition=Q(cleared_at__isnull=True),
-                                    name="lateflag_one_live_per_kind"),
+            models.UniqueConstraint(
+                fields=["referral", "kind"], condition=Q(cleared_at__isnull=True), name="lateflag_one_live_per_kind"
+            ),
         ]
         indexes = [models.Index(fields=["service", "cleared_at", "raised_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} {self.kind}"
 
 
 class Notification(models.Model):
@@ -240,3 +256,6 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_unique_per_recipient")
         ]
         indexes = [models.Index(fields=["recipient", "read_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -35,8 +35,17 @@ class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = [
-            "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "ethnicity", "language",
-            "interpreter_needed", "address", "postcode", "gp_practice",
+            "nhs_number",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "ethnicity",
+            "language",
+            "interpreter_needed",
+            "address",
+            "postcode",
+            "gp_practice",
         ]
 
 
@@ -47,24 +56,60 @@ class ReferralSerializer(serializers.ModelSerializer):
     legal_status = serializers.ChoiceField(choices=LegalStatus.choices, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     draft = serializers.BooleanField(write_only=True, required=False, default=False)
-    submit = serializers.BooleanField(write_only=True, required=False, default=False,
-                                      help_text="With PATCH: submit a draft into the queue")
+    submit = serializers.BooleanField(
+        write_only=True, required=False, default=False, help_text="With PATCH: submit a draft into the queue"
+    )
     flags = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Referral
         fields = [
-            "id", "reference", "status", "priority", "legal_status", "legal_power_started_at", "extension_hours",
-            "received_at", "statutory_expires_at", "due_at", "flags", "location", "referrer_name",
-            "referrer_role", "referrer_organisation", "referrer_phone", "reason", "seen_by_referrer_at",
-            "risk_violence", "risk_weapons", "risk_children", "risk_safeguarding", "risk_notes",
-            "nearest_relative_name", "nearest_relative_relationship", "nearest_relative_phone",
-            "s12_doctor_arranged", "bed_identified", "person", "created_at", "updated_at", "closed_at",
-            "draft", "submit",
+            "id",
+            "reference",
+            "status",
+            "priority",
+            "legal_status",
+            "legal_power_started_at",
+            "extension_hours",
+            "received_at",
+            "statutory_expires_at",
+            "due_at",
+            "flags",
+            "location",
+            "referrer_name",
+            "referrer_role",
+            "referrer_organisation",
+            "referrer_phone",
+            "reason",
+            "seen_by_referrer_at",
+            "risk_violence",
+            "risk_weapons",
+            "risk_children",
+            "risk_safeguarding",
+            "risk_notes",
+            "nearest_relative_name",
+            "nearest_relative_relationship",
+            "nearest_relative_phone",
+            "s12_doctor_arranged",
+            "bed_identified",
+            "person",
+            "created_at",
+            "updated_at",
+            "closed_at",
+            "draft",
+            "submit",
         ]
         read_only_fields = [
-            "id", "reference", "status", "extension_hours", "statutory_expires_at", "due_at", "flags",
-            "created_at", "updated_at", "closed_at",
+            "id",
+            "reference",
+            "status",
+            "extension_hours",
+            "statutory_expires_at",
+            "due_at",
+            "flags",
+            "created_at",
+            "updated_at",
+            "closed_at",
         ]
         extra_kwargs = {"received_at": {"required": False}, "reason": {"required": False}}
 
@@ -128,8 +173,14 @@ class ReferralViewSet(viewsets.GenericViewSet):
             raise serializers.ValidationError(errors)
         qs = selectors.referral_list(profile=request.user.staff_profile, **filters)
         page = self.paginate_queryset(qs)
-        audit(actor=request.user, service_id=request.user.staff_profile.service_id, action="list",
-              object_type="referral", object_ids=[r.pk for r in page], channel="api")
+        audit(
+            actor=request.user,
+            service_id=request.user.staff_profile.service_id,
+            action="list",
+            object_type="referral",
+            object_ids=[r.pk for r in page],
+            channel="api",
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -142,8 +193,11 @@ class ReferralViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         try:
             referral = services.referral_create(
-                service=request.user.staff_profile.service, actor=request.user, data=serializer.flat_data(),
-                draft=serializer.validated_data.get("draft", False), channel="api",
+                service=request.user.staff_profile.service,
+                actor=request.user,
+                data=serializer.flat_data(),
+                draft=serializer.validated_data.get("draft", False),
+                channel="api",
             )
         except ValidationError as exc:
             raise _nest_person_errors(exc) from exc
@@ -155,8 +209,11 @@ class ReferralViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         try:
             referral = services.referral_update(
-                referral=referral, actor=request.user, data=serializer.flat_data(),
-                submit=serializer.validated_data.get("submit", False), channel="api",
+                referral=referral,
+                actor=request.user,
+                data=serializer.flat_data(),
+                submit=serializer.validated_data.get("submit", False),
+                channel="api",
             )
         except ValidationError as exc:
             raise _nest_person_errors(exc) from exc
@@ -195,8 +252,14 @@ class QueueView(APIView):
         profile = request.user.staff_profile
         paginator = QueuePagination()
         page = paginator.paginate_queryset(selectors.queue(service_id=profile.service_id, **filters), request, self)
-        audit(actor=request.user, service_id=profile.service_id, action="list", object_type="referral",
-              object_ids=[r.pk for r in page], channel="api")
+        audit(
+            actor=request.user,
+            service_id=profile.service_id,
+            action="list",
+            object_type="referral",
+            object_ids=[r.pk for r in page],
+            channel="api",
+        )
         data = ReferralSerializer(page, many=True).data
         response = paginator.get_paginated_response(data)
         response.data["generated_at"] = timezone.now().isoformat()

@@ -24,7 +24,10 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 def _dt(label: str, help_text: str = "") -> forms.DateTimeField:
     return forms.DateTimeField(
-        label=label, required=False, help_text=help_text, widget=LocalDateTimeInput(),
+        label=label,
+        required=False,
+        help_text=help_text,
+        widget=LocalDateTimeInput(),
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
         error_messages={"invalid": f"Enter {label.lower()} as a real date and time, like 23/11/2026 14:30"},
     )
@@ -34,25 +37,30 @@ class ReferralForm(forms.Form):
     """Person and referral in one form. "Save as draft" keeps incomplete work; "Submit" needs it all."""
 
     # The person
-    nhs_number = forms.CharField(label="NHS number", required=False, max_length=20,
-                                 help_text="10 digits, for example 943 476 5919")
+    nhs_number = forms.CharField(
+        label="NHS number", required=False, max_length=20, help_text="10 digits, for example 943 476 5919"
+    )
     given_name = forms.CharField(label="First name", required=False, max_length=100)
     family_name = forms.CharField(label="Last name", required=False, max_length=100)
     date_of_birth = forms.DateField(
-        label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label="Date of birth",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter date of birth as a real date"},
     )
     sex = forms.ChoiceField(label="Sex", choices=Sex.choices, initial=Sex.NOT_KNOWN)
-    ethnicity = forms.ChoiceField(label="Ethnicity (NHS ethnic category)", choices=Ethnicity.choices,
-                                  initial=Ethnicity.NOT_KNOWN)
+    ethnicity = forms.ChoiceField(
+        label="Ethnicity (NHS ethnic category)", choices=Ethnicity.choices, initial=Ethnicity.NOT_KNOWN
+    )
     language = forms.CharField(label="Main language", required=False, max_length=60, initial="English")
     interpreter_needed = forms.BooleanField(label="Needs an interpreter", required=False)
     address = forms.CharField(label="Address", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     postcode = forms.CharField(label="Postcode", required=False, max_length=10)
     gp_practice = forms.CharField(label="GP practice", required=False, max_length=150)
     # Legal situation
-    legal_status = forms.ChoiceField(label="Legal situation", required=False,
-                                     choices=[("", "Select the legal situation"), *LegalStatus.choices])
+    legal_status = forms.ChoiceField(
+        label="Legal situation", required=False, choices=[("", "Select the legal situation"), *LegalStatus.choices]
+    )
     legal_power_started_at = _dt(
         "When the legal power started",
         "For s136 and s135: arrival at the place of safety. For s5(2) and s5(4): when the report or record "
@@ -78,9 +86,12 @@ class ReferralForm(forms.Form):
     nearest_relative_phone = forms.CharField(label="Nearest relative's phone", required=False, max_length=40)
     s12_doctor_arranged = forms.BooleanField(label="A section 12 doctor is already arranged", required=False)
     bed_identified = forms.BooleanField(label="A bed is already identified", required=False)
-    priority = forms.ChoiceField(label="Priority band", required=False,
-                                 choices=[("", "Set from the legal situation"), *Priority.choices],
-                                 help_text="Leave blank to set it from the legal situation and its clock")
+    priority = forms.ChoiceField(
+        label="Priority band",
+        required=False,
+        choices=[("", "Set from the legal situation"), *Priority.choices],
+        help_text="Leave blank to set it from the legal situation and its clock",
+    )
 
     def __init__(self, *args: Any, draft: bool = False, is_draft_record: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,28 +99,69 @@ class ReferralForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset(Field.text("nhs_number", field_width=10), Field.text("given_name"), Field.text("family_name"),
-                     Field("date_of_birth"), Field.select("sex"), Field.select("ethnicity"),
-                     Field.text("language", field_width=20), Field.checkbox("interpreter_needed"),
-                     Field.textarea("address"), Field.text("postcode", field_width=10),
-                     Field.text("gp_practice"), legend="The person", legend_size=Size.MEDIUM),
-            Fieldset(Field.select("legal_status"), Field("legal_power_started_at"), Field.text("location"),
-                     legend="Legal situation", legend_size=Size.MEDIUM),
-            Fieldset(Field.text("referrer_name"), Field.text("referrer_role"), Field.text("referrer_organisation"),
-                     Field.text("referrer_phone", field_width=20), Field("seen_by_referrer_at"),
-                     Field.textarea("reason"), legend="Referrer and reason", legend_size=Size.MEDIUM),
-            Fieldset(Field.checkbox("risk_violence"), Field.checkbox("risk_weapons"),
-                     Field.checkbox("risk_children"), Field.checkbox("risk_safeguarding"),
-                     Field.textarea("risk_notes"), legend="Risks", legend_size=Size.MEDIUM),
-            Fieldset(Field.text("nearest_relative_name"), Field.text("nearest_relative_relationship"),
-                     Field.text("nearest_relative_phone", field_width=20), Field.checkbox("s12_doctor_arranged"),
-                     Field.checkbox("bed_identified"), legend="Nearest relative and arrangements",
-                     legend_size=Size.MEDIUM),
+            Fieldset(
+                Field.text("nhs_number", field_width=10),
+                Field.text("given_name"),
+                Field.text("family_name"),
+                Field("date_of_birth"),
+                Field.select("sex"),
+                Field.select("ethnicity"),
+                Field.text("language", field_width=20),
+                Field.checkbox("interpreter_needed"),
+                Field.textarea("address"),
+                Field.text("postcode", field_width=10),
+                Field.text("gp_practice"),
+                legend="The person",
+                legend_size=Size.MEDIUM,
+            ),
+            Fieldset(
+                Field.select("legal_status"),
+                Field("legal_power_started_at"),
+                Field.text("location"),
+                legend="Legal situation",
+                legend_size=Size.MEDIUM,
+            ),
+            Fieldset(
+                Field.text("referrer_name"),
+                Field.text("referrer_role"),
+                Field.text("referrer_organisation"),
+                Field.text("referrer_phone", field_width=20),
+                Field("seen_by_referrer_at"),
+                Field.textarea("reason"),
+                legend="Referrer and reason",
+                legend_size=Size.MEDIUM,
+            ),
+            Fieldset(
+                Field.checkbox("risk_violence"),
+                Field.checkbox("risk_weapons"),
+                Field.checkbox("risk_children"),
+                Field.checkbox("risk_safeguarding"),
+                Field.textarea("risk_notes"),
+                legend="Risks",
+                legend_size=Size.MEDIUM,
+            ),
+            Fieldset(
+                Field.text("nearest_relative_name"),
+                Field.text("nearest_relative_relationship"),
+                Field.text("nearest_relative_phone", field_width=20),
+                Field.checkbox("s12_doctor_arranged"),
+                Field.checkbox("bed_identified"),
+                legend="Nearest relative and arrangements",
+                legend_size=Size.MEDIUM,
+            ),
             Fieldset(Field.select("priority"), legend="Priority", legend_size=Size.MEDIUM),
-            HTML('<div class="govuk-button-group">'),
-            Button("action", "Submit referral", value="submit", css_id="submit-referral"),
-            *([Button.secondary("action", "Save as draft", value="draft", css_id="save-draft")] if is_draft_record else []),
-            HTML("</div>"),
+            HTML(
+                '<div class="govuk-button-group">'
+                '<button type="submit" name="action" value="submit" class="govuk-button" '
+                'data-module="govuk-button">Submit referral</button>'
+                + (
+                    '<button type="submit" name="action" value="draft" class="govuk-button govuk-button--secondary" '
+                    'data-module="govuk-button">Save as draft</button>'
+                    if is_draft_record
+                    else ""
+                )
+                + "</div>"
+            ),
         )
 
     def clean(self) -> dict[str, Any]:
@@ -133,12 +185,20 @@ class ReferralForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    decision = forms.ChoiceField(label="Decision", choices=TriageDecision.choices, widget=forms.RadioSelect,
-                                 error_messages={"required": "Select a triage decision"})
-    priority = forms.ChoiceField(label="Priority band", required=False,
-                                 choices=[("", "Keep the current band"), *Priority.choices])
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": "Enter the reason for this decision"})
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=TriageDecision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a triage decision"},
+    )
+    priority = forms.ChoiceField(
+        label="Priority band", required=False, choices=[("", "Keep the current band"), *Priority.choices]
+    )
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the reason for this decision"},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

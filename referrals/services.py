@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
@@ -116,9 +115,13 @@ def _new_reference() -> str:
 
 def apply_clocks(referral: Referral, *, now: datetime | None = None) -> None:
     """Set statutory expiry, due time and band rank from the referral's legal situation and priority."""
-    referral.statutory_expires_at = clocks.statutory_expiry(
-        referral.legal_status, referral.legal_power_started_at, extension_hours=referral.extension_hours
-    ) if referral.legal_status else None
+    referral.statutory_expires_at = (
+        clocks.statutory_expiry(
+            referral.legal_status, referral.legal_power_started_at, extension_hours=referral.extension_hours
+        )
+        if referral.legal_status
+        else None
+    )
     referral.priority_rank = PRIORITY_RANK[referral.priority]
     referral.due_at = clocks.due_at(
         received_at=referral.received_at,
@@ -144,13 +147,16 @@ def compute_flags(referral: Referral) -> list[str]:
     else:
         flags.append(Flag.MISSING_NHS_NUMBER)
         # Without an NHS number a duplicate can still be spotted by name and date of birth.
-        if person.date_of_birth and others.filter(
-            service_id=referral.service_id,
-            status__in=QUEUE_STATUSES,
-            person__family_name__iexact=person.family_name,
-            person__given_name__iexact=person.given_name,
-            person__date_of_birth=person.date_of_birth,
-        ).exists():
+        if (
+            person.date_of_birth
+            and others.filter(
+                service_id=referral.service_id,
+                status__in=QUEUE_STATUSES,
+                person__family_name__iexact=person.family_name,
+                person__given_name__iexact=person.given_name,
+                person__date_of_birth=person.date_of_birth,
+            ).exists()
+        ):
             flags.append(Flag.POSSIBLE_DUPLICATE)
     if referral.legal_status in clocks.CLOCKED_STATUSES and referral.legal_power_started_at is None:
         flags.append(Flag.MISSING_LEGAL_START)
@@ -231,8 +237,14 @@ def referral_create(
             if Referral.objects.filter(reference=referral.reference).exists():
                 continue
             raise
-    audit(actor=actor, service_id=service.pk, action="create", obj=referral, channel=channel,
-          changes={"status": referral.status, "legal_status": referral.legal_status})
+    audit(
+        actor=actor,
+        service_id=service.pk,
+        action="create",
+        obj=referral,
+        channel=channel,
+        changes={"status": referral.status, "legal_status": referral.legal_status},
+    )
     return referral
 
 
@@ -280,8 +292,14 @@ def referral_update(
     referral.flags = compute_flags(referral)
     referral.save()
     after = {**snapshot(person, PERSON_FIELDS), **snapshot(referral, (*REFERRAL_FIELDS, "priority", "status"))}
-    audit(actor=actor, service_id=referral.service_id, action="update", obj=referral, channel=channel,
-          changes=diff(before, after))
+    audit(
+        actor=actor,
+        service_id=referral.service_id,
+        action="update",
+        obj=referral,
+        channel=channel,
+        changes=diff(before, after),
+    )
     return referral
 
 
@@ -335,11 +353,20 @@ def referral_triage(
     apply_clocks(locked)
     locked.save(update_fields=update_fields)
     record = TriageRecord.objects.create(
-        referral=locked, decision=decision, priority=priority or "", reason=reason.strip(),
-        decided_by=actor, decided_at=now,
+        referral=locked,
+        decision=decision,
+        priority=priority or "",
+        reason=reason.strip(),
+        decided_by=actor,
+        decided_at=now,
     )
-    audit(actor=actor, service_id=locked.service_id, action="triage", obj=locked, channel=channel,
-          changes={**diff(before, {"status": locked.status, "priority": locked.priority}), "reason": reason.strip()})
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="triage",
+        obj=locked,
+        channel=channel,
+        changes={**diff(before, {"status": locked.status, "priority": locked.priority}), "reason": reason.strip()},
+    )
     referral.status, referral.priority, referral.due_at = locked.status, locked.priority, locked.due_at
     return record
-

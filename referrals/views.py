@@ -49,8 +49,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(selectors.queue(service_id=profile.service_id, **filters), 100).get_page(request.GET.get("page"))
     referrals = list(page.object_list)
-    audit(actor=request.user, service_id=profile.service_id, action="list", object_type="referral",
-          object_ids=[r.pk for r in referrals])
+    audit(
+        actor=request.user,
+        service_id=profile.service_id,
+        action="list",
+        object_type="referral",
+        object_ids=[r.pk for r in referrals],
+    )
     query = "&".join(f"{k}={v}" for k, v in filters.items())
     context = {
         "page_obj": page,
@@ -100,8 +105,11 @@ def referral_edit(request: HttpRequest, pk: str) -> HttpResponse:
     referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
     is_draft = referral.status == Status.DRAFT
     if request.method == "GET":
-        initial = {**services.snapshot(referral.person, PERSON_FIELDS), **services.snapshot(referral, REFERRAL_FIELDS),
-                   "priority": referral.priority}
+        initial = {
+            **services.snapshot(referral.person, PERSON_FIELDS),
+            **services.snapshot(referral, REFERRAL_FIELDS),
+            "priority": referral.priority,
+        }
         initial["legal_power_started_at"] = _local(initial.get("legal_power_started_at"))
         initial["seen_by_referrer_at"] = _local(initial.get("seen_by_referrer_at"))
         audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral)
@@ -111,8 +119,9 @@ def referral_edit(request: HttpRequest, pk: str) -> HttpResponse:
     if not form.is_valid():
         return _form_page(request, form, referral, status=400)
     try:
-        services.referral_update(referral=referral, actor=request.user, data=form.service_data(),
-                                 submit=is_draft and not draft)
+        services.referral_update(
+            referral=referral, actor=request.user, data=form.service_data(), submit=is_draft and not draft
+        )
     except ValidationError as exc:
         for field, msgs in exc.message_dict.items():
             for msg in msgs:
@@ -139,7 +148,9 @@ def referral_detail(request: HttpRequest, pk: str) -> HttpResponse:
     return _detail_page(request, referral, TriageForm() if profile.role in DESK else None)
 
 
-def _detail_page(request: HttpRequest, referral: Referral, triage_form: TriageForm | None, status: int = 200) -> HttpResponse:
+def _detail_page(
+    request: HttpRequest, referral: Referral, triage_form: TriageForm | None, status: int = 200
+) -> HttpResponse:
     context = {
         "referral": referral,
         "person": referral.person,

@@ -144,9 +144,12 @@ class Shift(models.Model):
             models.Index(fields=["staff", "starts_at"], name="shift_staff_time"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            ),
             models.UniqueConstraint(
-                fields=["staff", "shift_type", "day"], condition=models.Q(cancelled_at__isnull=True),
+                fields=["staff", "shift_type", "day"],
+                condition=models.Q(cancelled_at__isnull=True),
                 name="shift_unique_live_per_staff_type_day",
             ),
         ]
@@ -180,8 +183,13 @@ class Leave(models.Model):
     class Meta:
         indexes = [models.Index(fields=["staff", "starts_at", "ends_at"], name="leave_staff_time")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="leave_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="leave_ends_after_start"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.kind} {self.starts_at:%Y-%m-%d}"
 
 
 class SwapRequest(models.Model):
@@ -211,6 +219,9 @@ class SwapRequest(models.Model):
             models.UniqueConstraint(fields=["shift"], condition=models.Q(status="open"), name="swap_one_open_per_shift")
         ]
 
+    def __str__(self) -> str:
+        return f"Swap {self.shift_id} → {self.proposed_staff_id} ({self.status})"
+
 
 class CalendarToken(models.Model):
     """A revocable secret in the URL of an AMHP's personal iCalendar feed."""
@@ -222,3 +233,6 @@ class CalendarToken(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["staff", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"Calendar feed for {self.staff}"

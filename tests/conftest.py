@@ -38,9 +38,14 @@ def make_staff(db: Any) -> Callable[..., StaffProfile]:
     def make(role: str, service: Service, **profile: Any) -> StaffProfile:
         n = next(_usernames)
         return staff_create(
-            username=profile.pop("username", f"{role}{n}"), service=service, role=role, password=PASSWORD,
-            first_name=profile.pop("first_name", role.title()), last_name=profile.pop("last_name", f"Number{n}"),
-            check_password=False, **profile,
+            username=profile.pop("username", f"{role}{n}"),
+            service=service,
+            role=role,
+            password=PASSWORD,
+            first_name=profile.pop("first_name", role.title()),
+            last_name=profile.pop("last_name", f"Number{n}"),
+            check_password=False,
+            **profile,
         )
 
     return make
@@ -89,7 +94,9 @@ def rng_nhs() -> Callable[[], str]:
 def make_referral(rng_nhs: Callable[[], str]) -> Callable[..., Referral]:
     """Create a referral through the intake service, as the form and API do."""
 
-    def make(service: Service, actor: Any, *, now: datetime | None = None, draft: bool = False, **data: Any) -> Referral:
+    def make(
+        service: Service, actor: Any, *, now: datetime | None = None, draft: bool = False, **data: Any
+    ) -> Referral:
         now = now or timezone.now()
         values: dict[str, Any] = {
             "nhs_number": rng_nhs(),

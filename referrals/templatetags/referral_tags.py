@@ -30,8 +30,12 @@ def countdown_class(due: datetime | None, now: datetime) -> str:
     return "govuk-tag--blue"
 
 
-PRIORITY_TAG = {"emergency": "govuk-tag--red", "urgent": "govuk-tag--orange", "soon": "govuk-tag--yellow",
-                "routine": "govuk-tag--grey"}
+PRIORITY_TAG = {
+    "emergency": "govuk-tag--red",
+    "urgent": "govuk-tag--orange",
+    "soon": "govuk-tag--yellow",
+    "routine": "govuk-tag--grey",
+}
 
 
 @register.filter

@@ -117,7 +117,12 @@ def test_draft_may_be_incomplete_and_stays_out_of_the_queue(consultant_api: APIC
     # ...and with them it joins the queue.
     response = consultant_api.patch(
         f"/api/v1/referrals/{draft_id}/",
-        {"submit": True, "legal_status": "community", "reason": "Withdrawn, not eating", "person": {"family_name": "Lee"}},
+        {
+            "submit": True,
+            "legal_status": "community",
+            "reason": "Withdrawn, not eating",
+            "person": {"family_name": "Lee"},
+        },
         format="json",
     )
     assert response.status_code == 200, response.json()
@@ -130,7 +135,8 @@ def test_patch_changes_fields_and_recomputes_the_clock(consultant_api: APIClient
     started = timezone.now() - timedelta(hours=1)
     response = consultant_api.patch(
         f"/api/v1/referrals/{created['id']}/",
-        {"legal_status": "s5_4", "legal_power_started_at": started.isoformat()}, format="json",
+        {"legal_status": "s5_4", "legal_power_started_at": started.isoformat()},
+        format="json",
     )
     assert response.status_code == 200, response.json()
     expires = datetime.fromisoformat(response.json()["statutory_expires_at"])
@@ -141,8 +147,9 @@ def test_patch_changes_fields_and_recomputes_the_clock(consultant_api: APIClient
 def test_list_filters_by_status_and_priority_and_rejects_unknown_values(
     consultant_api: APIClient, consultant: Any, make_referral: Any, service: Any
 ) -> None:
-    make_referral(service, consultant.user, legal_status="s136",
-                  legal_power_started_at=timezone.now() - timedelta(hours=1))
+    make_referral(
+        service, consultant.user, legal_status="s136", legal_power_started_at=timezone.now() - timedelta(hours=1)
+    )
     make_referral(service, consultant.user, legal_status="community")
     assert consultant_api.get("/api/v1/referrals/?priority=emergency").json()["count"] == 1
     assert consultant_api.get("/api/v1/referrals/?status=new").json()["count"] == 2
@@ -151,12 +158,14 @@ def test_list_filters_by_status_and_priority_and_rejects_unknown_values(
     assert "status" in response.json()
 
 
-def test_triage_accept_records_decision_reason_and_who(consultant_api: APIClient, consultant: Any,
-                                                        make_referral: Any, service: Any) -> None:
+def test_triage_accept_records_decision_reason_and_who(
+    consultant_api: APIClient, consultant: Any, make_referral: Any, service: Any
+) -> None:
     referral = make_referral(service, consultant.user)
     response = consultant_api.post(
         f"/api/v1/referrals/{referral.pk}/triage/",
-        {"decision": "accept", "priority": "urgent", "reason": "Escalating risk at home"}, format="json",
+        {"decision": "accept", "priority": "urgent", "reason": "Escalating risk at home"},
+        format="json",
     )
     assert response.status_code == 201, response.json()
     assert response.json()["decided_by"] == consultant.user.username
@@ -179,8 +188,9 @@ def test_triage_needs_a_reason(consultant_api: APIClient, consultant: Any, make_
     assert referral.status == "new"
 
 
-def test_triage_of_a_closed_referral_is_a_conflict(consultant_api: APIClient, consultant: Any,
-                                                   make_referral: Any, service: Any) -> None:
+def test_triage_of_a_closed_referral_is_a_conflict(
+    consultant_api: APIClient, consultant: Any, make_referral: Any, service: Any
+) -> None:
     referral = make_referral(service, consultant.user)
     url = f"/api/v1/referrals/{referral.pk}/triage/"
     assert consultant_api.post(url, {"decision": "redirect", "reason": "Crisis team"}, format="json").status_code == 201
@@ -198,34 +208,39 @@ def test_amhp_cannot_triage(api_client_for: Any, amhp: Any, consultant: Any, mak
     assert api_client_for(amhp).get("/api/v1/queue/").status_code == 403
 
 
-def test_another_services_referral_is_not_found(api_client_for: Any, make_staff: Any, other_service: Any,
-                                                consultant: Any, make_referral: Any, service: Any) -> None:
+def test_another_services_referral_is_not_found(
+    api_client_for: Any, make_staff: Any, other_service: Any, consultant: Any, make_referral: Any, service: Any
+) -> None:
     referral = make_referral(service, consultant.user)
     outsider = api_client_for(make_staff("consultant", other_service))
     assert outsider.get(f"/api/v1/referrals/{referral.pk}/").status_code == 404
     assert outsider.patch(f"/api/v1/referrals/{referral.pk}/", {"reason": "x"}, format="json").status_code == 404
-    response = outsider.post(f"/api/v1/referrals/{referral.pk}/triage/", {"decision": "close", "reason": "x"},
-                             format="json")
+    response = outsider.post(
+        f"/api/v1/referrals/{referral.pk}/triage/", {"decision": "close", "reason": "x"}, format="json"
+    )
     assert response.status_code == 404
     assert outsider.get("/api/v1/queue/").json()["count"] == 0
     assert outsider.get("/api/v1/referrals/").json()["count"] == 0
 
 
-def test_amhp_sees_only_referrals_allocated_to_them(api_client_for: Any, amhp: Any, consultant: Any,
-                                                    make_referral: Any, service: Any) -> None:
+def test_amhp_sees_only_referrals_allocated_to_them(
+    api_client_for: Any, amhp: Any, consultant: Any, make_referral: Any, service: Any
+) -> None:
     from assessments.models import Assessment
 
     mine = make_referral(service, consultant.user)
     make_referral(service, consultant.user)
-    Assessment.objects.create(service=service, referral=mine, amhp=amhp, allocated_at=timezone.now(),
-                              allocated_by=consultant.user)
+    Assessment.objects.create(
+        service=service, referral=mine, amhp=amhp, allocated_at=timezone.now(), allocated_by=consultant.user
+    )
     client = api_client_for(amhp)
     listed = client.get("/api/v1/referrals/").json()
     assert [r["id"] for r in listed["results"]] == [str(mine.pk)]
 
 
-def test_viewing_a_referral_is_audited(consultant_api: APIClient, consultant: Any, make_referral: Any,
-                                       service: Any) -> None:
+def test_viewing_a_referral_is_audited(
+    consultant_api: APIClient, consultant: Any, make_referral: Any, service: Any
+) -> None:
     referral = make_referral(service, consultant.user)
     consultant_api.get(f"/api/v1/referrals/{referral.pk}/")
     event = AuditEvent.objects.filter(action="view", object_id=str(referral.pk)).get()

@@ -21,18 +21,38 @@ def test_queue_orders_by_band_then_due_time_then_arrival(consultant: Any, make_r
     now = timezone.now()
     user = consultant.user
     routine = make_referral(service, user, legal_status="community", received_at=now - timedelta(hours=5), now=now)
-    s2_soon = make_referral(service, user, legal_status="s2", legal_power_started_at=now - timedelta(days=3),
-                            received_at=now - timedelta(hours=1), now=now)
+    s2_soon = make_referral(
+        service,
+        user,
+        legal_status="s2",
+        legal_power_started_at=now - timedelta(days=3),
+        received_at=now - timedelta(hours=1),
+        now=now,
+    )
     # Two s136 emergencies: the one whose clock started earlier is due first.
-    s136_late = make_referral(service, user, legal_status="s136", legal_power_started_at=now - timedelta(hours=1),
-                              received_at=now - timedelta(minutes=50), now=now)
-    s136_early = make_referral(service, user, legal_status="s136", legal_power_started_at=now - timedelta(hours=23),
-                               received_at=now - timedelta(minutes=10), now=now)
+    s136_late = make_referral(
+        service,
+        user,
+        legal_status="s136",
+        legal_power_started_at=now - timedelta(hours=1),
+        received_at=now - timedelta(minutes=50),
+        now=now,
+    )
+    s136_early = make_referral(
+        service,
+        user,
+        legal_status="s136",
+        legal_power_started_at=now - timedelta(hours=23),
+        received_at=now - timedelta(minutes=10),
+        now=now,
+    )
     # Same band and same due time: the earlier arrival goes first.
-    same_due_a = make_referral(service, user, legal_status="community", received_at=now - timedelta(hours=9),
-                               priority="urgent", now=now)
-    same_due_b = make_referral(service, user, legal_status="community", received_at=now - timedelta(hours=9),
-                               priority="urgent", now=now)
+    same_due_a = make_referral(
+        service, user, legal_status="community", received_at=now - timedelta(hours=9), priority="urgent", now=now
+    )
+    same_due_b = make_referral(
+        service, user, legal_status="community", received_at=now - timedelta(hours=9), priority="urgent", now=now
+    )
     closed = make_referral(service, user, legal_status="community", now=now)
     referral_services.referral_triage(referral=closed, actor=user, decision="close", reason="Resolved by GP")
 
@@ -47,8 +67,9 @@ def test_queue_orders_by_band_then_due_time_then_arrival(consultant: Any, make_r
 def test_queue_api_follows_queue_order(consultant_api: Any, consultant: Any, make_referral: Any, service: Any) -> None:
     now = timezone.now()
     later = make_referral(service, consultant.user, legal_status="community", now=now)
-    first = make_referral(service, consultant.user, legal_status="s5_4",
-                          legal_power_started_at=now - timedelta(hours=3), now=now)
+    first = make_referral(
+        service, consultant.user, legal_status="s5_4", legal_power_started_at=now - timedelta(hours=3), now=now
+    )
     body = consultant_api.get("/api/v1/queue/").json()
     assert [r["id"] for r in body["results"]] == [str(first.pk), str(later.pk)]
     assert body["results"][0]["flags"] == []
@@ -59,14 +80,21 @@ def test_queue_api_follows_queue_order(consultant_api: Any, consultant: Any, mak
 def _bulk_queue(service: Any, consultant: Any, make_referral: Any, n: int) -> None:
     now = timezone.now()
     for i in range(n):
-        make_referral(service, consultant.user, legal_status=["s136", "community", "s5_2", "s2"][i % 4],
-                      legal_power_started_at=now - timedelta(hours=i % 20 + 1), now=now,
-                      risk_violence=bool(i % 3), nearest_relative_name="" if i % 5 else "Pat")
+        make_referral(
+            service,
+            consultant.user,
+            legal_status=["s136", "community", "s5_2", "s2"][i % 4],
+            legal_power_started_at=now - timedelta(hours=i % 20 + 1),
+            now=now,
+            risk_violence=bool(i % 3),
+            nearest_relative_name="" if i % 5 else "Pat",
+        )
 
 
 @pytest.mark.parametrize("path", ["/queue/", "/api/v1/queue/"])
-def test_queue_runs_a_constant_number_of_queries(path: str, consultant: Any, make_referral: Any, service: Any,
-                                                 client: Any, consultant_api: Any) -> None:
+def test_queue_runs_a_constant_number_of_queries(
+    path: str, consultant: Any, make_referral: Any, service: Any, client: Any, consultant_api: Any
+) -> None:
     client.force_login(consultant.user)
     http = consultant_api if path.startswith("/api") else client
 

@@ -17,11 +17,13 @@ from referrals.models import Person, Referral
 pytestmark = pytest.mark.django_db
 
 
-def test_same_nhs_number_reuses_the_person_and_flags_a_repeat(consultant: Any, make_referral: Any,
-                                                              service: Any) -> None:
+def test_same_nhs_number_reuses_the_person_and_flags_a_repeat(
+    consultant: Any, make_referral: Any, service: Any
+) -> None:
     now = timezone.now()
-    first = make_referral(service, consultant.user, nhs_number="9434765919", received_at=now - timedelta(days=20),
-                          now=now)
+    first = make_referral(
+        service, consultant.user, nhs_number="9434765919", received_at=now - timedelta(days=20), now=now
+    )
     services.referral_triage(referral=first, actor=consultant.user, decision="close", reason="Assessed, NFA")
     second = make_referral(service, consultant.user, nhs_number="943-476-5919", now=now, postcode="AB1 2CD")
     assert second.person_id == first.person_id
@@ -30,35 +32,39 @@ def test_same_nhs_number_reuses_the_person_and_flags_a_repeat(consultant: Any, m
     assert Person.objects.get().postcode == "AB1 2CD"
 
 
-def test_a_referral_after_the_repeat_window_is_not_a_repeat(consultant: Any, make_referral: Any,
-                                                            service: Any) -> None:
+def test_a_referral_after_the_repeat_window_is_not_a_repeat(consultant: Any, make_referral: Any, service: Any) -> None:
     now = timezone.now()
     make_referral(service, consultant.user, nhs_number="9434765919", received_at=now - timedelta(days=29), now=now)
     later = make_referral(service, consultant.user, nhs_number="9434765919", now=now)
     assert "repeat" not in later.flags
 
 
-def test_an_open_referral_for_the_same_person_is_a_possible_duplicate(consultant: Any, make_referral: Any,
-                                                                      service: Any) -> None:
+def test_an_open_referral_for_the_same_person_is_a_possible_duplicate(
+    consultant: Any, make_referral: Any, service: Any
+) -> None:
     make_referral(service, consultant.user, nhs_number="9434765919")
     second = make_referral(service, consultant.user, nhs_number="9434765919")
     assert {"repeat", "possible_duplicate"} <= set(second.flags)
 
 
-def test_without_nhs_number_duplicates_match_on_name_and_birth_date(consultant: Any, make_referral: Any,
-                                                                    service: Any) -> None:
+def test_without_nhs_number_duplicates_match_on_name_and_birth_date(
+    consultant: Any, make_referral: Any, service: Any
+) -> None:
     from datetime import date
 
-    make_referral(service, consultant.user, nhs_number="", given_name="Ola", family_name="Nowak",
-                  date_of_birth=date(1980, 1, 2))
-    second = make_referral(service, consultant.user, nhs_number="", given_name="ola", family_name="NOWAK",
-                           date_of_birth=date(1980, 1, 2))
+    make_referral(
+        service, consultant.user, nhs_number="", given_name="Ola", family_name="Nowak", date_of_birth=date(1980, 1, 2)
+    )
+    second = make_referral(
+        service, consultant.user, nhs_number="", given_name="ola", family_name="NOWAK", date_of_birth=date(1980, 1, 2)
+    )
     assert {"missing_nhs_number", "possible_duplicate"} <= set(second.flags)
     assert Person.objects.count() == 2
 
 
-def test_people_in_different_services_are_separate(consultant: Any, make_staff: Any, other_service: Any,
-                                                   make_referral: Any, service: Any) -> None:
+def test_people_in_different_services_are_separate(
+    consultant: Any, make_staff: Any, other_service: Any, make_referral: Any, service: Any
+) -> None:
     other = make_staff("consultant", other_service)
     a = make_referral(service, consultant.user, nhs_number="9434765919")
     b = make_referral(other_service, other.user, nhs_number="9434765919")
@@ -67,8 +73,14 @@ def test_people_in_different_services_are_separate(consultant: Any, make_staff: 
 
 
 def test_missing_information_and_risks_are_flagged(consultant: Any, make_referral: Any, service: Any) -> None:
-    referral = make_referral(service, consultant.user, nearest_relative_name="", risk_weapons=True,
-                             interpreter_needed=True, language="Polish")
+    referral = make_referral(
+        service,
+        consultant.user,
+        nearest_relative_name="",
+        risk_weapons=True,
+        interpreter_needed=True,
+        language="Polish",
+    )
     assert {"missing_nearest_relative", "risk_weapons", "interpreter"} <= set(referral.flags)
 
 
@@ -76,8 +88,9 @@ def test_draft_can_be_saved_incomplete_but_not_invalid(consultant: Any, service:
     draft = services.referral_create(service=service, actor=consultant.user, data={"given_name": "Jo"}, draft=True)
     assert draft.status == "draft"
     with pytest.raises(ValidationError) as exc:
-        services.referral_create(service=service, actor=consultant.user,
-                                 data={"given_name": "Jo", "nhs_number": "12345"}, draft=True)
+        services.referral_create(
+            service=service, actor=consultant.user, data={"given_name": "Jo", "nhs_number": "12345"}, draft=True
+        )
     assert "nhs_number" in exc.value.message_dict
     assert Referral.objects.count() == 1
 
@@ -96,18 +109,21 @@ def test_closed_referral_cannot_be_edited(consultant: Any, make_referral: Any, s
 
 
 def test_triage_redirect_closes_and_stops_the_clock(consultant: Any, make_referral: Any, service: Any) -> None:
-    referral = make_referral(service, consultant.user, legal_status="s136",
-                             legal_power_started_at=timezone.now() - timedelta(hours=1))
-    services.referral_triage(referral=referral, actor=consultant.user, decision="redirect",
-                             reason="Crisis team will see today")
+    referral = make_referral(
+        service, consultant.user, legal_status="s136", legal_power_started_at=timezone.now() - timedelta(hours=1)
+    )
+    services.referral_triage(
+        referral=referral, actor=consultant.user, decision="redirect", reason="Crisis team will see today"
+    )
     referral.refresh_from_db()
     assert referral.status == "redirected"
     assert referral.closed_at is not None
     assert not referral.is_breached(timezone.now() + timedelta(days=2))
 
 
-def test_every_change_writes_an_audit_row_with_before_and_after(consultant: Any, make_referral: Any,
-                                                                service: Any) -> None:
+def test_every_change_writes_an_audit_row_with_before_and_after(
+    consultant: Any, make_referral: Any, service: Any
+) -> None:
     referral = make_referral(service, consultant.user, reason="First reason")
     services.referral_update(referral=referral, actor=consultant.user, data={"reason": "Second reason"})
     services.referral_triage(referral=referral, actor=consultant.user, decision="more_info", reason="Need GP view")

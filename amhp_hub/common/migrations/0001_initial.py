@@ -6,32 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('rota', '0001_initial'),
+        ("rota", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('action', models.CharField(choices=[('view', 'Viewed'), ('list', 'Listed'), ('create', 'Created'), ('update', 'Updated'), ('triage', 'Triaged'), ('allocate', 'Allocated'), ('delete', 'Deleted')], max_length=20)),
-                ('object_type', models.CharField(max_length=40)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('object_ids', models.JSONField(blank=True, default=list)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('channel', models.CharField(default='web', max_length=10)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rota.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "Viewed"),
+                            ("list", "Listed"),
+                            ("create", "Created"),
+                            ("update", "Updated"),
+                            ("triage", "Triaged"),
+                            ("allocate", "Allocated"),
+                            ("delete", "Deleted"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=40)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("object_ids", models.JSONField(blank=True, default=list)),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("channel", models.CharField(default="web", max_length=10)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="rota.service"),
+                ),
             ],
             options={
-                'ordering': ['-at'],
-                'indexes': [models.Index(fields=['object_type', 'object_id', 'at'], name='common_audi_object__1c34e9_idx')],
+                "ordering": ["-at"],
+                "indexes": [
+                    models.Index(fields=["object_type", "object_id", "at"], name="common_audi_object__1c34e9_idx")
+                ],
             },
         ),
     ]

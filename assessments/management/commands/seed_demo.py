@@ -14,8 +14,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", type=int, default=1, help="2,000 referrals a year per unit (default 1)")
-        parser.add_argument("--open", type=int, default=None, dest="open_count",
-                            help="How many referrals are still open (default 30 per unit of scale)")
+        parser.add_argument(
+            "--open",
+            type=int,
+            default=None,
+            dest="open_count",
+            help="How many referrals are still open (default 30 per unit of scale)",
+        )
         parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed gives the same data")
         parser.add_argument("--service", default="Riverside AMHP Hub", help="The demo service's name")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if any service exists already")
@@ -30,13 +35,16 @@ class Command(BaseCommand):
             raise CommandError(f"A service called {options['service']!r} exists already; choose another --service")
         started = time.monotonic()
         result = seed_demo(
-            service_name=options["service"], scale=options["scale"], open_count=options["open_count"],
-            seed=options["seed"], progress=lambda message: self.stdout.write(f"  … {message}"),
+            service_name=options["service"],
+            scale=options["scale"],
+            open_count=options["open_count"],
+            seed=options["seed"],
+            progress=lambda message: self.stdout.write(f"  … {message}"),
         )
         counts = ", ".join(f"{value} {name}" for name, value in result.counts.items())
-        self.stdout.write(self.style.SUCCESS(
-            f"Seeded {result.service.name}: {counts} in {time.monotonic() - started:.1f} s"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"Seeded {result.service.name}: {counts} in {time.monotonic() - started:.1f} s")
+        )
         self.stdout.write("Sign in with:")
         for role, username, password in result.credentials:
             self.stdout.write(f"  {role:<10} {username:<12} {password}")

@@ -25,8 +25,13 @@ class Command(BaseCommand):
         try:
             service = service_get_or_create(name=options["service"])
             profile = staff_create(
-                username=options["username"], service=service, role=options["role"], password=options["password"],
-                first_name=options["first_name"], last_name=options["last_name"], email=options["email"],
+                username=options["username"],
+                service=service,
+                role=options["role"],
+                password=options["password"],
+                first_name=options["first_name"],
+                last_name=options["last_name"],
+                email=options["email"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
