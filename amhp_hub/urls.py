@@ -20,6 +20,7 @@ api_v1 = [
     *router.urls,
     path("", include("rota.api_urls")),
     path("", include("assessments.api_urls")),
+    path("", include("assessments.jobs_api_urls")),
     path("", include("dashboards.api_urls")),
 ]
 
@@ -34,5 +35,6 @@ urlpatterns = [
     path("rota/", include("rota.urls")),
     path("", include("assessments.urls")),
     path("notifications/", include("assessments.notification_urls")),
+    path("toil/", include("assessments.toil_urls")),
     path("dashboards/", include("dashboards.urls")),
 ]
