@@ -282,7 +282,7 @@ def seed_referrals(
     progress(f"{len(people)} people")
 
     # Open referrals arrive over the last few days (the queue now); closed ones over the year before.
-    open_window = timedelta(days=3 if open_count <= 200 else 30)
+    open_window = timedelta(hours=18) if open_count <= 200 else timedelta(days=30)
     closed_times = _arrival_times(rng, start=now - timedelta(days=365), end=now - open_window, count=total - open_count)
     open_times = _arrival_times(rng, start=now - open_window, end=now, count=open_count)
     counts = {"referrals": 0, "open": 0}

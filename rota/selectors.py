@@ -11,9 +11,7 @@ from rota.models import Leave, Role, Shift, StaffProfile
 
 def _on_leave_at(at: datetime) -> Exists:
     return Exists(
-        Leave.objects.filter(
-            staff_id=OuterRef("staff_id"), cancelled_at__isnull=True, starts_at__lt=at, ends_at__gt=at
-        )
+        Leave.objects.filter(staff_id=OuterRef("staff_id"), cancelled_at__isnull=True, starts_at__lt=at, ends_at__gt=at)
     )
 
 
