@@ -127,6 +127,12 @@ class TriageSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=False, trim_whitespace=True)
 
 
+class ExtensionSerializer(serializers.Serializer):
+    hours = serializers.IntegerField(min_value=1, max_value=12)
+    authorised_by = serializers.CharField(max_length=120)
+    reason = serializers.CharField()
+
+
 class TriageRecordSerializer(serializers.ModelSerializer):
     decided_by = serializers.CharField(source="decided_by.get_username", read_only=True)
 
@@ -156,6 +162,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
         "create": DESK_ROLES,
         "partial_update": DESK_ROLES,
         "triage": DESK_ROLES,
+        "extend": DESK_ROLES,
     }
     lookup_value_regex = "[0-9a-f-]{36}"
 
@@ -229,6 +236,18 @@ class ReferralViewSet(viewsets.GenericViewSet):
             referral=referral, actor=request.user, channel="api", **serializer.validated_data
         )
         return Response(TriageRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ExtensionSerializer, responses=ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request: Request, pk: str) -> Response:
+        """Record an s136B extension (up to 12 hours in all, before the first 24 hours expire)."""
+        referral = self.get_object()
+        serializer = ExtensionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        referral = services.referral_extend_detention(
+            referral=referral, actor=request.user, channel="api", **serializer.validated_data
+        )
+        return Response(self.get_serializer(referral).data)
 
 
 class QueuePagination(LimitOffsetPagination):

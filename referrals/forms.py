@@ -210,3 +210,40 @@ class TriageForm(forms.Form):
             Field.textarea("reason"),
             Button("triage", "Record decision", css_id="record-decision"),
         )
+
+
+class ExtensionForm(forms.Form):
+    """s136B: the doctor responsible extends an s136/s135 detention by up to 12 hours."""
+
+    hours = forms.IntegerField(
+        label="Hours to extend by",
+        min_value=1,
+        max_value=12,
+        error_messages={
+            "required": "Enter the number of hours, from 1 to 12",
+            "min_value": "Enter the number of hours, from 1 to 12",
+            "max_value": "Enter the number of hours, from 1 to 12",
+            "invalid": "Enter the number of hours as a whole number",
+        },
+    )
+    authorised_by = forms.CharField(
+        label="Doctor who authorised it",
+        max_length=120,
+        error_messages={"required": "Enter the doctor who authorised the extension"},
+    )
+    reason = forms.CharField(
+        label="Why the person's condition makes assessment impracticable",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Enter why assessment is impracticable"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("hours", field_width=2),
+            Field.text("authorised_by"),
+            Field.textarea("reason"),
+            Button.secondary("extend", "Record extension", css_id="record-extension"),
+        )

@@ -370,3 +370,58 @@ def referral_triage(
     )
     referral.status, referral.priority, referral.due_at = locked.status, locked.priority, locked.due_at
     return record
+
+
+@transaction.atomic
+def referral_extend_detention(
+    *,
+    referral: Referral,
+    actor: Any,
+    hours: int,
+    authorised_by: str,
+    reason: str,
+    channel: str = "web",
+    now: datetime | None = None,
+) -> Referral:
+    """Record an s136B extension of an s136/s135 detention and move its statutory expiry.
+
+    The registered medical practitioner responsible may extend by up to 12 hours in all,
+    only before the first 24 hours expire, and only because the person's condition makes
+    assessment impracticable (not for bed-finding or staffing). Raise ValidationError with
+    the rule that refused it; ConflictError when the referral is no longer open.
+    """
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if not (authorised_by or "").strip():
+        errors["authorised_by"] = ["Enter the doctor who authorised the extension"]
+    if not (reason or "").strip():
+        errors["reason"] = ["Enter why the person's condition makes assessment impracticable"]
+    if errors:
+        raise ValidationError(errors)
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if not locked.is_open:
+        raise ConflictError(f"Referral {locked.reference} is {locked.get_status_display().lower()}")
+    try:
+        clocks.check_extension(
+            locked.legal_status,
+            locked.legal_power_started_at,
+            requested_hours=hours,
+            at=now,
+            already_extended_hours=locked.extension_hours,
+        )
+    except clocks.ClockError as exc:
+        raise ValidationError({"hours": [str(exc)]}) from exc
+    before = {"extension_hours": locked.extension_hours, "statutory_expires_at": locked.statutory_expires_at}
+    locked.extension_hours += hours
+    apply_clocks(locked)
+    locked.save(update_fields=["extension_hours", "statutory_expires_at", "due_at", "priority_rank", "updated_at"])
+    after = {"extension_hours": locked.extension_hours, "statutory_expires_at": locked.statutory_expires_at}
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=locked,
+        channel=channel,
+        changes={**diff(before, after), "s136b_authorised_by": authorised_by.strip(), "reason": reason.strip()},
+    )
+    return locked

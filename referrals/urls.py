@@ -10,4 +10,5 @@ urlpatterns = [
     path("referrals/<uuid:pk>/", views.referral_detail, name="detail"),
     path("referrals/<uuid:pk>/edit/", views.referral_edit, name="edit"),
     path("referrals/<uuid:pk>/triage/", views.referral_triage, name="triage"),
+    path("referrals/<uuid:pk>/extend/", views.referral_extend, name="extend"),
 ]

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
 from amhp_hub.common.web import role_required
-from referrals import selectors, services
+from referrals import clocks, selectors, services
 from referrals.constants import QUEUE_STATUSES, Priority, Status
-from referrals.forms import ReferralForm, TriageForm
+from referrals.forms import ExtensionForm, ReferralForm, TriageForm
 from referrals.models import Referral
 from referrals.services import PERSON_FIELDS, REFERRAL_FIELDS
 from rota.models import Role
@@ -149,9 +149,16 @@ def referral_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest, referral: Referral, triage_form: TriageForm | None, status: int = 200
+    request: HttpRequest,
+    referral: Referral,
+    triage_form: TriageForm | None,
+    status: int = 200,
+    extension_form: ExtensionForm | None = None,
 ) -> HttpResponse:
+    desk = request.user.staff_profile.role in DESK
+    can_extend = desk and referral.is_open and referral.legal_status in clocks.EXTENDABLE
     context = {
+        "extension_form": (extension_form or ExtensionForm()) if can_extend else None,
         "referral": referral,
         "person": referral.person,
         "triage_form": triage_form if referral.is_in_queue else None,
@@ -180,3 +187,24 @@ def referral_triage(request: HttpRequest, pk: str) -> HttpResponse:
         return redirect("referrals:detail", pk=referral.pk)
     messages.success(request, f"Triage decision recorded for {referral.reference}")
     return redirect(reverse("referrals:queue"))
+
+
+@role_required(*DESK)
+@require_POST
+def referral_extend(request: HttpRequest, pk: str) -> HttpResponse:
+    referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
+    form = ExtensionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_extend_detention(referral=referral, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                for msg in msgs:
+                    form.add_error(field if field in form.fields else None, msg)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("referrals:detail", pk=referral.pk)
+    if not form.is_valid():
+        return _detail_page(request, referral, TriageForm(), status=400, extension_form=form)
+    messages.success(request, f"Extension recorded: the detention now ends later for {referral.reference}")
+    return redirect("referrals:detail", pk=referral.pk)

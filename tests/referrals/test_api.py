@@ -256,3 +256,15 @@ def test_schema_documents_the_contract(consultant_api: APIClient) -> None:
     text = response.content.decode()
     for path in ("/api/v1/referrals/", "/api/v1/referrals/{id}/triage/", "/api/v1/queue/"):
         assert path in text
+
+
+def test_extension_api_moves_the_clock_or_explains_the_refusal(consultant_api: APIClient) -> None:
+    created = consultant_api.post("/api/v1/referrals/", s136_payload(), format="json").json()
+    url = f"/api/v1/referrals/{created['id']}/extend/"
+    response = consultant_api.post(url, {"hours": 6, "authorised_by": "Dr Obi", "reason": "Sedated"}, format="json")
+    assert response.status_code == 200, response.json()
+    before = datetime.fromisoformat(created["statutory_expires_at"])
+    assert datetime.fromisoformat(response.json()["statutory_expires_at"]) - before == timedelta(hours=6)
+    response = consultant_api.post(url, {"hours": 7, "authorised_by": "Dr Obi", "reason": "Sedated"}, format="json")
+    assert response.status_code == 400
+    assert "hours" in response.json()

@@ -145,3 +145,22 @@ def test_htmx_refresh_returns_just_the_queue(client: Any, consultant: Any, make_
     page = client.get("/queue/", HTTP_HX_REQUEST="true").content.decode()
     assert page.lstrip().startswith('<div id="queue"')
     assert "<html" not in page
+
+
+def test_extension_form_on_the_referral_page(client: Any, consultant: Any, make_referral: Any, service: Any) -> None:
+    referral = make_referral(
+        service, consultant.user, legal_status="s136", legal_power_started_at=timezone.now() - timedelta(hours=3)
+    )
+    client.force_login(consultant.user)
+    assert "Record an s136B extension" in client.get(f"/referrals/{referral.pk}/").content.decode()
+    response = client.post(
+        f"/referrals/{referral.pk}/extend/", {"hours": "20", "authorised_by": "Dr A", "reason": "Unconscious"}
+    )
+    assert response.status_code == 400
+    assert "from 1 to 12" in response.content.decode()
+    response = client.post(
+        f"/referrals/{referral.pk}/extend/", {"hours": "4", "authorised_by": "Dr A", "reason": "Unconscious"}
+    )
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.extension_hours == 4

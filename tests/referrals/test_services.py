@@ -132,3 +132,53 @@ def test_every_change_writes_an_audit_row_with_before_and_after(
     assert events[1].changes == {"reason": ["First reason", "Second reason"]}
     assert events[2].changes["status"] == ["new", "more_info"]
     assert all(e.actor == consultant.user for e in events)
+
+
+def test_s136b_extension_moves_the_expiry_and_is_limited_to_12_hours(
+    consultant: Any, make_referral: Any, service: Any
+) -> None:
+    now = timezone.now()
+    started = now - timedelta(hours=20)
+    referral = make_referral(service, consultant.user, legal_status="s136", legal_power_started_at=started, now=now)
+    services.referral_extend_detention(
+        referral=referral,
+        actor=consultant.user,
+        hours=8,
+        authorised_by="Dr Obi",
+        reason="Intoxicated; cannot be assessed yet",
+        now=now,
+    )
+    referral.refresh_from_db()
+    assert referral.statutory_expires_at == started + timedelta(hours=32)
+    with pytest.raises(ValidationError) as exc:
+        services.referral_extend_detention(
+            referral=referral,
+            actor=consultant.user,
+            hours=5,
+            authorised_by="Dr Obi",
+            reason="Still intoxicated",
+            now=now,
+        )
+    assert "the most allowed is 12" in exc.value.message_dict["hours"][0]
+    event = AuditEvent.objects.filter(object_id=str(referral.pk), action="update").latest("at")
+    assert event.changes["s136b_authorised_by"] == "Dr Obi"
+
+
+def test_s136b_extension_is_refused_for_other_powers_and_after_24_hours(
+    consultant: Any, make_referral: Any, service: Any
+) -> None:
+    now = timezone.now()
+    s5_2 = make_referral(
+        service, consultant.user, legal_status="s5_2", legal_power_started_at=now - timedelta(hours=1), now=now
+    )
+    with pytest.raises(ValidationError, match="Only s136 and s135"):
+        services.referral_extend_detention(
+            referral=s5_2, actor=consultant.user, hours=2, authorised_by="Dr A", reason="x", now=now
+        )
+    late = make_referral(
+        service, consultant.user, legal_status="s136", legal_power_started_at=now - timedelta(hours=25), now=now
+    )
+    with pytest.raises(ValidationError, match="before the first 24 hours"):
+        services.referral_extend_detention(
+            referral=late, actor=consultant.user, hours=2, authorised_by="Dr A", reason="x", now=now
+        )
