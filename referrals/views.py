@@ -79,7 +79,7 @@ def _form_page(request: HttpRequest, form: ReferralForm, referral: Referral | No
 @require_http_methods(["GET", "POST"])
 def referral_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _form_page(request, ReferralForm(initial={"received_at": timezone.now()}), None)
+        return _form_page(request, ReferralForm(), None)
     draft = request.POST.get("action") == "draft"
     form = ReferralForm(request.POST, draft=draft)
     if not form.is_valid():

@@ -164,3 +164,11 @@ def test_extension_form_on_the_referral_page(client: Any, consultant: Any, make_
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.extension_hours == 4
+
+
+def test_failed_sign_in_says_what_to_do(client: Any, consultant: Any) -> None:
+    response = client.post("/login/", {"username": consultant.user.username, "password": "wrong"})
+    assert response.status_code == 200
+    assert "Enter a correct username and password" in response.content.decode()
+    response = client.post("/login/", {"username": "", "password": ""})
+    assert "Enter your username" in response.content.decode()
