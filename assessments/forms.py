@@ -47,7 +47,7 @@ class EventForm(forms.Form):
         kwargs.setdefault("prefix", "event")
         super().__init__(*args, **kwargs)
         self.helper = _helper(
-            Field.select("kind"), Field("at"), Field.textarea("note"), Button("add-event", "Add to the timeline")
+            Field.select("kind"), Field("at"), Field.textarea("note"), Button("add-event", "Add event")
         )
 
 
