@@ -291,3 +291,19 @@ def test_two_concurrent_allocations_race_straight_to_the_services(
 
     assert sorted(outcomes) == ["allocated", "conflict"]
     assert Assessment.objects.filter(referral=referral).count() == 1
+
+
+def test_the_openapi_schema_documents_the_allocation_endpoints(consultant_api: Any) -> None:
+    response = consultant_api.get("/api/v1/schema/?format=json")
+    paths = response.json()["paths"]
+    for path in (
+        "/api/v1/referrals/{id}/candidates/",
+        "/api/v1/referrals/{id}/allocate/",
+        "/api/v1/me/allocations/",
+        "/api/v1/assessments/{id}/",
+        "/api/v1/assessments/{id}/accept/",
+        "/api/v1/assessments/{id}/decline/",
+        "/api/v1/assessments/{id}/timeline/",
+        "/api/v1/assessments/{id}/complete/",
+    ):
+        assert path in paths, path

@@ -167,3 +167,16 @@ def test_the_record_page_is_read_only_for_the_desk_and_hidden_from_others(
     client.force_login(colleague.user)
     assert client.get(f"/assessments/{accepted.pk}/").status_code == 404
     assert client.post(f"/assessments/{accepted.pk}/complete/").status_code == 404
+
+
+def test_the_candidates_page_says_when_nobody_is_on_duty_or_the_referral_is_allocated(
+    logged_in_client: Any, consultant: Any, queued_referral: Referral, amhp: Any, make_shift: Any, allocate: Any
+) -> None:
+    client = logged_in_client(consultant)
+    url = f"/referrals/{queued_referral.pk}/candidates/"
+    assert "No AMHP is on duty now" in client.get(url).content.decode()
+    make_shift(amhp)
+    allocate(queued_referral, amhp)
+    html = client.get(url).content.decode()
+    assert f"Allocated to {amhp.display_name}" in html
+    assert 'name="amhp"' not in html
