@@ -223,6 +223,8 @@ def _require_working(locked: Assessment) -> None:
         raise ConflictError("Accept the allocation before recording the assessment")
     if locked.status == AssessmentStatus.DECLINED:
         raise ConflictError("This allocation was declined")
+    if locked.status == AssessmentStatus.COMPLETED:
+        raise ConflictError("This assessment is completed and its record is closed")
 
 
 @transaction.atomic
@@ -239,7 +241,7 @@ def assessment_record_event(
     """Add a timeline event; "seen", "application signed", "bed found" and "conveyed" also set those times.
 
     Raise ValidationError for an unknown kind or a time in the future, ConflictError if the
-    allocation has not been accepted or was declined. The first event puts accepted work in progress.
+    allocation has not been accepted, was declined or is completed. The first event puts accepted work in progress.
     """
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
@@ -340,7 +342,7 @@ def assessment_update_record(
     DATA holds any of RECORD_FIELDS. Each item of DOCTORS adds a doctor, or with an "id"
     updates that doctor of this assessment. With both work times and no hours entered,
     hours_worked is the elapsed time. Raise ValidationError with field messages (nothing is
-    saved then) and ConflictError if the allocation is not accepted or was declined.
+    saved then) and ConflictError if the allocation is not accepted, was declined or is completed.
     """
     now = now or timezone.now()
     locked = _lock(assessment)

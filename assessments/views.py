@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -42,11 +43,8 @@ def candidates(request: HttpRequest, pk: str) -> HttpResponse:
     """The on-duty AMHPs ranked for a referral, each with an Allocate button."""
     referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
     if request.method == "POST":
-        amhp = (
-            StaffProfile.objects.filter(pk=request.POST.get("amhp") or None).first()
-            if _is_uuid(request.POST.get("amhp"))
-            else None
-        )
+        choice = request.POST.get("amhp", "")
+        amhp = StaffProfile.objects.filter(pk=choice).first() if _is_uuid(choice) else None
         try:
             if amhp is None:
                 raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
@@ -73,11 +71,9 @@ def candidates(request: HttpRequest, pk: str) -> HttpResponse:
     return render(request, "assessments/candidates.html", context)
 
 
-def _is_uuid(value: str | None) -> bool:
-    import uuid
-
+def _is_uuid(value: str) -> bool:
     try:
-        uuid.UUID(str(value))
+        uuid.UUID(value)
     except ValueError:
         return False
     return True

@@ -283,3 +283,17 @@ def test_hours_worked_may_be_entered_without_times(accepted: Assessment, on_duty
         services.assessment_update_record(
             assessment=accepted, actor=on_duty_amhp.user, data={"hours_worked": Decimal("-1")}
         )
+
+
+def test_a_completed_record_is_closed_to_further_changes(accepted: Assessment, on_duty_amhp: Any) -> None:
+    start = timezone.now() - timedelta(hours=2)
+    services.assessment_update_record(
+        assessment=accepted,
+        actor=on_duty_amhp.user,
+        data={"outcome": "no_further_action", "work_started_at": start, "work_ended_at": start + timedelta(hours=1)},
+    )
+    services.assessment_complete(assessment=accepted, actor=on_duty_amhp.user)
+    with pytest.raises(ConflictError, match="completed"):
+        services.assessment_update_record(assessment=accepted, actor=on_duty_amhp.user, data={"outcome": ""})
+    with pytest.raises(ConflictError, match="completed"):
+        services.assessment_record_event(assessment=accepted, actor=on_duty_amhp.user, kind="note", at=timezone.now())
