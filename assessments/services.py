@@ -282,7 +282,7 @@ def _london_day(value: datetime) -> Any:
     return value.astimezone(LONDON).date()
 
 
-def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, Any]], legal_status: str) -> dict:
+def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """Return {field: [messages]} for what is wrong with an assessment record; empty when it may be saved.
 
     Checks the choices, the order of the work times, the hours worked, the s11(4) bar (a
@@ -367,9 +367,7 @@ def assessment_update_record(
             all_doctors[d["id"]].update({k: v for k, v in d.items() if k in DOCTOR_FIELDS})
         else:
             new_doctors.append({k: v for k, v in d.items() if k in DOCTOR_FIELDS})
-    for field, messages in validate_record(
-        merged, [*all_doctors.values(), *new_doctors], locked.referral.legal_status
-    ).items():
+    for field, messages in validate_record(merged, [*all_doctors.values(), *new_doctors]).items():
         errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
