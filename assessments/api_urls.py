@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from assessments import api
+
+urlpatterns = [
+    path("referrals/<uuid:pk>/candidates/", api.CandidatesView.as_view(), name="api-referral-candidates"),
+    path("referrals/<uuid:pk>/allocate/", api.AllocateView.as_view(), name="api-referral-allocate"),
+    path("me/allocations/", api.MyAllocationsView.as_view(), name="api-my-allocations"),
+    path("assessments/<uuid:pk>/", api.AssessmentDetailView.as_view(), name="api-assessment"),
+    path("assessments/<uuid:pk>/accept/", api.AcceptView.as_view(), name="api-assessment-accept"),
+    path("assessments/<uuid:pk>/decline/", api.DeclineView.as_view(), name="api-assessment-decline"),
+    path("assessments/<uuid:pk>/complete/", api.CompleteView.as_view(), name="api-assessment-complete"),
+    path("assessments/<uuid:pk>/timeline/", api.TimelineView.as_view(), name="api-assessment-timeline"),
+]

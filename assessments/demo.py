@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.demo_records import seed_assessments
 from referrals import clocks
 from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Ethnicity, Flag, LegalStatus, Sex, Status
 from referrals.models import Person, Referral
@@ -400,6 +401,7 @@ def seed_demo(
         open_count=min(total, open_count or 30 * scale),
         progress=progress,
     )
+    result.counts["assessments"] = seed_assessments(service=service, rng=rng, now=now)
     return result
 
 

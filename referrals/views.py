@@ -143,7 +143,9 @@ def referral_detail(request: HttpRequest, pk: str) -> HttpResponse:
     profile = getattr(request.user, "staff_profile", None)
     if profile is None:
         return render(request, "referrals/no_role.html", status=403)
-    referral = get_object_or_404(selectors.referrals_visible_to(profile), pk=pk)
+    referral = get_object_or_404(
+        selectors.referrals_visible_to(profile).prefetch_related("assessments__amhp__user"), pk=pk
+    )
     audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral)
     return _detail_page(request, referral, TriageForm() if profile.role in DESK else None)
 

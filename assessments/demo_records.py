@@ -1,0 +1,257 @@
+"""Demo assessments for the demo referrals: allocations, outcomes, delays, work times and a few timeline events.
+
+Set-based: referrals are read in chunks, assessments and events written with bulk_create in
+batches, and the referrals' closing times aligned in one UPDATE, so a million referrals take
+minutes and no query runs per row.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import OuterRef, Subquery
+
+from assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    DelayReason,
+    Doctor,
+    NearestRelativeAction,
+    Outcome,
+    TimelineEvent,
+)
+from referrals.constants import ETHNIC_GROUP, Status
+from referrals.models import Referral
+from rota import ranking
+from rota.models import Role, Service, StaffProfile
+
+LONDON = ZoneInfo("Europe/London")
+BATCH = 5000
+# Chance that an assessment ends in detention, by broad ethnic group. The gap mirrors the
+# national over-representation of Black people among those detained (DOMAIN.md section 5).
+DETENTION_RATE = {"White": 0.40, "Mixed": 0.50, "Asian": 0.45, "Black": 0.62, "Other": 0.45}
+DEFAULT_DETENTION_RATE = 0.40
+DETENTIONS = {Outcome.DETAINED_S2: 60, Outcome.DETAINED_S3: 28, Outcome.DETAINED_S4: 12}
+OTHER_OUTCOMES = {
+    Outcome.INFORMAL_ADMISSION: 15,
+    Outcome.CRISIS_HOME_TREATMENT: 25,
+    Outcome.COMMUNITY_SUPPORT: 22,
+    Outcome.NO_FURTHER_ACTION: 20,
+    Outcome.NOT_COMPLETED_NO_ACCESS: 5,
+    Outcome.NOT_COMPLETED_ABSENT: 4,
+    Outcome.APPLICATION_AWAITING_BED: 3,
+    Outcome.CTO: 2,
+    Outcome.GUARDIANSHIP: 1,
+    Outcome.MEDICAL_RECOMMENDATIONS_EXPIRED: 1,
+}
+DELAYS = {
+    DelayReason.NO_BED: 40,
+    DelayReason.NO_S12_DOCTOR: 25,
+    DelayReason.POLICE: 10,
+    DelayReason.AMBULANCE: 12,
+    DelayReason.WARRANT: 4,
+    DelayReason.INTERPRETER: 4,
+    DelayReason.OTHER: 5,
+}
+DOCTOR_NAMES = ["Dr Okafor", "Dr Green", "Dr Iqbal", "Dr Murphy", "Dr Kowalski", "Dr Mensah", "Dr Evans", "Dr Xu"]
+# Assessments this recent also get their timeline events and doctors (older ones keep only the record).
+DETAIL_DAYS = 30
+
+
+def _weighted(rng: random.Random, weights: dict) -> str:
+    keys = list(weights)
+    return str(rng.choices(keys, weights=[weights[k] for k in keys])[0])
+
+
+def _shift_end(at: datetime) -> datetime:
+    """End of the demo shift covering AT: day 09-17 (some late 12-20), evening to 22:00, EDT night to 08:00."""
+    local = at.astimezone(LONDON)
+    day = local.date()
+
+    def at_hour(d: date, hour: int) -> datetime:
+        return datetime(d.year, d.month, d.day, hour, tzinfo=LONDON)
+
+    if 8 <= local.hour < 17:
+        return at_hour(day, 20 if local.minute % 3 == 0 else 17)
+    if 17 <= local.hour < 22:
+        return at_hour(day, 22)
+    return at_hour(day + timedelta(days=1) if local.hour >= 22 else day, 8)
+
+
+def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> int:
+    """Create an assessment for each assessed or allocated referral of SERVICE; return how many.
+
+    Assessed referrals get a completed assessment with an outcome (about 45% detentions,
+    more for Black people), delay reasons for about 30%, work times starting soon after
+    the referral (so evening referrals are worked in the evening) and sometimes running
+    past the shift end, and the hours worked. About a third of the open accepted referrals
+    are allocated to the first demo AMHPs so that their My allocations page has work.
+    """
+    amhps = list(
+        StaffProfile.objects.filter(service=service, role=Role.AMHP)
+        .order_by("user__username")
+        .values_list("pk", flat=True)
+    )
+    allocator = (
+        StaffProfile.objects.filter(service=service, role__in=[Role.CONSULTANT, Role.MANAGER])
+        .order_by("role", "user__username")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    if not amhps or allocator is None:
+        return 0
+    open_ids = list(
+        Referral.objects.filter(service=service, status=Status.ACCEPTED)
+        .order_by("received_at")
+        .values_list("pk", flat=True)
+    )
+    to_allocate = [pk for pk in open_ids if rng.random() < 0.34]
+    Referral.objects.filter(pk__in=to_allocate).update(status=Status.ALLOCATED)
+
+    created = 0
+    batch: list[Assessment] = []
+    events: list[TimelineEvent] = []
+    doctors: list[Doctor] = []
+    detail_from = now - timedelta(days=DETAIL_DAYS)
+    demo_amhps = amhps[:3]
+    rows = (
+        Referral.objects.filter(service=service, status__in=[Status.ASSESSED, Status.ALLOCATED])
+        .order_by()
+        .values_list("pk", "status", "received_at", "legal_status", "person__ethnicity")
+        .iterator(chunk_size=BATCH)
+    )
+
+    def flush() -> None:
+        nonlocal created
+        Assessment.objects.bulk_create(batch)
+        TimelineEvent.objects.bulk_create(events)
+        Doctor.objects.bulk_create(doctors)
+        created += len(batch)
+        batch.clear()
+        events.clear()
+        doctors.clear()
+
+    for pk, status, received, legal_status, ethnicity in rows:
+        legal = legal_status or "community"
+        expected = ranking.expected_hours(legal)
+        allocated_at = received + timedelta(minutes=rng.randint(10, 180))
+        if status == Status.ALLOCATED:
+            allocated_at = min(allocated_at, now - timedelta(minutes=5))
+            live = rng.choice([AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS])
+            assessment = Assessment(
+                service=service,
+                referral_id=pk,
+                amhp_id=rng.choice(demo_amhps),
+                status=live,
+                allocated_at=allocated_at,
+                allocated_by_id=allocator,
+                responded_at=None if live == AssessmentStatus.OFFERED else allocated_at + timedelta(minutes=5),
+                expected_hours=Decimal(str(expected)),
+                shift_ends_at=now + timedelta(hours=rng.randint(2, 8)),
+                late_after=now + timedelta(hours=rng.randint(2, 8)),
+            )
+            batch.append(assessment)
+            events.append(
+                TimelineEvent(
+                    assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=allocated_at, recorded_by_id=allocator
+                )
+            )
+        else:
+            detained = rng.random() < DETENTION_RATE.get(ETHNIC_GROUP.get(ethnicity, ""), DEFAULT_DETENTION_RATE)
+            outcome = _weighted(rng, DETENTIONS if detained else OTHER_OUTCOMES)
+            started = allocated_at + timedelta(minutes=rng.randint(15, 120))
+            # Assessments overrun their expected length as often as not: beds, doctors and conveyance.
+            worked = timedelta(hours=expected * rng.uniform(0.5, 1.7))
+            ended = started + worked
+            delays = (
+                sorted({_weighted(rng, DELAYS) for _ in range(rng.choice([1, 1, 2]))}) if rng.random() < 0.3 else []
+            )
+            if delays and DelayReason.NO_BED in delays:
+                ended += timedelta(hours=rng.uniform(1, 6))
+            if outcome == Outcome.DETAINED_S3:
+                nr = NearestRelativeAction.CONSULTED
+            elif outcome in (Outcome.DETAINED_S2, Outcome.DETAINED_S4):
+                nr = rng.choice(
+                    [
+                        NearestRelativeAction.INFORMED,
+                        NearestRelativeAction.INFORMED,
+                        NearestRelativeAction.NOT_PRACTICABLE,
+                    ]
+                )
+            else:
+                nr = rng.choice(
+                    [
+                        NearestRelativeAction.CONSULTED,
+                        NearestRelativeAction.INFORMED,
+                        NearestRelativeAction.NONE_IDENTIFIED,
+                    ]
+                )
+            amhp = rng.choice(amhps)
+            seen = started + timedelta(minutes=rng.randint(20, 90))
+            assessment = Assessment(
+                service=service,
+                referral_id=pk,
+                amhp_id=amhp,
+                status=AssessmentStatus.COMPLETED,
+                allocated_at=allocated_at,
+                allocated_by_id=allocator,
+                responded_at=allocated_at + timedelta(minutes=rng.randint(2, 20)),
+                expected_hours=Decimal(str(expected)),
+                shift_ends_at=_shift_end(allocated_at),
+                seen_at=min(seen, ended),
+                completed_at=ended + timedelta(minutes=rng.randint(5, 60)),
+                outcome=outcome,
+                nearest_relative_action=nr,
+                delay_reasons=delays,
+                application_signed_at=ended - timedelta(minutes=30) if detained else None,
+                bed_found_at=ended - timedelta(minutes=15) if detained else None,
+                conveyed_at=ended if detained else None,
+                work_started_at=started,
+                work_ended_at=ended,
+                hours_worked=(Decimal((ended - started).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01")),
+            )
+            batch.append(assessment)
+            if allocated_at >= detail_from:
+                for kind, at in (
+                    (TimelineEvent.Kind.ALLOCATED, allocated_at),
+                    (TimelineEvent.Kind.ACCEPTED, assessment.responded_at),
+                    (TimelineEvent.Kind.SEEN, assessment.seen_at),
+                    (TimelineEvent.Kind.DECISION, ended),
+                ):
+                    events.append(TimelineEvent(assessment=assessment, kind=kind, at=at, recorded_by_id=allocator))
+                if detained:
+                    names = rng.sample(DOCTOR_NAMES, 2)
+                    doctors.append(
+                        Doctor(
+                            assessment=assessment,
+                            name=names[0],
+                            s12_approved=True,
+                            examined_at=seen,
+                            recommendation_signed=True,
+                        )
+                    )
+                    doctors.append(
+                        Doctor(
+                            assessment=assessment,
+                            name=names[1],
+                            previous_acquaintance=True,
+                            examined_at=seen + timedelta(minutes=20),
+                            recommendation_signed=True,
+                        )
+                    )
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+    # The referral closes when its assessment completes: align the demo referrals in one statement.
+    Referral.objects.filter(service=service, status=Status.ASSESSED).update(
+        closed_at=Subquery(
+            Assessment.objects.filter(referral=OuterRef("pk"), status=AssessmentStatus.COMPLETED).values(
+                "completed_at"
+            )[:1]
+        )
+    )
+    return created

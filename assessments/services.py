@@ -1,0 +1,479 @@
+"""Writes for allocation and the assessment record. Each is one transaction with its audit rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from amhp_hub.common.audit import audit, diff, snapshot
+from amhp_hub.common.errors import ConflictError
+from assessments.models import (
+    DETENTION_OUTCOMES,
+    OPEN_ASSESSMENT_STATUSES,
+    Assessment,
+    AssessmentStatus,
+    DelayReason,
+    Doctor,
+    NearestRelativeAction,
+    Outcome,
+    TimelineEvent,
+)
+from referrals import clocks
+from referrals.constants import QUEUE_STATUSES, Status
+from referrals.models import Referral
+from rota import ranking
+from rota.models import Leave, Role, StaffProfile
+from rota.selectors import current_shift_for
+from rota.timefmt import LONDON
+
+# Kinds an AMHP records; the others are written by allocation, acceptance and decline.
+RECORDABLE_EVENTS = tuple(
+    k
+    for k in TimelineEvent.Kind
+    if k not in (TimelineEvent.Kind.ALLOCATED, TimelineEvent.Kind.ACCEPTED, TimelineEvent.Kind.DECLINED)
+)
+# A timeline event also sets the matching time on the record, if it is not set yet.
+EVENT_FIELDS = {
+    TimelineEvent.Kind.SEEN: "seen_at",
+    TimelineEvent.Kind.APPLICATION_SIGNED: "application_signed_at",
+    TimelineEvent.Kind.BED_FOUND: "bed_found_at",
+    TimelineEvent.Kind.CONVEYED: "conveyed_at",
+}
+RECORD_FIELDS = (
+    "outcome",
+    "outcome_notes",
+    "nearest_relative_action",
+    "nearest_relative_notes",
+    "delay_reasons",
+    "seen_at",
+    "application_signed_at",
+    "bed_found_at",
+    "conveyed_at",
+    "work_started_at",
+    "work_ended_at",
+    "hours_worked",
+)
+TIME_FIELDS = ("seen_at", "application_signed_at", "bed_found_at", "conveyed_at", "work_started_at", "work_ended_at")
+DOCTOR_FIELDS = ("name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed")
+MAX_HOURS_WORKED = Decimal("72")
+FUTURE_TOLERANCE = timedelta(minutes=5)
+NR_OBJECTION_BARS_S3 = (
+    "The nearest relative objected: an application for section 3 cannot be made (s11(4)). "
+    "Record a different outcome, or seek displacement of the nearest relative under s29."
+)
+
+
+def _lock(assessment: Assessment) -> Assessment:
+    return Assessment.objects.select_for_update().select_related("referral").get(pk=assessment.pk)
+
+
+def _hours_between(start: datetime, end: datetime) -> Decimal:
+    return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def assessment_allocate(
+    *, referral: Referral, amhp: StaffProfile, actor: Any, now: datetime | None = None, channel: str = "web"
+) -> Assessment:
+    """Allocate REFERRAL to AMHP, who must be on duty now; return the new assessment.
+
+    Raise ConflictError if the referral already has a live assessment or is not in the
+    queue, and ValidationError (field "amhp") if the AMHP is not an AMHP of the referral's
+    service, is not on duty, or is on leave. The referral row and then the AMHP's row are
+    locked, so two consultants can never allocate the same referral twice and two
+    allocations to one AMHP are taken one at a time.
+    """
+    now = now or timezone.now()
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if Assessment.objects.filter(referral=locked).exclude(status=AssessmentStatus.DECLINED).exists():
+        raise ConflictError(f"Referral {locked.reference} is already allocated")
+    if locked.status not in QUEUE_STATUSES:
+        raise ConflictError(
+            f"Referral {locked.reference} is {locked.get_status_display().lower()} and cannot be allocated"
+        )
+    staff = StaffProfile.objects.select_for_update().select_related("user").filter(pk=amhp.pk).first()
+    if staff is None or staff.service_id != locked.service_id or staff.role != Role.AMHP:
+        raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
+    if Leave.objects.filter(staff=staff, cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).exists():
+        raise ValidationError({"amhp": [f"{staff.display_name} is on leave"]})
+    shift = current_shift_for(staff=staff, at=now)
+    if shift is None:
+        raise ValidationError({"amhp": [f"{staff.display_name} is not on duty now"]})
+    assessment = Assessment(
+        service_id=locked.service_id,
+        referral=locked,
+        amhp=staff,
+        status=AssessmentStatus.OFFERED,
+        allocated_at=now,
+        allocated_by=actor,
+        expected_hours=Decimal(str(ranking.expected_hours(locked.legal_status or "community"))),
+        shift_ends_at=shift.ends_at,
+        late_after=shift.ends_at,
+    )
+    try:
+        with transaction.atomic():
+            assessment.save(force_insert=True)
+    except IntegrityError as exc:  # assessment_one_live_per_referral: the database's last word on races
+        raise ConflictError(f"Referral {locked.reference} is already allocated") from exc
+    before = locked.status
+    locked.status = Status.ALLOCATED
+    locked.save(update_fields=["status", "updated_at"])
+    referral.status = locked.status
+    TimelineEvent.objects.create(
+        assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note="", recorded_by=actor
+    )
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="allocate",
+        obj=assessment,
+        channel=channel,
+        changes={"referral": str(locked.pk), "amhp": str(staff.pk), "shift_ends_at": shift.ends_at.isoformat()},
+    )
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=locked,
+        channel=channel,
+        changes={"status": [before, locked.status], "assessment": str(assessment.pk)},
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_accept(
+    *, assessment: Assessment, actor: Any, now: datetime | None = None, channel: str = "web"
+) -> Assessment:
+    """The allocated AMHP accepts the work. Only an offered allocation can be accepted (ConflictError)."""
+    now = now or timezone.now()
+    locked = _lock(assessment)
+    if locked.status != AssessmentStatus.OFFERED:
+        raise ConflictError(f"This allocation is {locked.get_status_display().lower()} and cannot be accepted")
+    locked.status = AssessmentStatus.ACCEPTED
+    locked.responded_at = now
+    locked.save(update_fields=["status", "responded_at", "updated_at"])
+    TimelineEvent.objects.create(assessment=locked, kind=TimelineEvent.Kind.ACCEPTED, at=now, recorded_by=actor)
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=locked,
+        channel=channel,
+        changes={"status": [AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED]},
+    )
+    return locked
+
+
+@transaction.atomic
+def assessment_decline(
+    *, assessment: Assessment, actor: Any, reason: str, now: datetime | None = None, channel: str = "web"
+) -> Assessment:
+    """The allocated AMHP declines the work with a reason; the referral goes back to the queue.
+
+    A reason is required (ValidationError). Only work not yet under way can be declined
+    (ConflictError otherwise).
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Enter the reason for declining"]})
+    locked = _lock(assessment)
+    if locked.status not in (AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED):
+        raise ConflictError(f"This allocation is {locked.get_status_display().lower()} and cannot be declined")
+    before = locked.status
+    locked.status = AssessmentStatus.DECLINED
+    locked.responded_at = now
+    locked.decline_reason = reason
+    locked.late_after = None
+    locked.save(update_fields=["status", "responded_at", "decline_reason", "late_after", "updated_at"])
+    TimelineEvent.objects.create(
+        assessment=locked, kind=TimelineEvent.Kind.DECLINED, at=now, note=reason, recorded_by=actor
+    )
+    referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
+    referral.status = Status.ACCEPTED
+    referral.save(update_fields=["status", "updated_at"])
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=locked,
+        channel=channel,
+        changes={"status": [before, AssessmentStatus.DECLINED], "reason": reason},
+    )
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=referral,
+        channel=channel,
+        changes={"status": [Status.ALLOCATED, Status.ACCEPTED], "declined_assessment": str(locked.pk)},
+    )
+    return locked
+
+
+def _require_working(locked: Assessment) -> None:
+    if locked.status == AssessmentStatus.OFFERED:
+        raise ConflictError("Accept the allocation before recording the assessment")
+    if locked.status == AssessmentStatus.DECLINED:
+        raise ConflictError("This allocation was declined")
+    if locked.status == AssessmentStatus.COMPLETED:
+        raise ConflictError("This assessment is completed and its record is closed")
+
+
+@transaction.atomic
+def assessment_record_event(
+    *,
+    assessment: Assessment,
+    actor: Any,
+    kind: str,
+    at: datetime | None,
+    note: str = "",
+    now: datetime | None = None,
+    channel: str = "web",
+) -> TimelineEvent:
+    """Add a timeline event; "seen", "application signed", "bed found" and "conveyed" also set those times.
+
+    Raise ValidationError for an unknown kind or a time in the future, ConflictError if the
+    allocation has not been accepted, was declined or is completed. The first event puts accepted work in progress.
+    """
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if kind not in RECORDABLE_EVENTS:
+        errors["kind"] = ["Choose what happened"]
+    if at is None:
+        errors["at"] = ["Enter when it happened"]
+    elif at > now + FUTURE_TOLERANCE:
+        errors["at"] = ["The time must be in the past"]
+    if errors:
+        raise ValidationError(errors)
+    locked = _lock(assessment)
+    _require_working(locked)
+    event = TimelineEvent.objects.create(
+        assessment=locked, kind=kind, at=at, note=(note or "").strip(), recorded_by=actor
+    )
+    update_fields = ["updated_at"]
+    field = EVENT_FIELDS.get(TimelineEvent.Kind(kind))
+    if field and getattr(locked, field) is None:
+        setattr(locked, field, at)
+        update_fields.append(field)
+    if locked.status == AssessmentStatus.ACCEPTED:
+        locked.status = AssessmentStatus.IN_PROGRESS
+        update_fields.append("status")
+    locked.save(update_fields=update_fields)
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=locked,
+        channel=channel,
+        changes={"timeline": [kind, at.isoformat()], **({field: at.isoformat()} if field else {})},
+    )
+    return event
+
+
+def _london_day(value: datetime) -> Any:
+    return value.astimezone(LONDON).date()
+
+
+def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Return {field: [messages]} for what is wrong with an assessment record; empty when it may be saved.
+
+    Checks the choices, the order of the work times, the hours worked, the s11(4) bar (a
+    nearest relative's objection bars section 3) and, for detentions with two examinations,
+    the s12(1) rule that they are no more than 5 clear days apart.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    outcome = record.get("outcome") or ""
+    if outcome and outcome not in Outcome.values:
+        add("outcome", "Choose an outcome from the list")
+    if record.get("nearest_relative_action") not in NearestRelativeAction.values:
+        add("nearest_relative_action", "Choose what happened with the nearest relative")
+    reasons = record.get("delay_reasons") or []
+    if not isinstance(reasons, list | tuple) or any(r not in DelayReason.values for r in reasons):
+        add("delay_reasons", f"Choose delay reasons from: {', '.join(DelayReason.values)}")
+    start, end = record.get("work_started_at"), record.get("work_ended_at")
+    if start and end and end <= start:
+        add("work_ended_at", "The time work ended must be after the time it started")
+    hours = record.get("hours_worked")
+    if hours is not None and not (Decimal(0) <= Decimal(str(hours)) <= MAX_HOURS_WORKED):
+        add("hours_worked", f"Hours worked must be between 0 and {MAX_HOURS_WORKED}")
+    if outcome == Outcome.DETAINED_S3 and record.get("nearest_relative_action") == NearestRelativeAction.OBJECTED:
+        add("outcome", NR_OBJECTION_BARS_S3)
+    doctors = list(doctors)
+    for index, doctor in enumerate(doctors):
+        if not (doctor.get("name") or "").strip():
+            add("doctors", f"Enter the name of doctor {index + 1}")
+    if outcome in DETENTION_OUTCOMES:
+        examined = sorted(_london_day(d["examined_at"]) for d in doctors if d.get("examined_at"))
+        if len(examined) >= 2 and not clocks.medical_examinations_close_enough(examined[0], examined[-1]):
+            add(
+                "doctors",
+                "The medical examinations are more than 5 clear days apart (s12(1)): "
+                f"{examined[0]:%d/%m/%Y} and {examined[-1]:%d/%m/%Y}. A new examination is needed.",
+            )
+        if outcome != Outcome.DETAINED_S4 and len(doctors) >= 2 and not any(d.get("s12_approved") for d in doctors):
+            add("doctors", "At least one doctor must be section 12 approved (s12(2))")
+    return errors
+
+
+@transaction.atomic
+def assessment_update_record(
+    *,
+    assessment: Assessment,
+    actor: Any,
+    data: Mapping[str, Any],
+    doctors: Iterable[Mapping[str, Any]] = (),
+    now: datetime | None = None,
+    channel: str = "web",
+) -> Assessment:
+    """Change the record: outcome, nearest relative, delays, times, hours and doctors.
+
+    DATA holds any of RECORD_FIELDS. Each item of DOCTORS adds a doctor, or with an "id"
+    updates that doctor of this assessment. With both work times and no hours entered,
+    hours_worked is the elapsed time. Raise ValidationError with field messages (nothing is
+    saved then) and ConflictError if the allocation is not accepted, was declined or is completed.
+    """
+    now = now or timezone.now()
+    locked = _lock(assessment)
+    _require_working(locked)
+    doctors = [dict(d) for d in doctors]
+    existing = {d.pk: d for d in locked.doctors.all()}
+    errors: dict[str, list[str]] = {}
+    for d in doctors:
+        if d.get("id") is not None and d["id"] not in existing:
+            errors.setdefault("doctors", []).append("That doctor is not part of this assessment")
+    for field in TIME_FIELDS:
+        value = data.get(field)
+        if value is not None and value > now + FUTURE_TOLERANCE:
+            errors.setdefault(field, []).append("The time must be in the past")
+    merged = {**snapshot(locked, RECORD_FIELDS), **{k: v for k, v in data.items() if k in RECORD_FIELDS}}
+    if "hours_worked" not in data and ("work_started_at" in data or "work_ended_at" in data):
+        merged["hours_worked"] = None  # recomputed from the new times below
+    all_doctors = {pk: snapshot(doc, DOCTOR_FIELDS) for pk, doc in existing.items()}
+    new_doctors = []
+    for d in doctors:
+        if d.get("id") in all_doctors:
+            all_doctors[d["id"]].update({k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+        else:
+            new_doctors.append({k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    for field, messages in validate_record(merged, [*all_doctors.values(), *new_doctors]).items():
+        errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+    if merged["hours_worked"] is None and merged["work_started_at"] and merged["work_ended_at"]:
+        merged["hours_worked"] = _hours_between(merged["work_started_at"], merged["work_ended_at"])
+    before = snapshot(locked, RECORD_FIELDS)
+    changed = [f for f in RECORD_FIELDS if merged[f] != before[f]]
+    for field in changed:
+        setattr(locked, field, merged[field])
+    if changed or doctors:
+        if locked.status == AssessmentStatus.ACCEPTED:
+            locked.status = AssessmentStatus.IN_PROGRESS
+            changed.append("status")
+        locked.save(update_fields=[*changed, "updated_at"])
+    for d in doctors:
+        if d.get("id") in existing:
+            doctor = existing[d["id"]]
+            fields = [k for k in DOCTOR_FIELDS if k in d and getattr(doctor, k) != d[k]]
+            for k in fields:
+                setattr(doctor, k, d[k])
+            if fields:
+                doctor.save(update_fields=fields)
+        else:
+            Doctor.objects.create(assessment=locked, **{k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    changes: dict[str, Any] = diff(before, snapshot(locked, RECORD_FIELDS))
+    if doctors:
+        changes["doctors"] = [str(d.get("name") or d.get("id")) for d in doctors]
+    audit(actor=actor, service_id=locked.service_id, action="update", obj=locked, channel=channel, changes=changes)
+    return locked
+
+
+@transaction.atomic
+def assessment_complete(
+    *, assessment: Assessment, actor: Any, now: datetime | None = None, channel: str = "web"
+) -> Assessment:
+    """Complete the assessment: it needs an outcome and the work times; the referral becomes assessed.
+
+    Raise ValidationError naming what is missing, ConflictError if it is already completed,
+    declined or not yet accepted.
+    """
+    now = now or timezone.now()
+    locked = _lock(assessment)
+    if locked.status == AssessmentStatus.COMPLETED:
+        raise ConflictError("This assessment is already completed")
+    _require_working(locked)
+    errors: dict[str, list[str]] = {}
+    if not locked.outcome:
+        errors["outcome"] = ["Record the outcome before completing"]
+    if locked.work_started_at is None:
+        errors["work_started_at"] = ["Record when work started before completing"]
+    if locked.work_ended_at is None:
+        errors["work_ended_at"] = ["Record when work ended before completing"]
+    if errors:
+        raise ValidationError(errors)
+    update_fields = ["status", "completed_at", "late_after", "updated_at"]
+    if locked.hours_worked is None:
+        locked.hours_worked = _hours_between(locked.work_started_at, locked.work_ended_at)
+        update_fields.append("hours_worked")
+    before = locked.status
+    locked.status = AssessmentStatus.COMPLETED
+    locked.completed_at = now
+    locked.late_after = None
+    locked.save(update_fields=update_fields)
+    TimelineEvent.objects.create(
+        assessment=locked,
+        kind=TimelineEvent.Kind.DECISION,
+        at=locked.work_ended_at or now,
+        note=f"Outcome: {locked.get_outcome_display()}",
+        recorded_by=actor,
+    )
+    referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
+    referral.status = Status.ASSESSED
+    referral.closed_at = now
+    referral.save(update_fields=["status", "closed_at", "updated_at"])
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=locked,
+        channel=channel,
+        changes={
+            "status": [before, locked.status],
+            "outcome": locked.outcome,
+            "hours_worked": str(locked.hours_worked),
+        },
+    )
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=referral,
+        channel=channel,
+        changes={"status": [Status.ALLOCATED, Status.ASSESSED]},
+    )
+    return locked
+
+
+__all__ = [
+    "OPEN_ASSESSMENT_STATUSES",
+    "RECORDABLE_EVENTS",
+    "assessment_accept",
+    "assessment_allocate",
+    "assessment_complete",
+    "assessment_decline",
+    "assessment_record_event",
+    "assessment_update_record",
+    "validate_record",
+]

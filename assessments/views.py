@@ -1,0 +1,255 @@
+"""Pages for allocation, an AMHP's allocations and the assessment record. Thin: services and selectors work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from amhp_hub.common.audit import audit
+from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.web import role_required
+from assessments import selectors, services
+from assessments.forms import DeclineForm, DoctorForm, EventForm, RecordForm
+from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, DelayReason
+from referrals.selectors import referrals_visible_to
+from rota.models import Role, StaffProfile
+
+DESK = (Role.CONSULTANT, Role.MANAGER)
+EVERYONE = (Role.CONSULTANT, Role.MANAGER, Role.AMHP)
+WORKING = (AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS)
+
+
+def _profile(request: HttpRequest) -> StaffProfile:
+    return request.user.staff_profile  # type: ignore[union-attr]
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    for field, msgs in exc.message_dict.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+
+
+@role_required(*DESK)
+@require_http_methods(["GET", "POST"])
+def candidates(request: HttpRequest, pk: str) -> HttpResponse:
+    """The on-duty AMHPs ranked for a referral, each with an Allocate button."""
+    referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
+    if request.method == "POST":
+        choice = request.POST.get("amhp", "")
+        amhp = StaffProfile.objects.filter(pk=choice).first() if _is_uuid(choice) else None
+        try:
+            if amhp is None:
+                raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
+            services.assessment_allocate(referral=referral, amhp=amhp, actor=request.user)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("assessments:candidates", pk=referral.pk)
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
+            return redirect("assessments:candidates", pk=referral.pk)
+        messages.success(request, f"Referral {referral.reference} allocated to {amhp.display_name}")
+        return redirect("referrals:detail", pk=referral.pk)
+    now = timezone.now()
+    ranked = selectors.candidates_for(referral, now) if referral.is_in_queue else []
+    context = {
+        "referral": referral,
+        "person": referral.person,
+        "ranked": ranked,
+        "allocation": selectors.live_assessment_for(referral),
+        "expected_hours": selectors.work_for(referral, now).expected_hours,
+        "now": now,
+    }
+    return render(request, "assessments/candidates.html", context)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@role_required(Role.AMHP)
+def my_allocations(request: HttpRequest) -> HttpResponse:
+    """An AMHP's open allocations as cards, for a phone."""
+    allocations = list(selectors.my_allocations(_profile(request)))
+    audit(
+        actor=request.user,
+        service_id=_profile(request).service_id,
+        action="list",
+        object_type="assessment",
+        object_ids=[a.pk for a in allocations],
+    )
+    return render(request, "assessments/my_allocations.html", {"allocations": allocations, "now": timezone.now()})
+
+
+def _own(request: HttpRequest, pk: str) -> Assessment:
+    return get_object_or_404(selectors.assessment_visible_to(_profile(request)), pk=pk)
+
+
+def _act(request: HttpRequest, pk: str, action: Callable[[Assessment], Any], success: str, to: str) -> HttpResponse:
+    assessment = _own(request, pk)
+    try:
+        action(assessment)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success.format(reference=assessment.referral.reference))
+    return redirect(to, pk=assessment.pk) if to == "assessments:detail" else redirect(to)
+
+
+@role_required(Role.AMHP)
+@require_POST
+def accept(request: HttpRequest, pk: str) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda a: services.assessment_accept(assessment=a, actor=request.user),
+        "You accepted referral {reference}",
+        "assessments:my_allocations",
+    )
+
+
+@role_required(Role.AMHP)
+@require_http_methods(["GET", "POST"])
+def decline(request: HttpRequest, pk: str) -> HttpResponse:
+    assessment = _own(request, pk)
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_decline(assessment=assessment, actor=request.user, reason=form.cleaned_data["reason"])
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("assessments:my_allocations")
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"You declined referral {assessment.referral.reference}")
+            return redirect("assessments:my_allocations")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "assessments/decline.html", {"assessment": assessment, "form": form}, status=status)
+
+
+def _detail_page(request: HttpRequest, assessment: Assessment, status: int = 200, **forms: Any) -> HttpResponse:
+    editable = _profile(request).role == Role.AMHP and assessment.status in WORKING
+    context: dict[str, Any] = {
+        "assessment": assessment,
+        "referral": assessment.referral,
+        "person": assessment.referral.person,
+        "timeline": list(assessment.timeline.all()),
+        "doctors": list(assessment.doctors.all()),
+        "delay_labels": [dict(DelayReason.choices).get(r, r) for r in assessment.delay_reasons],
+        "editable": editable,
+        "can_respond": _profile(request).role == Role.AMHP and assessment.status == AssessmentStatus.OFFERED,
+        "is_open": assessment.status in OPEN_ASSESSMENT_STATUSES,
+        "now": timezone.now(),
+    }
+    if editable:
+        context["event_form"] = forms.get("event_form") or EventForm(initial={"at": timezone.localtime()})
+        context["doctor_form"] = forms.get("doctor_form") or DoctorForm()
+        context["record_form"] = forms.get("record_form") or RecordForm(initial=_record_initial(assessment))
+        context["complete_errors"] = forms.get("complete_errors") or {}
+    return render(request, "assessments/detail.html", context, status=status)
+
+
+def _record_initial(assessment: Assessment) -> dict[str, Any]:
+    initial = {f: getattr(assessment, f) for f in services.RECORD_FIELDS}
+    for field in services.TIME_FIELDS:
+        if initial[field]:
+            initial[field] = timezone.localtime(initial[field])
+    start, end = assessment.work_started_at, assessment.work_ended_at
+    # Hours worked the service worked out from the times are shown blank so that new times recompute them.
+    if start and end and assessment.hours_worked == services._hours_between(start, end):
+        initial["hours_worked"] = None
+    return initial
+
+
+@role_required(*EVERYONE)
+def detail(request: HttpRequest, pk: str) -> HttpResponse:
+    assessment = _own(request, pk)
+    audit(actor=request.user, service_id=assessment.service_id, action="view", obj=assessment)
+    return _detail_page(request, assessment)
+
+
+@role_required(Role.AMHP)
+@require_POST
+def add_event(request: HttpRequest, pk: str) -> HttpResponse:
+    assessment = _own(request, pk)
+    form = EventForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_record_event(assessment=assessment, actor=request.user, **form.cleaned_data)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("assessments:detail", pk=assessment.pk)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Added to the timeline")
+            return redirect("assessments:detail", pk=assessment.pk)
+    return _detail_page(request, _own(request, pk), status=400, event_form=form)
+
+
+@role_required(Role.AMHP)
+@require_POST
+def add_doctor(request: HttpRequest, pk: str) -> HttpResponse:
+    assessment = _own(request, pk)
+    form = DoctorForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_update_record(
+                assessment=assessment, actor=request.user, data={}, doctors=[form.cleaned_data]
+            )
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("assessments:detail", pk=assessment.pk)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"{form.cleaned_data['name']} added")
+            return redirect("assessments:detail", pk=assessment.pk)
+    return _detail_page(request, _own(request, pk), status=400, doctor_form=form)
+
+
+@role_required(Role.AMHP)
+@require_POST
+def update_record(request: HttpRequest, pk: str) -> HttpResponse:
+    assessment = _own(request, pk)
+    form = RecordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_update_record(assessment=assessment, actor=request.user, data=form.service_data())
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("assessments:detail", pk=assessment.pk)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Record saved")
+            return redirect("assessments:detail", pk=assessment.pk)
+    return _detail_page(request, _own(request, pk), status=400, record_form=form)
+
+
+@role_required(Role.AMHP)
+@require_POST
+def complete(request: HttpRequest, pk: str) -> HttpResponse:
+    assessment = _own(request, pk)
+    try:
+        services.assessment_complete(assessment=assessment, actor=request.user)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect("assessments:detail", pk=assessment.pk)
+    except ValidationError as exc:
+        return _detail_page(request, assessment, status=400, complete_errors=exc.message_dict)
+    messages.success(request, f"Assessment of referral {assessment.referral.reference} completed")
+    return redirect("assessments:detail", pk=assessment.pk)
