@@ -21,18 +21,27 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core import mail
 from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, LateFlag, Notification, ToilEntry
+from assessments.notify import send_pending_emails
 from referrals.constants import OPEN_STATUSES
 from referrals.models import Referral
 from rota.bank_holidays import is_bank_holiday
 from rota.models import Role, Shift, ShiftType, StaffProfile
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "book_toil",
+    "flag_late_work",
+    "notify_new_late_flags",
+    "send_pending_emails",
+    "warn_expiring_warrants",
+    "warn_rota_gaps",
+]
 
 LONDON = ZoneInfo("Europe/London")
 OPEN_REFERRAL = [str(s) for s in OPEN_STATUSES]
@@ -394,37 +403,3 @@ def warn_rota_gaps(*, now: datetime, service_id: int | None = None) -> int:
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     after = Notification.objects.filter(kind="rota_gap", dedupe_key__in={r.dedupe_key for r in rows}).count()
     return after - before
-
-
-# --- Email ----------------------------------------------------------------------------
-
-
-def send_pending_emails(*, now: datetime, limit: int = 200) -> int:
-    """Email up to LIMIT notifications not yet emailed, oldest first; return how many were sent.
-
-    Recipients without an email address are never picked. A failure to send leaves every
-    notification of the batch for the next run (the exception is logged and re-raised so
-    the task retries). Two statements and one connection to the mail server.
-    """
-    batch = list(
-        Notification.objects.filter(emailed_at__isnull=True)
-        .exclude(recipient__email="")
-        .select_related("recipient")
-        .order_by("created_at", "id")[:limit]
-    )
-    if not batch:
-        return 0
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
-    messages = [
-        mail.EmailMessage(
-            subject=f"AMHP Hub: {n.title}"[:200],
-            body="\n\n".join(part for part in (n.title, n.body, f"{base}{n.url}" if n.url else "") if part),
-            to=[n.recipient.email],
-        )
-        for n in batch
-    ]
-    with mail.get_connection(fail_silently=False) as conn:
-        sent = conn.send_messages(messages) or 0
-    Notification.objects.filter(pk__in=[n.pk for n in batch], emailed_at__isnull=True).update(emailed_at=now)
-    logger.info("emailed %d notifications", sent)
-    return len(batch)
