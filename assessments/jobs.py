@@ -84,14 +84,21 @@ class WholeBlockMinutes(models.Expression):
         if connection.vendor == "postgresql":
             sql = f"(FLOOR(EXTRACT(EPOCH FROM ({end_sql} - {start_sql})) / {block * 60}) * {block})::integer"
         elif connection.vendor == "sqlite":
-            # Whole milliseconds, then integer division: exact at block boundaries.
-            sql = (
-                f"((CAST(ROUND((julianday({end_sql}) - julianday({start_sql})) * 86400000) AS INTEGER)"
-                f" / {block * 60_000}) * {block})"
-            )
+            # Exact whole microseconds from the stored text "YYYY-MM-DD HH:MM:SS[.ffffff]": whole
+            # seconds of the first 19 characters (SQLite's own parsing rounds fractions to the
+            # millisecond; the percent is doubled for the driver) plus the fraction as an integer.
+            # Integer division then rounds down, exactly as toil.overrun_minutes does.
+            def micros(col: str) -> str:
+                return (
+                    f"(CAST(strftime('%%s', substr({col}, 1, 19)) AS INTEGER) * 1000000"
+                    f" + CAST(substr({col} || '.000000', 21, 6) AS INTEGER))"
+                )
+
+            sql = f"((({micros(end_sql)} - {micros(start_sql)}) / {block * 60_000_000}) * {block})"
+            return sql, [*end_params, *end_params, *start_params, *start_params]
         else:  # pragma: no cover - the hub runs on PostgreSQL or SQLite only
             raise NotImplementedError(f"no TOIL arithmetic for {connection.vendor}")
-        return sql, [*start_params, *end_params]
+        return sql, [*end_params, *start_params]
 
 
 class UuidText(models.Func):

@@ -478,3 +478,25 @@ def test_each_sweep_runs_the_same_number_of_statements_for_3_rows_and_for_60(
     assert ToilEntry.objects.count() == 63  # both worlds: the first was cleared and booked again
     assert many == few
     assert max(few.values()) <= 10
+
+
+def test_the_sql_arithmetic_agrees_with_the_pure_function(
+    amhp: StaffProfile, assessment_row: Callable[..., Any], now: datetime
+) -> None:
+    from assessments.toil import overrun_minutes
+
+    end = now - 30 * H
+    overruns = [
+        timedelta(minutes=m, seconds=s, microseconds=us)
+        for m in (14, 15, 29, 30, 44, 45, 59, 60, 61, 119, 120, 599, 600, 1439)
+        for s, us in ((0, 0), (0, 1), (59, 999_999))
+    ]
+    rows = {
+        assessment_row(amhp, status=AssessmentStatus.COMPLETED, shift_ends_at=end, work_ended_at=end + o).pk: o
+        for o in overruns
+    }
+
+    jobs.book_toil(now=now)
+
+    booked = dict(ToilEntry.objects.values_list("assessment_id", "minutes"))
+    assert {pk: booked.get(pk, 0) for pk in rows} == {pk: overrun_minutes(end, end + o) for pk, o in rows.items()}
