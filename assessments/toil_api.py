@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,26 +50,26 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
-class ToilListView(APIView):
+class ToilListView(generics.ListAPIView):
     """GET /api/v1/toil/: ledger entries visible to the caller (an AMHP their own, a manager their service's)."""
 
     permission_classes = [HasRole]
     roles = {"get": {"amhp", "manager"}}
+    serializer_class = ToilEntrySerializer
+    pagination_class = LimitOffsetPagination
 
-    @extend_schema(
-        parameters=[OpenApiParameter("status", enum=ToilEntry.Status.values, required=False)],
-        responses=ToilEntrySerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        entries = selectors.toil_entries_visible_to(request.user.staff_profile)
-        status = request.query_params.get("status")
+    def get_queryset(self) -> QuerySet[ToilEntry]:
+        entries = selectors.toil_entries_visible_to(self.request.user.staff_profile)
+        status = self.request.query_params.get("status")
         if status:
             if status not in ToilEntry.Status.values:
                 raise serializers.ValidationError({"status": [f"Choose one of {', '.join(ToilEntry.Status.values)}"]})
             entries = entries.filter(status=status)
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(entries, request, self)
-        return paginator.get_paginated_response(ToilEntrySerializer(page, many=True).data)
+        return entries
+
+    @extend_schema(parameters=[OpenApiParameter("status", enum=ToilEntry.Status.values, required=False)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class _DecideView(APIView):
