@@ -7,9 +7,11 @@ and REDIS_URL for PostgreSQL and Redis.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from amhp_hub.env import env_bool, env_int, env_list, env_secret, env_str
 
@@ -171,7 +173,21 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Periodic jobs (assessments.tasks). Each start_* task fans out one task per service.
+# The database scheduler (django_celery_beat) loads these entries at start-up.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Raise and clear late flags (past due, past shift end, near or past a statutory expiry),
+    # then notify the AMHP and consultants of new flags in-app.
+    "flag-late-work": {"task": "assessments.tasks.start_flag_late_work", "schedule": crontab(minute="*/5")},
+    # Book pending TOIL accruals for completed work that ran past the AMHP's shift end.
+    "book-toil": {"task": "assessments.tasks.start_book_toil", "schedule": crontab(minute="*/15")},
+    # Catch-up for late-flag notifications, and email every notification not yet emailed.
+    "notifications": {"task": "assessments.tasks.start_notifications", "schedule": timedelta(minutes=5)},
+    # Warn AMHPs and managers of warrants ending within WARRANT_WARNING_DAYS (07:00 UTC daily).
+    "warrant-warnings": {"task": "assessments.tasks.start_warrant_warnings", "schedule": crontab(hour=7, minute=0)},
+    # Warn managers of shifts under required cover in the next ROTA_GAP_DAYS (07:15 UTC daily).
+    "rota-gap-warnings": {"task": "assessments.tasks.start_rota_gap_warnings", "schedule": crontab(hour=7, minute=15)},
+}
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -196,6 +212,18 @@ PRIORITY_TARGET_HOURS = {
 REPEAT_REFERRAL_DAYS = env_int("REPEAT_REFERRAL_DAYS", 28)
 # Queue page size (the page and the API both paginate).
 QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 100)
+# Background jobs: a referral is flagged "near statutory expiry" this many hours before it.
+LATE_STATUTORY_MARGIN_HOURS = env_int("LATE_STATUTORY_MARGIN_HOURS", 4)
+# TOIL accrues in whole blocks of this many minutes; a shorter overrun earns nothing.
+TOIL_BLOCK_MINUTES = env_int("TOIL_BLOCK_MINUTES", 15)
+# Warn of AMHP warrants ending within this many days.
+WARRANT_WARNING_DAYS = env_int("WARRANT_WARNING_DAYS", 90)
+# Look this many days ahead for shifts under their required cover.
+ROTA_GAP_DAYS = env_int("ROTA_GAP_DAYS", 14)
+# Emails sent per run of the email job.
+NOTIFICATION_EMAIL_BATCH = env_int("NOTIFICATION_EMAIL_BATCH", 200)
+# Absolute links in emails start with this (no trailing slash), e.g. https://amhp.example.gov.uk
+SITE_URL = env_str("SITE_URL", "")
 
 LOGGING = {
     "version": 1,

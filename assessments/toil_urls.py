@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from assessments import toil_views
 
 app_name = "toil"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", toil_views.toil_index, name="index"),
+    path("take/", toil_views.toil_take, name="take"),
+    path("<int:pk>/approve/", toil_views.toil_approve, name="approve"),
+    path("<int:pk>/reject/", toil_views.toil_reject, name="reject"),
+]
