@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-from referrals.constants import QUEUE_STATUSES
+from referrals.constants import OPEN_STATUSES
 from referrals.models import Referral
 from rota.models import Service, StaffProfile
 
@@ -55,7 +55,7 @@ def test_seed_demo_builds_a_service_and_prints_credentials() -> None:
     service = Service.objects.get()
     assert StaffProfile.objects.filter(service=service, role="amhp").count() == 30
     assert Referral.objects.filter(service=service).count() == 2000
-    assert Referral.objects.filter(service=service, status__in=QUEUE_STATUSES).count() == 30
+    assert Referral.objects.filter(service=service, status__in=OPEN_STATUSES).count() == 30
     assert "consultant" in out.getvalue() and "amhp-demo-2026" in out.getvalue()
     # Demand has the real shape: more referrals start after 5pm than before 9am.
     from zoneinfo import ZoneInfo
