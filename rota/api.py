@@ -85,7 +85,7 @@ def _bound(value: str | None, name: str, errors: dict[str, list[str]]) -> dateti
         return None
     parsed: datetime | date | None
     try:
-        parsed = parse_datetime(value) or parse_date(value)
+        parsed = parse_date(value) if len(value) == 10 else parse_datetime(value.replace(" ", "+"))
     except ValueError:
         parsed = None
     if parsed is None:
