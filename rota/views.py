@@ -213,7 +213,12 @@ def leave(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         raise PermissionDenied("Your role does not allow this.")
     upcoming = selectors.leave_visible_to(profile).filter(ends_at__gt=timezone.now() - timedelta(days=31))
-    context = {"form": form, "leave_list": list(upcoming[:200]), "is_manager": profile.role == Role.MANAGER}
+    context = {
+        "form": form,
+        "leave_list": list(upcoming[:200]),
+        "is_manager": profile.role == Role.MANAGER,
+        "nav_active": "rota:rota",
+    }
     return render(request, "rota/leave.html", context, status=status)
 
 
@@ -270,6 +275,7 @@ def swaps(request: HttpRequest) -> HttpResponse:
         "open_swaps": [s for s in all_swaps if s.status == SwapRequest.Status.OPEN],
         "decided_swaps": [s for s in all_swaps if s.status != SwapRequest.Status.OPEN],
         "is_manager": profile.role == Role.MANAGER,
+        "nav_active": "rota:rota",
     }
     return render(request, "rota/swaps.html", context, status=status)
 
