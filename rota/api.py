@@ -74,6 +74,11 @@ class OnDutySerializer(serializers.Serializer):
     locality = serializers.CharField(source="staff.locality")
 
 
+class OnDutyResponseSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    results = OnDutySerializer(many=True)
+
+
 class ShiftPagination(LimitOffsetPagination):
     default_limit = 200
     max_limit = 1000
@@ -146,7 +151,7 @@ class OnDutyView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("at", str, description="ISO 8601 instant with offset; default: now")],
-        responses=OnDutySerializer(many=True),
+        responses=OnDutyResponseSerializer,
     )
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("at")

@@ -204,18 +204,22 @@ class FrequencyReport:
 def duty_frequency(*, service_id: int, start: date, end: date) -> FrequencyReport:
     """Return each AMHP's live shifts and elapsed hours on duty over local days START..END, and a balance score.
 
-    Every AMHP of the service appears, with zero if they had no duty. The balance score (0 to 1) is the mean
+    A shift its AMHP was on leave for (any overlap) is not duty, so it is left out. Every AMHP of the service appears, with zero if they had no duty. The balance score (0 to 1) is the mean
     over pairs of AMHPs of the lighter one's hours divided by the heavier one's (rota/fairness.py).
     """
     period_start, period_end = day_start(start), day_start(end + timedelta(days=1))
     staff = list(amhps_of(service_id=service_id))
-    assignments = Shift.objects.filter(
-        service_id=service_id,
-        cancelled_at__isnull=True,
-        staff__role=Role.AMHP,
-        starts_at__lt=period_end,
-        ends_at__gt=period_start,
-    ).values_list("staff_id", "starts_at", "ends_at")
+    assignments = (
+        Shift.objects.filter(
+            service_id=service_id,
+            cancelled_at__isnull=True,
+            staff__role=Role.AMHP,
+            starts_at__lt=period_end,
+            ends_at__gt=period_start,
+        )
+        .exclude(_leave_during_shift())
+        .values_list("staff_id", "starts_at", "ends_at")
+    )
     stats = fairness.duty_frequency(
         ((str(person), s, e) for person, s, e in assignments),
         period_start=period_start,
@@ -250,16 +254,21 @@ def working_time_warnings(
     """Return Working Time Regulations warnings for the service's AMHPs over [START, END).
 
     Daily rest (11 h between shifts) is checked for rests that end inside the range; the 48-hour weekly
-    average is checked over the WEEKS weeks ending at END. One query for the shifts, one for the people.
+    average is checked over the WEEKS weeks ending at END. Shifts blocked by leave are not worked, so they are
+    left out. One query for the shifts, one for the people.
     """
     reference_start = min(start, end - timedelta(weeks=weeks)) - timedelta(days=1)
-    rows = Shift.objects.filter(
-        service_id=service_id,
-        cancelled_at__isnull=True,
-        staff__role=Role.AMHP,
-        starts_at__lt=end,
-        ends_at__gt=reference_start,
-    ).values_list("staff_id", "starts_at", "ends_at")
+    rows = (
+        Shift.objects.filter(
+            service_id=service_id,
+            cancelled_at__isnull=True,
+            staff__role=Role.AMHP,
+            starts_at__lt=end,
+            ends_at__gt=reference_start,
+        )
+        .exclude(_leave_during_shift())
+        .values_list("staff_id", "starts_at", "ends_at")
+    )
     intervals: dict[object, list[working_time.Interval]] = defaultdict(list)
     for staff_id, s, e in rows:
         intervals[staff_id].append(working_time.Interval(s, e))

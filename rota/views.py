@@ -199,7 +199,9 @@ def leave(request: HttpRequest) -> HttpResponse:
     form = None
     status = 200
     if profile.role == Role.MANAGER:
-        form = LeaveForm(request.POST or None, amhps=selectors.amhps_of(service_id=profile.service_id))
+        form = LeaveForm(
+            request.POST if request.method == "POST" else None, amhps=selectors.amhps_of(service_id=profile.service_id)
+        )
         if request.method == "POST":
             if form.is_valid():
                 try:

@@ -114,6 +114,14 @@ def test_duty_frequency_counts_shifts_and_hours_per_amhp_with_a_balance_score(
     assert report.balance == pytest.approx(1 / 9)
 
 
+def test_duty_frequency_leaves_out_shifts_blocked_by_leave(place: Any, amhp: Any, manager: Any, service: Any) -> None:
+    place(amhp, "late", MONDAY)
+    blocked = place(amhp, "late", MONDAY + timedelta(days=1))
+    _leave(manager, amhp, blocked.starts_at, blocked.ends_at)
+    report = selectors.duty_frequency(service_id=service.pk, start=MONDAY, end=MONDAY + timedelta(days=6))
+    assert (report.rows[0].shifts, report.rows[0].hours) == (1, 8.0)
+
+
 def test_duty_frequency_clips_a_night_to_the_period(place: Any, amhp: Any, service: Any) -> None:
     place(amhp, "night", MONDAY)  # 17:00 Monday to 09:00 Tuesday
     report = selectors.duty_frequency(service_id=service.pk, start=MONDAY, end=MONDAY)
