@@ -204,8 +204,9 @@ class FrequencyReport:
 def duty_frequency(*, service_id: int, start: date, end: date) -> FrequencyReport:
     """Return each AMHP's live shifts and elapsed hours on duty over local days START..END, and a balance score.
 
-    A shift its AMHP was on leave for (any overlap) is not duty, so it is left out. Every AMHP of the service appears, with zero if they had no duty. The balance score (0 to 1) is the mean
-    over pairs of AMHPs of the lighter one's hours divided by the heavier one's (rota/fairness.py).
+    A shift its AMHP was on leave for (any overlap) is not duty, so it is left out. Every AMHP of the service
+    appears, with zero if they had no duty. The balance score (0 to 1) is the mean over pairs of AMHPs of the
+    lighter one's hours divided by the heavier one's (rota/fairness.py).
     """
     period_start, period_end = day_start(start), day_start(end + timedelta(days=1))
     staff = list(amhps_of(service_id=service_id))
