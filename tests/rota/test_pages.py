@@ -268,3 +268,25 @@ def test_on_duty_page_lists_who_is_on_now(
     html = logged_in_client(consultant).get("/rota/on-duty/").content.decode()
     assert amhp.display_name in html
     assert "1 AMHP on duty" in html
+
+
+def test_an_unreadable_week_shows_this_week_with_a_message(logged_in_client: Any, manager: Any) -> None:
+    response = logged_in_client(manager).get("/rota/", {"week": "next tuesday"})
+    assert response.status_code == 200
+    assert "could not be read" in response.content.decode()
+
+
+def test_managers_see_working_time_warnings_above_the_week(
+    logged_in_client: Any, manager: Any, amhp: Any, place: Any, consultant: Any
+) -> None:
+    monday = _monday_next_week()
+    place(amhp, "night", monday)
+    place(amhp, "late", monday + timedelta(days=1))  # 3 hours after the night ends
+    html = logged_in_client(manager).get("/rota/", {"week": monday.isoformat()}).content.decode()
+    assert "Working time warnings (1)" in html
+    assert "Only 3 h rest" in html
+    assert html.index("Working time warnings") < html.index('id="rota-table"')
+    assert (
+        "Working time warnings"
+        not in logged_in_client(consultant).get("/rota/", {"week": monday.isoformat()}).content.decode()
+    )

@@ -275,3 +275,24 @@ def test_issuing_a_calendar_token_revokes_the_previous_one(amhp: Any) -> None:
     assert first.token != second.token and len(second.token) >= 40
     assert services.calendar_token_revoke(actor=amhp.user, staff=amhp) == 1
     assert not CalendarToken.objects.filter(staff=amhp, revoked_at__isnull=True).exists()
+
+
+def test_every_rota_change_writes_an_audit_row(manager: Any, amhp: Any, shift_types: Any) -> None:
+    before = AuditEvent.objects.count()
+    leave = _leave(manager, amhp, FUTURE + timedelta(days=10))
+    services.leave_cancel(actor=manager.user, leave=leave)
+    pattern = _pattern(manager, amhp, ["late"], FUTURE)
+    services.pattern_apply(actor=manager.user, pattern=pattern, start=FUTURE, end=FUTURE + timedelta(days=2))
+    services.calendar_token_issue(actor=amhp.user, staff=amhp)
+    services.calendar_token_revoke(actor=amhp.user, staff=amhp)
+    actions = list(AuditEvent.objects.order_by("id").values_list("object_type", "action")[before:])
+    assert actions == [
+        ("leave", "create"),
+        ("leave", "delete"),
+        ("rotapattern", "create"),
+        ("shift", "create"),
+        ("calendartoken", "create"),
+        ("calendartoken", "update"),
+    ]
+    applied = AuditEvent.objects.get(object_type="shift", action="create", object_id="")
+    assert len(applied.object_ids) == 3
