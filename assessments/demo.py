@@ -21,6 +21,7 @@ from referrals import clocks
 from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Ethnicity, Flag, LegalStatus, Sex, Status
 from referrals.models import Person, Referral
 from referrals.nhs_number import generate_nhs_number
+from rota.demo import seed_rota
 from rota.models import Role, Service
 from rota.services import staff_create
 
@@ -392,6 +393,7 @@ def seed_demo(
     service = Service.objects.create(name=service_name, slug=service_name.lower().replace(" ", "-")[:120])
     result = DemoResult(service=service)
     result.credentials = seed_staff(service=service, rng=rng, today=now.astimezone(LONDON).date())
+    seed_rota(service=service, rng=random.Random(f"rota-{seed}"), now=now)  # own stream: referrals stay as they were
     total = 2000 * scale
     result.counts = seed_referrals(
         service=service,

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from rota import api
+
+urlpatterns = [
+    path("rota/shifts/", api.ShiftListView.as_view(), name="api-rota-shifts"),
+    path("rota/on-duty/", api.OnDutyView.as_view(), name="api-rota-on-duty"),
+]

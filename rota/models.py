@@ -142,6 +142,7 @@ class Shift(models.Model):
         indexes = [
             models.Index(fields=["service", "starts_at", "ends_at"], name="shift_service_time"),
             models.Index(fields=["staff", "starts_at"], name="shift_staff_time"),
+            models.Index(fields=["service", "day"], name="shift_service_day"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from rota.models import Leave, Role, Shift, StaffProfile
+from rota import fairness, working_time
+from rota.bank_holidays import english_bank_holidays
+from rota.models import CalendarToken, Leave, Role, RotaPattern, Shift, ShiftType, StaffProfile, SwapRequest
+from rota.shift_times import local_instant
 
 
 def _on_leave_at(at: datetime) -> Exists:
@@ -41,3 +46,295 @@ def current_shift_for(*, staff: StaffProfile, at: datetime) -> Shift | None:
         .order_by("-ends_at")
         .first()
     )
+
+
+def day_start(day: date) -> datetime:
+    """Return the UTC instant of local midnight at the start of DAY (Europe/London)."""
+    return local_instant(day, time(0))
+
+
+def shifts_between(*, service_id: int, start: datetime, end: datetime) -> QuerySet[Shift]:
+    """Return the service's live shifts overlapping [START, END), in start order, with staff and type loaded."""
+    return (
+        Shift.objects.filter(service_id=service_id, cancelled_at__isnull=True, starts_at__lt=end, ends_at__gt=start)
+        .select_related("staff__user", "shift_type")
+        .order_by("starts_at", "shift_type__start_time", "staff__user__last_name")
+    )
+
+
+def _leave_during_shift() -> Exists:
+    return Exists(
+        Leave.objects.filter(
+            staff_id=OuterRef("staff_id"),
+            cancelled_at__isnull=True,
+            starts_at__lt=OuterRef("ends_at"),
+            ends_at__gt=OuterRef("starts_at"),
+        )
+    )
+
+
+def shifts_on_days(*, service_id: int, first: date, last: date) -> QuerySet[Shift]:
+    """Return live shifts starting on local days FIRST..LAST, each annotated `on_leave` (leave overlaps it)."""
+    return (
+        Shift.objects.filter(service_id=service_id, cancelled_at__isnull=True, day__gte=first, day__lte=last)
+        .annotate(on_leave=_leave_during_shift())
+        .select_related("staff__user", "shift_type")
+        .order_by("day", "shift_type__start_time", "staff__user__last_name", "staff__user__first_name")
+    )
+
+
+def shift_types_for(*, service_id: int) -> QuerySet[ShiftType]:
+    return ShiftType.objects.filter(service_id=service_id).order_by("start_time", "code")
+
+
+def amhps_of(*, service_id: int) -> QuerySet[StaffProfile]:
+    return (
+        StaffProfile.objects.filter(service_id=service_id, role=Role.AMHP)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+def cover_required(shift_type: ShiftType, day: date, bank_holidays: dict[date, str]) -> int:
+    """Return how many AMHPs SHIFT_TYPE needs on DAY: none at weekends or on bank holidays if weekdays only."""
+    if shift_type.weekdays_only and (day.weekday() >= 5 or day in bank_holidays):
+        return 0
+    return shift_type.required_cover
+
+
+@dataclass(frozen=True)
+class Gap:
+    day: date
+    shift_type: ShiftType
+    required: int
+    filled: int
+
+    @property
+    def missing(self) -> int:
+        return self.required - self.filled
+
+
+def cover_gaps(*, service_id: int, start: date, end: date) -> list[Gap]:
+    """Return (day, shift type, required, filled) for each shift under cover on local days START..END.
+
+    Filled counts live shifts whose AMHP is not on leave during them. Weekday-only types need no cover at
+    weekends or on English bank holidays. Two queries whatever the range.
+    """
+    types = list(shift_types_for(service_id=service_id))
+    filled: dict[tuple[date, int], int] = defaultdict(int)
+    rows = shifts_on_days(service_id=service_id, first=start, last=end).values("day", "shift_type_id", "on_leave")
+    for row in rows:
+        if not row["on_leave"]:
+            filled[(row["day"], row["shift_type_id"])] += 1
+    holidays = english_bank_holidays(range(start.year, end.year + 1))
+    gaps: list[Gap] = []
+    day = start
+    while day <= end:
+        for shift_type in types:
+            required = cover_required(shift_type, day, holidays)
+            have = filled[(day, shift_type.pk)]
+            if have < required:
+                gaps.append(Gap(day=day, shift_type=shift_type, required=required, filled=have))
+        day += timedelta(days=1)
+    return gaps
+
+
+@dataclass
+class RotaCell:
+    shifts: list[Shift] = field(default_factory=list)
+    required: int = 0
+
+    @property
+    def filled(self) -> int:
+        return sum(1 for s in self.shifts if not getattr(s, "on_leave", False))
+
+    @property
+    def gap(self) -> bool:
+        return self.filled < self.required
+
+
+@dataclass
+class RotaRow:
+    shift_type: ShiftType
+    cells: list[RotaCell]
+
+
+@dataclass
+class RotaWeek:
+    days: list[date]
+    bank_holidays: dict[date, str]
+    rows: list[RotaRow]
+
+    @property
+    def gap_count(self) -> int:
+        return sum(1 for row in self.rows for cell in row.cells if cell.gap)
+
+
+def rota_week(*, service_id: int, week_start: date, days: int = 7) -> RotaWeek:
+    """Return the grid for a week: a row per shift type, a cell per day with its AMHPs and required cover."""
+    dates = [week_start + timedelta(days=i) for i in range(days)]
+    holidays = english_bank_holidays({d.year for d in dates})
+    holidays = {d: name for d, name in holidays.items() if d in set(dates)}
+    types = list(shift_types_for(service_id=service_id))
+    index = {d: i for i, d in enumerate(dates)}
+    rows = {t.pk: RotaRow(t, [RotaCell(required=cover_required(t, d, holidays)) for d in dates]) for t in types}
+    for shift in shifts_on_days(service_id=service_id, first=dates[0], last=dates[-1]):
+        row = rows.get(shift.shift_type_id)
+        if row is not None:
+            row.cells[index[shift.day]].shifts.append(shift)
+    return RotaWeek(days=dates, bank_holidays=holidays, rows=list(rows.values()))
+
+
+@dataclass(frozen=True)
+class FrequencyRow:
+    staff: StaffProfile
+    shifts: int
+    hours: float
+    contracted_hours: float
+
+
+@dataclass(frozen=True)
+class FrequencyReport:
+    start: date
+    end: date
+    rows: list[FrequencyRow]
+    balance: float
+
+
+def duty_frequency(*, service_id: int, start: date, end: date) -> FrequencyReport:
+    """Return each AMHP's live shifts and elapsed hours on duty over local days START..END, and a balance score.
+
+    A shift its AMHP was on leave for (any overlap) is not duty, so it is left out. Every AMHP of the service
+    appears, with zero if they had no duty. The balance score (0 to 1) is the mean over pairs of AMHPs of the
+    lighter one's hours divided by the heavier one's (rota/fairness.py).
+    """
+    period_start, period_end = day_start(start), day_start(end + timedelta(days=1))
+    staff = list(amhps_of(service_id=service_id))
+    assignments = (
+        Shift.objects.filter(
+            service_id=service_id,
+            cancelled_at__isnull=True,
+            staff__role=Role.AMHP,
+            starts_at__lt=period_end,
+            ends_at__gt=period_start,
+        )
+        .exclude(_leave_during_shift())
+        .values_list("staff_id", "starts_at", "ends_at")
+    )
+    stats = fairness.duty_frequency(
+        ((str(person), s, e) for person, s, e in assignments),
+        period_start=period_start,
+        period_end=period_end,
+        people=[str(p.pk) for p in staff],
+    )
+    rows = [
+        FrequencyRow(
+            staff=p,
+            shifts=stats[str(p.pk)].shifts,
+            hours=stats[str(p.pk)].hours,
+            contracted_hours=float(p.contracted_hours),
+        )
+        for p in staff
+    ]
+    balance = fairness.balance_score({str(p.pk): stats[str(p.pk)].hours for p in staff})
+    return FrequencyReport(start=start, end=end, rows=rows, balance=balance)
+
+
+@dataclass(frozen=True)
+class WorkingTimeWarning:
+    staff: StaffProfile
+    rule: str
+    message: str
+    start: datetime
+    end: datetime
+
+
+def working_time_warnings(
+    *, service_id: int, start: datetime, end: datetime, weeks: int = 17
+) -> list[WorkingTimeWarning]:
+    """Return Working Time Regulations warnings for the service's AMHPs over [START, END).
+
+    Daily rest (11 h between shifts) is checked for rests that end inside the range; the 48-hour weekly
+    average is checked over the WEEKS weeks ending at END. Shifts blocked by leave are not worked, so they are
+    left out. One query for the shifts, one for the people.
+    """
+    reference_start = min(start, end - timedelta(weeks=weeks)) - timedelta(days=1)
+    rows = (
+        Shift.objects.filter(
+            service_id=service_id,
+            cancelled_at__isnull=True,
+            staff__role=Role.AMHP,
+            starts_at__lt=end,
+            ends_at__gt=reference_start,
+        )
+        .exclude(_leave_during_shift())
+        .values_list("staff_id", "starts_at", "ends_at")
+    )
+    intervals: dict[object, list[working_time.Interval]] = defaultdict(list)
+    for staff_id, s, e in rows:
+        intervals[staff_id].append(working_time.Interval(s, e))
+    if not intervals:
+        return []
+    staff = {p.pk: p for p in StaffProfile.objects.filter(pk__in=intervals).select_related("user")}
+    warnings: list[WorkingTimeWarning] = []
+    for staff_id, worked in intervals.items():
+        person = staff[staff_id]
+        breaches = [b for b in working_time.daily_rest_breaches(worked) if start <= b.end < end]
+        breaches += working_time.weekly_average_breaches(worked, reference_end=end, weeks=weeks)
+        warnings += [WorkingTimeWarning(person, b.rule, b.message, b.start, b.end) for b in breaches]
+    warnings.sort(key=lambda w: (w.start, w.staff.display_name))
+    return warnings
+
+
+def leave_visible_to(profile: StaffProfile) -> QuerySet[Leave]:
+    """Return live leave the PROFILE may see: all of the service's for managers and consultants, else their own."""
+    qs = Leave.objects.filter(staff__service_id=profile.service_id, cancelled_at__isnull=True)
+    if profile.role == Role.AMHP:
+        qs = qs.filter(staff=profile)
+    return qs.select_related("staff__user").order_by("-starts_at")
+
+
+def swaps_visible_to(profile: StaffProfile) -> QuerySet[SwapRequest]:
+    """Return swap requests PROFILE may see: the service's for managers, else those they asked for or were offered."""
+    qs = SwapRequest.objects.filter(shift__service_id=profile.service_id)
+    if profile.role != Role.MANAGER:
+        qs = qs.filter(Q(requested_by=profile) | Q(proposed_staff=profile))
+    return qs.select_related(
+        "shift__shift_type", "shift__staff__user", "requested_by__user", "proposed_staff__user", "decided_by"
+    ).order_by("-created_at")
+
+
+def patterns_of(*, service_id: int) -> QuerySet[RotaPattern]:
+    return RotaPattern.objects.filter(service_id=service_id).select_related("staff__user").order_by("-created_at")
+
+
+def upcoming_shifts_for(*, staff: StaffProfile, now: datetime, days: int = 42) -> QuerySet[Shift]:
+    """Return STAFF's live shifts that have not ended, for the next DAYS days."""
+    return (
+        Shift.objects.filter(
+            staff=staff, cancelled_at__isnull=True, ends_at__gt=now, starts_at__lt=now + timedelta(days=days)
+        )
+        .select_related("shift_type")
+        .order_by("starts_at")
+    )
+
+
+def live_calendar_token(*, staff: StaffProfile) -> CalendarToken | None:
+    return CalendarToken.objects.filter(staff=staff, revoked_at__isnull=True).order_by("-created_at").first()
+
+
+def calendar_feed(*, token: str, since: datetime) -> tuple[StaffProfile, list[Shift]] | None:
+    """Return the AMHP behind a live calendar TOKEN and their live shifts ending after SINCE, or None."""
+    found = (
+        CalendarToken.objects.filter(token=token, revoked_at__isnull=True)
+        .select_related("staff__user", "staff__service")
+        .first()
+    )
+    if found is None:
+        return None
+    shifts = list(
+        Shift.objects.filter(staff=found.staff, cancelled_at__isnull=True, ends_at__gt=since)
+        .select_related("shift_type")
+        .order_by("starts_at")
+    )
+    return found.staff, shifts

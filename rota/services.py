@@ -1,16 +1,37 @@
-"""Writes to services and staff."""
+"""Writes to services, staff and the rota. Every rota change writes an audit row in the same transaction."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from rota.models import Role, Service, StaffProfile
+from amhp_hub.common.audit import audit
+from amhp_hub.common.errors import ConflictError
+from rota.models import (
+    CalendarToken,
+    Leave,
+    LeaveKind,
+    Role,
+    RotaPattern,
+    Service,
+    Shift,
+    ShiftKind,
+    ShiftType,
+    StaffProfile,
+    SwapRequest,
+)
+from rota.shift_times import expand_pattern, shift_bounds
+from rota.timefmt import format_day, format_local
 
 
 def service_get_or_create(*, name: str) -> Service:
@@ -52,3 +73,533 @@ def staff_create(
     user.set_password(password)
     user.save()
     return StaffProfile.objects.create(user=user, service=service, role=role, **profile)
+
+
+# --- Rota: shift types, shifts, patterns, leave, swaps and calendar tokens -------------------------------------
+
+SHIFT_FIELDS = ["staff_id", "shift_type_id", "day", "starts_at", "ends_at", "source"]
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+@transaction.atomic
+def shift_type_create(
+    *,
+    actor: Any,
+    service: Service,
+    code: str,
+    name: str,
+    start_time: time,
+    end_time: time,
+    kind: str = ShiftKind.DAY,
+    required_cover: int = 1,
+    weekdays_only: bool = False,
+) -> ShiftType:
+    """Create a shift type with Europe/London wall-clock bounds. Raise ValidationError on a taken code."""
+    errors: dict[str, list[str]] = {}
+    if not code:
+        errors["code"] = ["Enter a short code, like day or night"]
+    elif ShiftType.objects.filter(service=service, code=code).exists():
+        errors["code"] = [f"The service already has a shift type called {code!r}"]
+    if start_time == end_time:
+        errors["end_time"] = ["A shift must end at a different time from its start"]
+    if kind not in ShiftKind.values:
+        errors["kind"] = [f"Choose one of: {', '.join(ShiftKind.values)}"]
+    if errors:
+        raise ValidationError(errors)
+    shift_type = ShiftType.objects.create(
+        service=service,
+        code=code,
+        name=name,
+        kind=kind,
+        start_time=start_time,
+        end_time=end_time,
+        required_cover=required_cover,
+        weekdays_only=weekdays_only,
+    )
+    audit(
+        actor=actor,
+        service_id=service.pk,
+        action="create",
+        obj=shift_type,
+        changes={"code": code, "start_time": str(start_time), "end_time": str(end_time)},
+    )
+    return shift_type
+
+
+def _leave_overlapping(staff_id: Any, start: datetime, end: datetime) -> Leave | None:
+    return (
+        Leave.objects.filter(staff_id=staff_id, cancelled_at__isnull=True, starts_at__lt=end, ends_at__gt=start)
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def _check_placeable(*, staff: StaffProfile, shift_type: ShiftType, day: date) -> tuple[datetime, datetime]:
+    """Return the shift's bounds, or raise: ValidationError for a bad placement, ConflictError for a duplicate."""
+    errors: dict[str, list[str]] = {}
+    if staff.service_id != shift_type.service_id:
+        errors["staff"] = ["Choose an AMHP from this service"]
+    elif staff.role != Role.AMHP:
+        errors["staff"] = [f"{staff.display_name} is not an AMHP, so cannot be placed on a shift"]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        starts_at, ends_at = shift_bounds(day, shift_type.start_time, shift_type.end_time)
+    except ValueError as exc:
+        raise ValidationError({"day": [str(exc)]}) from exc
+    if Shift.objects.filter(staff=staff, shift_type=shift_type, day=day, cancelled_at__isnull=True).exists():
+        raise ConflictError(f"{staff.display_name} is already on the {shift_type.name} shift on {format_day(day)}")
+    leave = _leave_overlapping(staff.pk, starts_at, ends_at)
+    if leave is not None:
+        raise ValidationError(
+            {
+                "staff": [
+                    f"{staff.display_name} is on {leave.get_kind_display().lower()} "
+                    f"from {format_local(leave.starts_at)} to {format_local(leave.ends_at)}"
+                ]
+            }
+        )
+    clash = (
+        Shift.objects.filter(staff=staff, cancelled_at__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .select_related("shift_type")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "day": [
+                    f"{staff.display_name} is already on the {clash.shift_type.name} shift "
+                    f"{format_local(clash.starts_at)} to {format_local(clash.ends_at)}"
+                ]
+            }
+        )
+    return starts_at, ends_at
+
+
+@transaction.atomic
+def shift_place(
+    *,
+    actor: Any,
+    staff: StaffProfile,
+    shift_type: ShiftType,
+    day: date,
+    source: str = Shift.Source.MANUAL,
+    channel: str = "web",
+) -> Shift:
+    """Place STAFF (an AMHP) on SHIFT_TYPE starting on local DAY; bounds from the type's wall-clock times.
+
+    Raise ValidationError if STAFF is not an AMHP of the type's service, is on leave during the shift or already
+    works an overlapping shift; raise ConflictError if they already have a live shift of this type on DAY.
+    """
+    starts_at, ends_at = _check_placeable(staff=staff, shift_type=shift_type, day=day)
+    shift = Shift(
+        service_id=shift_type.service_id,
+        shift_type=shift_type,
+        staff=staff,
+        day=day,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        source=source,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    try:
+        with transaction.atomic():
+            shift.save()
+    except IntegrityError as exc:  # a concurrent placement of the same person, type and day won
+        raise ConflictError(
+            f"{staff.display_name} is already on the {shift_type.name} shift on {format_day(day)}"
+        ) from exc
+    audit(
+        actor=actor,
+        service_id=shift.service_id,
+        action="create",
+        obj=shift,
+        changes={name: str(getattr(shift, name)) for name in SHIFT_FIELDS},
+        channel=channel,
+    )
+    return shift
+
+
+@transaction.atomic
+def shift_cancel(*, actor: Any, shift: Shift, now: datetime | None = None, channel: str = "web") -> Shift:
+    """Cancel a shift that has not started (soft: cancelled_at). Raise ConflictError if started or cancelled."""
+    now = _now(now)
+    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    if shift.cancelled_at is not None:
+        raise ConflictError("This shift is already cancelled")
+    if shift.starts_at <= now:
+        raise ConflictError("Shifts that have started or finished cannot be changed")
+    shift.cancelled_at = now
+    shift.save(update_fields=["cancelled_at"])
+    audit(
+        actor=actor,
+        service_id=shift.service_id,
+        action="delete",
+        obj=shift,
+        changes={"cancelled_at": [None, now.isoformat()]},
+        channel=channel,
+    )
+    return shift
+
+
+def _parse_cycle(service: Service, cycle: Sequence[str | None]) -> list[str | None]:
+    codes = set(ShiftType.objects.filter(service=service).values_list("code", flat=True))
+    cleaned: list[str | None] = [None if c in (None, "", "off", "-") else str(c).strip() for c in cycle]
+    if not cleaned:
+        raise ValidationError({"cycle": ["Enter at least one day, like: day, day, off, late"]})
+    unknown = sorted({c for c in cleaned if c is not None and c not in codes})
+    if unknown:
+        known = ", ".join(sorted(codes))
+        raise ValidationError({"cycle": [f"Unknown shift types: {', '.join(unknown)} (use {known} or off)"]})
+    if all(c is None for c in cleaned):
+        raise ValidationError({"cycle": ["A pattern needs at least one working day"]})
+    return cleaned
+
+
+@transaction.atomic
+def pattern_create(
+    *,
+    actor: Any,
+    staff: StaffProfile,
+    name: str,
+    cycle: Sequence[str | None],
+    starts_on: date,
+    ends_on: date | None = None,
+) -> RotaPattern:
+    """Create a repeating pattern for an AMHP: CYCLE lists one shift code (or None, "off") a day from STARTS_ON."""
+    if staff.role != Role.AMHP:
+        raise ValidationError({"staff": [f"{staff.display_name} is not an AMHP"]})
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": ["The end date must be on or after the start date"]})
+    cleaned = _parse_cycle(staff.service, cycle)
+    pattern = RotaPattern.objects.create(
+        service_id=staff.service_id,
+        staff=staff,
+        name=name.strip() or f"Pattern for {staff.display_name}",
+        cycle=cleaned,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    audit(
+        actor=actor,
+        service_id=staff.service_id,
+        action="create",
+        obj=pattern,
+        changes={"cycle": cleaned, "starts_on": starts_on.isoformat()},
+    )
+    return pattern
+
+
+@dataclass
+class PatternResult:
+    """What applying a pattern did: the shifts created and the days skipped, with why."""
+
+    created: list[Shift] = field(default_factory=list)
+    skipped: list[tuple[date, str, str]] = field(default_factory=list)  # (day, code, reason)
+
+
+@transaction.atomic
+def pattern_apply(*, actor: Any, pattern: RotaPattern, start: date, end: date, channel: str = "web") -> PatternResult:
+    """Create the pattern's shifts for local days START..END (inclusive), clamped to the pattern's own dates.
+
+    Days on leave, days where the AMHP already has this shift (from any source) or an overlapping one are
+    skipped, so applying twice creates nothing more. A handful of queries whatever the range.
+    """
+    if end < start:
+        raise ValidationError({"end": ["The end date must be on or after the start date"]})
+    if (end - start).days > 366:
+        raise ValidationError({"end": ["Apply a pattern over at most a year at a time"]})
+    first = max(start, pattern.starts_on)
+    last = min(end, pattern.ends_on) if pattern.ends_on else end
+    result = PatternResult()
+    wanted = expand_pattern(pattern_start=pattern.starts_on, cycle=pattern.cycle, start=first, end=last)
+    if not wanted:
+        return result
+    types = {t.code: t for t in ShiftType.objects.filter(service_id=pattern.service_id)}
+    planned: list[tuple[date, ShiftType, datetime, datetime]] = []
+    for day, code in wanted:
+        shift_type = types.get(code)
+        if shift_type is None:
+            result.skipped.append((day, code, "unknown shift type"))
+            continue
+        try:
+            starts_at, ends_at = shift_bounds(day, shift_type.start_time, shift_type.end_time)
+        except ValueError:
+            result.skipped.append((day, code, "no duration across the clock change"))
+            continue
+        planned.append((day, shift_type, starts_at, ends_at))
+    if not planned:
+        return result
+    window_start, window_end = planned[0][2], max(p[3] for p in planned)
+    existing = list(
+        Shift.objects.filter(
+            staff_id=pattern.staff_id, cancelled_at__isnull=True, starts_at__lt=window_end, ends_at__gt=window_start
+        ).values_list("shift_type_id", "day", "starts_at", "ends_at")
+    )
+    taken = {(type_id, day) for type_id, day, _, _ in existing}
+    busy = [(s, e) for _, _, s, e in existing]
+    leave = list(
+        Leave.objects.filter(
+            staff_id=pattern.staff_id, cancelled_at__isnull=True, starts_at__lt=window_end, ends_at__gt=window_start
+        ).values_list("starts_at", "ends_at")
+    )
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    new: list[Shift] = []
+    for day, shift_type, starts_at, ends_at in planned:
+        if (shift_type.pk, day) in taken:
+            result.skipped.append((day, shift_type.code, "already on this shift"))
+        elif any(s < ends_at and e > starts_at for s, e in leave):
+            result.skipped.append((day, shift_type.code, "on leave"))
+        elif any(s < ends_at and e > starts_at for s, e in busy):
+            result.skipped.append((day, shift_type.code, "already on an overlapping shift"))
+        else:
+            busy.append((starts_at, ends_at))
+            taken.add((shift_type.pk, day))
+            new.append(
+                Shift(
+                    service_id=pattern.service_id,
+                    shift_type=shift_type,
+                    staff_id=pattern.staff_id,
+                    day=day,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    source=Shift.Source.PATTERN,
+                    pattern=pattern,
+                    created_by=user,
+                )
+            )
+    if new:
+        result.created = Shift.objects.bulk_create(new)
+        audit(
+            actor=actor,
+            service_id=pattern.service_id,
+            action="create",
+            object_type="shift",
+            object_ids=[s.pk for s in result.created],
+            changes={"pattern": pattern.pk, "from": first.isoformat(), "to": last.isoformat()},
+            channel=channel,
+        )
+    return result
+
+
+@transaction.atomic
+def leave_record(
+    *,
+    actor: Any,
+    staff: StaffProfile,
+    starts_at: datetime,
+    ends_at: datetime,
+    kind: str = LeaveKind.ANNUAL,
+    note: str = "",
+) -> Leave:
+    """Record leave or unavailability. It blocks duty: placements refuse it and on-duty and cover leave it out."""
+    errors: dict[str, list[str]] = {}
+    if kind not in LeaveKind.values:
+        errors["kind"] = [f"Choose one of: {', '.join(LeaveKind.values)}"]
+    if ends_at <= starts_at:
+        errors["ends_at"] = ["The end must be after the start"]
+    if errors:
+        raise ValidationError(errors)
+    leave = Leave.objects.create(
+        staff=staff,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        note=note,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit(
+        actor=actor,
+        service_id=staff.service_id,
+        action="create",
+        obj=leave,
+        changes={
+            "staff": str(staff.pk),
+            "kind": kind,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+        },
+    )
+    return leave
+
+
+@transaction.atomic
+def leave_cancel(*, actor: Any, leave: Leave, now: datetime | None = None) -> Leave:
+    """Cancel recorded leave (soft). Raise ConflictError if it is already cancelled."""
+    now = _now(now)
+    leave = Leave.objects.select_for_update().select_related("staff").get(pk=leave.pk)
+    if leave.cancelled_at is not None:
+        raise ConflictError("This leave is already cancelled")
+    leave.cancelled_at = now
+    leave.save(update_fields=["cancelled_at"])
+    audit(
+        actor=actor,
+        service_id=leave.staff.service_id,
+        action="delete",
+        obj=leave,
+        changes={"cancelled_at": [None, now.isoformat()]},
+    )
+    return leave
+
+
+@transaction.atomic
+def swap_request_create(
+    *, actor: Any, shift: Shift, proposed_staff: StaffProfile, reason: str, now: datetime | None = None
+) -> SwapRequest:
+    """The AMHP on SHIFT asks to hand it to PROPOSED_STAFF; nothing changes until a manager approves.
+
+    Raise ValidationError if the requester is not the shift's AMHP, the colleague is not another AMHP of the
+    service or the reason is blank; ConflictError if the shift has started, is cancelled or already has an
+    open request.
+    """
+    now = _now(now)
+    requester = getattr(actor, "staff_profile", None)
+    errors: dict[str, list[str]] = {}
+    if requester is None or requester.pk != shift.staff_id:
+        errors["shift"] = ["Only the AMHP on a shift can ask to swap it"]
+    if (
+        proposed_staff.service_id != shift.service_id
+        or proposed_staff.role != Role.AMHP
+        or proposed_staff.pk == shift.staff_id
+    ):
+        errors["proposed_staff"] = ["Choose another AMHP in this service"]
+    if not reason.strip():
+        errors["reason"] = ["Say why you want to swap"]
+    if errors:
+        raise ValidationError(errors)
+    if shift.cancelled_at is not None:
+        raise ConflictError("This shift has been cancelled")
+    if shift.starts_at <= now:
+        raise ConflictError("Shifts that have started or finished cannot be swapped")
+    if SwapRequest.objects.filter(shift=shift, status=SwapRequest.Status.OPEN).exists():
+        raise ConflictError("There is already an open swap request for this shift")
+    swap = SwapRequest.objects.create(
+        shift=shift, requested_by=requester, proposed_staff=proposed_staff, reason=reason.strip()
+    )
+    audit(
+        actor=actor,
+        service_id=shift.service_id,
+        action="create",
+        obj=swap,
+        changes={"shift": str(shift.pk), "proposed_staff": str(proposed_staff.pk)},
+    )
+    return swap
+
+
+def _lock_open_swap(swap: SwapRequest) -> SwapRequest:
+    swap = SwapRequest.objects.select_for_update().get(pk=swap.pk)
+    if swap.status != SwapRequest.Status.OPEN:
+        raise ConflictError(f"This swap request is already {swap.get_status_display().lower()}")
+    return swap
+
+
+@transaction.atomic
+def swap_approve(*, actor: Any, swap: SwapRequest, note: str = "", now: datetime | None = None) -> Shift:
+    """Approve a swap: cancel the original shift and give the colleague the same shift (source=swap).
+
+    Raise ConflictError if the request is no longer open, the shift has started or been cancelled, or the
+    colleague is on leave or on another shift at the time. Return the colleague's new shift.
+    """
+    now = _now(now)
+    swap = _lock_open_swap(swap)
+    shift = Shift.objects.select_for_update().select_related("shift_type").get(pk=swap.shift_id)
+    colleague = StaffProfile.objects.select_related("user").get(pk=swap.proposed_staff_id)
+    if shift.cancelled_at is not None:
+        raise ConflictError("The shift has been cancelled since the request was made")
+    if shift.starts_at <= now:
+        raise ConflictError("The shift has already started, so it can no longer be swapped")
+    leave = _leave_overlapping(colleague.pk, shift.starts_at, shift.ends_at)
+    if leave is not None:
+        raise ConflictError(f"{colleague.display_name} is on {leave.get_kind_display().lower()} during this shift")
+    if Shift.objects.filter(
+        staff=colleague, cancelled_at__isnull=True, starts_at__lt=shift.ends_at, ends_at__gt=shift.starts_at
+    ).exists():
+        raise ConflictError(f"{colleague.display_name} is already on a shift at that time")
+    shift.cancelled_at = now
+    shift.save(update_fields=["cancelled_at"])
+    new_shift = Shift.objects.create(
+        service_id=shift.service_id,
+        shift_type=shift.shift_type,
+        staff=colleague,
+        day=shift.day,
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        source=Shift.Source.SWAP,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    swap.status = SwapRequest.Status.APPROVED
+    swap.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    swap.decided_at = now
+    swap.decision_note = note.strip()
+    swap.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit(
+        actor=actor,
+        service_id=shift.service_id,
+        action="update",
+        obj=swap,
+        changes={"status": ["open", "approved"], "old_shift": str(shift.pk), "new_shift": str(new_shift.pk)},
+    )
+    audit(actor=actor, service_id=shift.service_id, action="delete", obj=shift, changes={"cancelled_by_swap": swap.pk})
+    audit(
+        actor=actor,
+        service_id=shift.service_id,
+        action="create",
+        obj=new_shift,
+        changes={name: str(getattr(new_shift, name)) for name in SHIFT_FIELDS},
+    )
+    return new_shift
+
+
+@transaction.atomic
+def swap_reject(*, actor: Any, swap: SwapRequest, note: str, now: datetime | None = None) -> SwapRequest:
+    """Reject an open swap request with a note saying why. Raise ValidationError without a note."""
+    if not note.strip():
+        raise ValidationError({"note": ["Say why the swap is rejected"]})
+    now = _now(now)
+    swap = _lock_open_swap(swap)
+    swap.status = SwapRequest.Status.REJECTED
+    swap.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    swap.decided_at = now
+    swap.decision_note = note.strip()
+    swap.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    service_id = Shift.objects.filter(pk=swap.shift_id).values_list("service_id", flat=True).get()
+    audit(actor=actor, service_id=service_id, action="update", obj=swap, changes={"status": ["open", "rejected"]})
+    return swap
+
+
+@transaction.atomic
+def calendar_token_issue(*, actor: Any, staff: StaffProfile, now: datetime | None = None) -> CalendarToken:
+    """Give STAFF a new calendar feed token, revoking any earlier one (its URL stops working)."""
+    now = _now(now)
+    revoked = list(CalendarToken.objects.filter(staff=staff, revoked_at__isnull=True).values_list("pk", flat=True))
+    CalendarToken.objects.filter(pk__in=revoked).update(revoked_at=now)
+    token = CalendarToken.objects.create(staff=staff, token=secrets.token_urlsafe(32))
+    audit(
+        actor=actor,
+        service_id=staff.service_id,
+        action="create",
+        obj=token,
+        changes={"staff": str(staff.pk), "revoked": revoked},
+    )
+    return token
+
+
+@transaction.atomic
+def calendar_token_revoke(*, actor: Any, staff: StaffProfile, now: datetime | None = None) -> int:
+    """Revoke STAFF's calendar feed tokens; return how many were live."""
+    now = _now(now)
+    revoked = list(CalendarToken.objects.filter(staff=staff, revoked_at__isnull=True).values_list("pk", flat=True))
+    CalendarToken.objects.filter(pk__in=revoked).update(revoked_at=now)
+    if revoked:
+        audit(
+            actor=actor,
+            service_id=staff.service_id,
+            action="update",
+            object_type="calendartoken",
+            object_ids=revoked,
+            changes={"revoked_at": [None, now.isoformat()]},
+        )
+    return len(revoked)

@@ -1,0 +1,196 @@
+"""Forms for the rota pages. Validation that needs the database is in rota.services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from rota.models import LeaveKind, RotaPattern, Shift, ShiftType, StaffProfile
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _date(label: str, **kwargs: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        widget=DATE_WIDGET,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": f"Enter {label.lower()} as a real date, like 23/11/2026"},
+        **kwargs,
+    )
+
+
+def _datetime(label: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        error_messages={"invalid": f"Enter {label.lower()} as a real date and time, like 23/11/2026 09:00"},
+    )
+
+
+class GovukForm(forms.Form):
+    """Give widgets the GOV.UK Frontend classes and link hints and errors to them for screen readers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                css = "govuk-select"
+            elif isinstance(widget, forms.Textarea):
+                css = "govuk-textarea"
+            else:
+                css = "govuk-input"
+            widget.attrs["class"] = css
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                css = widget.attrs.get("class", "")
+                widget.attrs["class"] = f"{css} {css}--error"
+                described = widget.attrs.get("aria-describedby", "")
+                widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: StaffProfile) -> str:
+        return obj.display_name
+
+
+class ShiftTypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ShiftType) -> str:
+        return f"{obj.name} {obj.start_time:%H:%M} to {obj.end_time:%H:%M}"
+
+
+class PlaceShiftForm(GovukForm):
+    staff = StaffChoiceField(
+        label="AMHP",
+        queryset=StaffProfile.objects.none(),
+        empty_label="Choose an AMHP",
+        error_messages={"required": "Choose an AMHP", "invalid_choice": "Choose an AMHP from the list"},
+    )
+    shift_type = ShiftTypeChoiceField(
+        label="Shift",
+        queryset=ShiftType.objects.none(),
+        empty_label="Choose a shift",
+        error_messages={"required": "Choose a shift", "invalid_choice": "Choose a shift from the list"},
+    )
+    day = _date("Day")
+
+    def __init__(self, *args: Any, amhps: QuerySet[StaffProfile], shift_types: QuerySet[ShiftType], **kwargs: Any):
+        super().__init__(*args, prefix="place", **kwargs)
+        self.fields["staff"].queryset = amhps
+        self.fields["shift_type"].queryset = shift_types
+
+
+class PatternForm(GovukForm):
+    staff = StaffChoiceField(label="AMHP", queryset=StaffProfile.objects.none(), empty_label="Choose an AMHP")
+    name = forms.CharField(label="Pattern name", max_length=80, required=False)
+    cycle = forms.CharField(
+        label="Days of the cycle",
+        max_length=400,
+        help_text="Shift codes separated by commas, one a day; off for a day off. For example: day, day, off, late",
+        error_messages={"required": "Enter the days of the cycle"},
+    )
+    starts_on = _date("First day of the cycle")
+
+    def __init__(self, *args: Any, amhps: QuerySet[StaffProfile], **kwargs: Any):
+        super().__init__(*args, prefix="pattern", **kwargs)
+        self.fields["staff"].queryset = amhps
+
+    def clean_cycle(self) -> list[str | None]:
+        parts = [p.strip().lower() for p in self.cleaned_data["cycle"].split(",")]
+        return [None if p in ("", "off", "-") else p for p in parts]
+
+
+class PatternChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: RotaPattern) -> str:
+        return f"{obj.name} ({obj.staff.display_name})"
+
+
+class ApplyPatternForm(GovukForm):
+    pattern = PatternChoiceField(
+        label="Pattern",
+        queryset=RotaPattern.objects.none(),
+        empty_label="All patterns",
+        required=False,
+        help_text="Leave as all patterns to apply every AMHP's pattern",
+    )
+    start = _date("From")
+    end = _date("To")
+
+    def __init__(self, *args: Any, patterns: QuerySet[RotaPattern], **kwargs: Any):
+        super().__init__(*args, prefix="apply", **kwargs)
+        self.fields["pattern"].queryset = patterns
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            self.add_error("end", "The end date must be on or after the start date")
+        return data
+
+
+class LeaveForm(GovukForm):
+    staff = StaffChoiceField(label="AMHP", queryset=StaffProfile.objects.none(), empty_label="Choose an AMHP")
+    kind = forms.ChoiceField(label="Kind of leave", choices=LeaveKind.choices)
+    starts_at = _datetime("Start")
+    ends_at = _datetime("End")
+    note = forms.CharField(label="Note (optional)", max_length=200, required=False)
+
+    def __init__(self, *args: Any, amhps: QuerySet[StaffProfile], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = amhps
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
+            self.add_error("ends_at", "The end must be after the start")
+        return data
+
+
+class ShiftChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Shift) -> str:
+        from rota.timefmt import format_local
+
+        return f"{obj.shift_type.name}, {format_local(obj.starts_at)} to {format_local(obj.ends_at)}"
+
+
+class SwapRequestForm(GovukForm):
+    shift = ShiftChoiceField(label="Your shift", queryset=Shift.objects.none(), empty_label="Choose a shift")
+    proposed_staff = StaffChoiceField(
+        label="Colleague to take it", queryset=StaffProfile.objects.none(), empty_label="Choose a colleague"
+    )
+    reason = forms.CharField(
+        label="Reason", widget=forms.Textarea(attrs={"rows": 3}), error_messages={"required": "Say why"}
+    )
+
+    def __init__(self, *args: Any, shifts: QuerySet[Shift], colleagues: QuerySet[StaffProfile], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["shift"].queryset = shifts
+        self.fields["proposed_staff"].queryset = colleagues
+
+
+class PeriodForm(GovukForm):
+    start = _date("From")
+    end = _date("To")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if isinstance(start, date) and isinstance(end, date):
+            if end < start:
+                self.add_error("end", "The end date must be on or after the start date")
+            elif (end - start).days > 400:
+                self.add_error("end", "Choose a period of at most 400 days")
+        return data
