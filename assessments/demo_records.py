@@ -90,11 +90,16 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
     past the shift end, and the hours worked. About a third of the open accepted referrals
     are allocated to the first demo AMHPs so that their My allocations page has work.
     """
-    amhps = list(
-        StaffProfile.objects.filter(service=service, role=Role.AMHP)
-        .order_by("user__username")
-        .values_list("pk", flat=True)
-    )
+    # In natural order (amhp, amhp2, amhp3, ... amhp10), so the first are the sign-ins seed_demo prints.
+    amhps = [
+        pk
+        for _, pk in sorted(
+            ((len(username), username), pk)
+            for username, pk in StaffProfile.objects.filter(service=service, role=Role.AMHP).values_list(
+                "user__username", "pk"
+            )
+        )
+    ]
     allocator = (
         StaffProfile.objects.filter(service=service, role__in=[Role.CONSULTANT, Role.MANAGER])
         .order_by("role", "user__username")
@@ -108,7 +113,8 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
         .order_by("received_at")
         .values_list("pk", flat=True)
     )
-    to_allocate = [pk for pk in open_ids if rng.random() < 0.34]
+    # About a third, and at least one each for the demo AMHPs whose sign-ins seed_demo prints.
+    to_allocate = [pk for i, pk in enumerate(open_ids) if i < 3 or rng.random() < 0.34]
     Referral.objects.filter(pk__in=to_allocate).update(status=Status.ALLOCATED)
 
     created = 0
@@ -117,6 +123,7 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
     doctors: list[Doctor] = []
     detail_from = now - timedelta(days=DETAIL_DAYS)
     demo_amhps = amhps[:3]
+    next_demo_amhp = 0
     rows = (
         Referral.objects.filter(service=service, status__in=[Status.ASSESSED, Status.ALLOCATED])
         .order_by()
@@ -144,7 +151,7 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
             assessment = Assessment(
                 service=service,
                 referral_id=pk,
-                amhp_id=rng.choice(demo_amhps),
+                amhp_id=demo_amhps[next_demo_amhp % len(demo_amhps)],
                 status=live,
                 allocated_at=allocated_at,
                 allocated_by_id=allocator,
@@ -153,6 +160,7 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
                 shift_ends_at=now + timedelta(hours=rng.randint(2, 8)),
                 late_after=now + timedelta(hours=rng.randint(2, 8)),
             )
+            next_demo_amhp += 1
             batch.append(assessment)
             events.append(
                 TimelineEvent(
