@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dashboards.demo import seed_population
 from referrals import clocks
 from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Ethnicity, Flag, LegalStatus, Sex, Status
 from referrals.models import Person, Referral
@@ -391,6 +392,7 @@ def seed_demo(
     service = Service.objects.create(name=service_name, slug=service_name.lower().replace(" ", "-")[:120])
     result = DemoResult(service=service)
     result.credentials = seed_staff(service=service, rng=rng, today=now.astimezone(LONDON).date())
+    seed_population(service=service)
     total = 2000 * scale
     result.counts = seed_referrals(
         service=service,
