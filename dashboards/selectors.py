@@ -162,11 +162,17 @@ def _duration_stats(queryset: QuerySet[Any], spans: Mapping[str, tuple[str, str]
 def _json_list_counts(queryset: QuerySet[Any], field_name: str) -> dict[str, int]:
     """Count each value of a JSON list field over QUERYSET's rows, in ONE query."""
     sql, params = queryset.values(field_name).query.sql_with_params()
+    # Rows holding anything but a list (a stray null or object) are skipped rather than failing the page.
     if connection.vendor == "postgresql":
         expand = f"CROSS JOIN LATERAL jsonb_array_elements_text(sub.{field_name}) AS item(value)"
+        arrays = f"jsonb_typeof(sub.{field_name}) = 'array'"
     else:
         expand = f", json_each(sub.{field_name}) AS item"
-    statement = f"SELECT item.value, COUNT(*) FROM ({sql}) AS sub {expand} GROUP BY item.value"  # noqa: S608
+        arrays = f"json_type(sub.{field_name}) = 'array'"
+    statement = (
+        f"SELECT item.value, COUNT(*) FROM (SELECT * FROM ({sql}) AS inner_rows "  # noqa: S608
+        f"WHERE {arrays.replace('sub.', 'inner_rows.')}) AS sub {expand} GROUP BY item.value"
+    )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return {str(value): count for value, count in cursor.fetchall()}

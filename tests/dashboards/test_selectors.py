@@ -257,3 +257,14 @@ def test_equality_gives_detention_rates_per_100k_with_not_stated_separate(
     assert (black.assessed, black.detained, black.rate_per_100k) == (1, 1, pytest.approx(200.0))
     assert (mixed.assessed, mixed.detained, mixed.population, mixed.rate_per_100k) == (0, 0, None, None)
     assert (unknown.assessed, unknown.detained, unknown.population, unknown.rate_per_100k) == (2, 1, None, None)
+
+
+def test_delay_reasons_that_are_not_a_list_are_skipped(service: Any, amhp: Any, add_assessment: Any) -> None:
+    at = utc(2026, 1, 6, 10)
+    add_assessment(amhp, allocated_at=at, delay_reasons={"no_bed": True})
+    add_assessment(amhp, allocated_at=at, delay_reasons="police")
+    add_assessment(amhp, allocated_at=at, delay_reasons=["police"])
+
+    result = selectors.outcomes(service_id=service.pk, period=WEEK)
+
+    assert {value: n for value, _, n in result.delay_reasons if n} == {"police": 1}
