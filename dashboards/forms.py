@@ -23,13 +23,13 @@ class PeriodForm(forms.Form):
             label="From",
             required=False,
             input_formats=DATE_FORMATS,
-            error_messages={"invalid": "Enter the start date as a real date, for example 2026-01-31"},
+            error_messages={"invalid": "Enter the start date as a real date, for example 31/01/2026"},
         )
         self.fields["to"] = forms.DateField(
             label="To",
             required=False,
             input_formats=DATE_FORMATS,
-            error_messages={"invalid": "Enter the end date as a real date, for example 2026-03-31"},
+            error_messages={"invalid": "Enter the end date as a real date, for example 31/03/2026"},
         )
 
     def clean(self) -> dict[str, Any]:

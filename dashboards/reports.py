@@ -37,6 +37,28 @@ class Table:
     note: str = ""
     empty: str = "Nothing in this period."
 
+    @property
+    def numeric(self) -> list[bool]:
+        """Per column: True if every value in it is a number (or missing), so it is right-aligned."""
+        return [
+            index > 0
+            and all(
+                row[index] is None or (isinstance(row[index], int | float) and not isinstance(row[index], bool))
+                for row in self.rows
+            )
+            for index in range(len(self.columns))
+        ]
+
+    @property
+    def columns_numeric(self) -> list[tuple[str, bool]]:
+        return list(zip(self.columns, self.numeric, strict=True))
+
+    @property
+    def display_rows(self) -> list[list[tuple[str, bool]]]:
+        """Rows as (text, numeric column) pairs for the page."""
+        numeric = self.numeric
+        return [[(fmt(value), numeric[i]) for i, value in enumerate(row)] for row in self.rows]
+
 
 @dataclass
 class Section:
@@ -277,7 +299,7 @@ def workforce_section(service_id: Any, period: Period, now: datetime) -> Section
             ("Warranted today", str(w.warranted)),
             ("Warrants ending within 90 days", str(len(w.expiring))),
             ("Within 5 years of retirement age", str(len(w.near_retirement))),
-            ("Duty balance score", f"{w.balance:.0%}"),
+            ("Duty balance score", f"{w.balance:.0%}" if any(r.hours for r in w.duty) else "No duty recorded"),
         ],
         notes=[
             "The balance score is the average, over every pair of AMHPs, of the lighter person's duty hours "

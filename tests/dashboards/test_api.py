@@ -24,5 +24,5 @@ def test_other_roles_are_refused(api_client_for: Any, consultant: Any, amhp: Any
 def test_a_bad_period_is_400_with_field_messages(api_client_for: Any, manager: Any) -> None:
     response = api_client_for(manager).get("/api/v1/dashboards/demand/?from=yesterday")
     assert response.status_code == 400
-    assert response.json() == {"from": ["Enter the start date as a real date, for example 2026-01-31"]}
+    assert response.json() == {"from": ["Enter the start date as a real date, for example 31/01/2026"]}
     assert api_client_for(manager).get("/api/v1/dashboards/nope/").status_code == 404

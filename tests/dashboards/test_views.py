@@ -99,7 +99,7 @@ def test_every_chart_is_an_image_with_a_name_followed_by_its_table_and_csv_link(
             assert page.index(f'id="table-{table.slug}"') > canvas
             assert f'<script id="chart-{table.slug}" type="application/json">' in page
         assert f"/dashboards/{table.slug}.csv?from=" in page
-        assert f'<caption class="govuk-table__caption govuk-table__caption--s">{table.caption}</caption>' in page
+        assert f'<caption class="govuk-table__caption govuk-visually-hidden">{table.caption}</caption>' in page
 
 
 @pytest.mark.parametrize("url", [*SECTION_URLS, *CSV_URLS, "/dashboards/"])
