@@ -20,6 +20,12 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """These tests create many staff and never sign in with a password: hash quickly."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_person(db: Any) -> Callable[..., Person]:
     def make(service: Service, *, ethnicity: str = "A", **fields: Any) -> Person:
