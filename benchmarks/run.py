@@ -201,6 +201,21 @@ def main(argv: list[str]) -> int:
             )
         )
 
+    # Manager dashboards over the default period (last 90 days): not a stated goal, reported for reference.
+    manager = StaffProfile.objects.filter(service=service, role=Role.MANAGER).select_related("user").first()
+    if manager is not None:
+        from dashboards.reports import SECTIONS
+
+        client.force_login(manager.user)
+        for slug in SECTIONS:
+            url = f"/dashboards/{slug}/"
+            client.get(url)
+            durations, response = timed(lambda url=url: client.get(url), max(3, args.requests // 20))
+            result = f"p50 {percentile(durations, 0.5):.1f} ms, max {max(durations):.1f} ms"
+            if response.status_code != 200:
+                result = f"answered {response.status_code}"
+            rows.append((f"Dashboard {url}", result, "", ""))
+
     widths = [max(len(row[i]) for row in [("Measure", "Result", "Goal", ""), *rows]) for i in range(4)]
     header = ("Measure", "Result", "Goal", "")
     for row in [header, tuple("-" * w for w in widths), *rows]:

@@ -38,6 +38,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "period": form.period,
         "query": _query(form),
         "sections": [(slug, title, summary) for slug, (title, summary, _) in reports.SECTIONS.items()],
+        "nav_active": "dashboards:index",
     }
     return render(request, "dashboards/index.html", context, status=status)
 
@@ -49,7 +50,7 @@ def section(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     form = _period_form(request, now)
     if not form.is_valid():
-        context = {"form": form, "period": form.period, "query": "", "slug": slug}
+        context = {"form": form, "period": form.period, "query": "", "slug": slug, "nav_active": "dashboards:index"}
         context["title"] = reports.SECTIONS[slug][0]
         return render(request, "dashboards/section.html", context, status=400)
     report = reports.build(slug, service_id=request.user.staff_profile.service_id, period=form.period, now=now)
@@ -58,6 +59,7 @@ def section(request: HttpRequest, slug: str) -> HttpResponse:
         "period": form.period,
         "query": _query(form),
         "slug": slug,
+        "nav_active": "dashboards:index",
         "title": report.title,
         "report": report,
         "sections": [(s, title) for s, (title, _, _) in reports.SECTIONS.items()],
