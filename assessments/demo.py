@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.demo_records import seed_assessments
+from dashboards.demo import seed_population
 from referrals import clocks
 from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Ethnicity, Flag, LegalStatus, Sex, Status
 from referrals.models import Person, Referral
@@ -394,6 +395,7 @@ def seed_demo(
     result = DemoResult(service=service)
     result.credentials = seed_staff(service=service, rng=rng, today=now.astimezone(LONDON).date())
     seed_rota(service=service, rng=random.Random(f"rota-{seed}"), now=now)  # own stream: referrals stay as they were
+    seed_population(service=service)
     total = 2000 * scale
     result.counts = seed_referrals(
         service=service,

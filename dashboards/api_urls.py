@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from dashboards import api
+
+urlpatterns = [
+    path("dashboards/<slug:section>/", api.DashboardSectionView.as_view(), name="api-dashboard-section"),
+]

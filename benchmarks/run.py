@@ -1,0 +1,227 @@
+"""Benchmark the queue page, the queue API, candidate ranking and the late-work sweeps on PostgreSQL.
+
+Not a test: run it by hand against a PostgreSQL database (see benchmarks/README.md):
+
+    DATABASE_URL=postgres://... SECRET_KEY=dev python benchmarks/run.py [--scale 500] [--open 100000] [--requests 200]
+
+The first run seeds the "Benchmark AMHP Service" through ``seed_demo`` (2,000 referrals a
+year per unit of scale); later runs reuse it. Requests go through Django's test client in
+this process, so the figures are the application and database time without a network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICE_NAME = "Benchmark AMHP Service"
+QUEUE_P95_GOAL_MS = 25.0
+SWEEP_GOAL_MS = 50.0
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=500, help="2,000 referrals per unit (default 500: 1M)")
+    parser.add_argument("--open", type=int, default=100_000, dest="open_count", help="open referrals (default 100,000)")
+    parser.add_argument("--requests", type=int, default=200, help="requests per measurement (default 200)")
+    parser.add_argument("--sweeps", type=int, default=5, help="timed runs of each sweep (default 5)")
+    return parser.parse_args(argv)
+
+
+def setup_django() -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(
+            "benchmarks/run.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/dbname "
+            "(the figures mean nothing on SQLite)."
+        )
+    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("STATIC_MANIFEST", "0")
+    os.environ.setdefault("DEBUG", "0")
+    hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
+    os.environ["ALLOWED_HOSTS"] = ",".join(dict.fromkeys([*hosts, "testserver", "localhost"]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amhp_hub.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    lower, upper = int(position), min(int(position) + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def timed(call: Callable[[], Any], n: int) -> tuple[list[float], Any]:
+    """Call N times; return the durations in ms and the last result."""
+    durations, result = [], None
+    for _ in range(n):
+        started = time.perf_counter()
+        result = call()
+        durations.append(ms(time.perf_counter() - started))
+    return durations, result
+
+
+def seed(scale: int, open_count: int) -> None:
+    from django.core.management import call_command
+
+    from rota.models import Service
+
+    if Service.objects.filter(name=SERVICE_NAME).exists():
+        print(f"Reusing the seeded {SERVICE_NAME!r}.")
+        return
+    print(f"Seeding {SERVICE_NAME!r}: scale {scale} ({2000 * scale:,} referrals), {open_count:,} open …", flush=True)
+    started = time.monotonic()
+    call_command("seed_demo", scale=scale, open_count=open_count, service=SERVICE_NAME)
+    print(f"Seeded in {time.monotonic() - started:.0f} s.")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    setup_django()
+    from django.test import Client
+    from django.utils import timezone
+
+    from referrals.constants import QUEUE_STATUSES
+    from referrals.models import Referral
+    from rota.models import Role, Service, StaffProfile
+
+    seed(args.scale, args.open_count)
+    service = Service.objects.get(name=SERVICE_NAME)
+    consultant = StaffProfile.objects.filter(service=service, role=Role.CONSULTANT).select_related("user").first()
+    if consultant is None:
+        sys.exit(f"{SERVICE_NAME!r} has no consultant; drop the service and run again.")
+    total = Referral.objects.filter(service=service).count()
+    open_now = Referral.objects.filter(service=service, status__in=QUEUE_STATUSES).count()
+    print(f"{total:,} referrals, {open_now:,} in the queue; {args.requests} requests per measurement.\n")
+
+    client = Client()
+    client.force_login(consultant.user)
+    rows: list[tuple[str, str, str, str]] = []
+
+    # Queue page.
+    client.get("/queue/")  # warm up
+    durations, response = timed(lambda: client.get("/queue/"), args.requests)
+    if response.status_code != 200:
+        sys.exit(f"GET /queue/ answered {response.status_code}")
+    p95 = percentile(durations, 0.95)
+    rows.append(
+        (
+            "Queue page GET /queue/",
+            f"p50 {percentile(durations, 0.5):.1f} ms, p95 {p95:.1f} ms, max {max(durations):.1f} ms",
+            f"p95 <= {QUEUE_P95_GOAL_MS:.0f} ms",
+            "PASS" if p95 <= QUEUE_P95_GOAL_MS else "MISS",
+        )
+    )
+
+    # Queue API throughput.
+    client.get("/api/v1/queue/")
+    started = time.perf_counter()
+    durations, response = timed(lambda: client.get("/api/v1/queue/"), args.requests)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        sys.exit(f"GET /api/v1/queue/ answered {response.status_code}")
+    rows.append(
+        (
+            "Queue API GET /api/v1/queue/",
+            f"{args.requests / elapsed:.0f} req/s (p50 {percentile(durations, 0.5):.1f} ms, "
+            f"p95 {percentile(durations, 0.95):.1f} ms)",
+            "",
+            "",
+        )
+    )
+
+    # Candidate ranking.
+    referral = (
+        Referral.objects.filter(service=service, status__in=QUEUE_STATUSES).order_by("priority_rank", "due_at").first()
+    )
+    if referral is None:
+        rows.append(("Candidates", "no open referral to rank", "", ""))
+    else:
+        url = f"/api/v1/referrals/{referral.pk}/candidates/"
+        response = client.get(url)
+        if response.status_code == 404:
+            rows.append(("Candidates", "candidates: endpoint not available", "", ""))
+        elif response.status_code != 200:
+            rows.append(("Candidates", f"candidates: answered {response.status_code}", "", ""))
+        else:
+            durations, _ = timed(lambda: client.get(url), args.requests)
+            rows.append(
+                (
+                    "Candidates GET …/candidates/",
+                    f"p50 {percentile(durations, 0.5):.1f} ms, p95 {percentile(durations, 0.95):.1f} ms",
+                    "",
+                    "",
+                )
+            )
+
+    # Sweeps: run twice, time the second run (nothing new to do).
+    try:
+        from assessments import jobs
+    except ImportError:
+        jobs = None
+    for name in ("flag_late_work", "book_toil"):
+        sweep = getattr(jobs, name, None) if jobs is not None else None
+        if sweep is None:
+            rows.append((f"Sweep {name}", "not available (assessments.jobs is missing it)", "", ""))
+            continue
+        now = timezone.now()
+        sweep(now=now)
+        durations = []
+        for i in range(args.sweeps):
+            at = now + timedelta(seconds=i + 1)
+            sweep(now=at)  # catch up with anything the clock made due
+            run, _ = timed(lambda at=at, sweep=sweep: sweep(now=at), 1)
+            durations.extend(run)
+        p50 = statistics.median(durations)
+        rows.append(
+            (
+                f"Sweep {name} (nothing new)",
+                f"p50 {p50:.1f} ms over {len(durations)} runs",
+                f"<= {SWEEP_GOAL_MS:.0f} ms",
+                "PASS" if p50 <= SWEEP_GOAL_MS else "MISS",
+            )
+        )
+
+    # Manager dashboards over the default period (last 90 days): not a stated goal, reported for reference.
+    manager = StaffProfile.objects.filter(service=service, role=Role.MANAGER).select_related("user").first()
+    if manager is not None:
+        from dashboards.reports import SECTIONS
+
+        client.force_login(manager.user)
+        for slug in SECTIONS:
+            url = f"/dashboards/{slug}/"
+            client.get(url)
+            durations, response = timed(lambda url=url: client.get(url), max(3, args.requests // 20))
+            result = f"p50 {percentile(durations, 0.5):.1f} ms, max {max(durations):.1f} ms"
+            if response.status_code != 200:
+                result = f"answered {response.status_code}"
+            rows.append((f"Dashboard {url}", result, "", ""))
+
+    widths = [max(len(row[i]) for row in [("Measure", "Result", "Goal", ""), *rows]) for i in range(4)]
+    header = ("Measure", "Result", "Goal", "")
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 1 if any(row[3] == "MISS" for row in rows) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

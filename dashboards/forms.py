@@ -1,0 +1,58 @@
+"""The period filter shared by every dashboard page and CSV."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+
+from dashboards.selectors import Period
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+LONGEST_PERIOD_DAYS = 3 * 366
+
+
+class PeriodForm(forms.Form):
+    """``from`` and ``to`` dates (inclusive); both optional, defaulting to the last 90 days."""
+
+    def __init__(self, data: Any, *, today: date) -> None:
+        super().__init__({key: data.get(key, "") for key in ("from", "to")}, auto_id="period-%s")
+        self.today = today
+        self.fields["from"] = forms.DateField(
+            label="From",
+            required=False,
+            input_formats=DATE_FORMATS,
+            error_messages={"invalid": "Enter the start date as a real date, for example 31/01/2026"},
+        )
+        self.fields["to"] = forms.DateField(
+            label="To",
+            required=False,
+            input_formats=DATE_FORMATS,
+            error_messages={"invalid": "Enter the end date as a real date, for example 31/03/2026"},
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        default = Period.default(self.today)
+        last = cleaned.get("to") or default.last
+        first = cleaned.get("from") or last - timedelta(days=(default.last - default.first).days)
+        if first > last:
+            self.add_error("from", "The start date must be on or before the end date")
+        elif (last - first).days + 1 > LONGEST_PERIOD_DAYS:
+            self.add_error("from", "Choose a period of 3 years or less")
+        cleaned["period"] = Period(first=first, last=last)
+        return cleaned
+
+    @property
+    def period(self) -> Period:
+        """The chosen period, or the default one if the input was not valid."""
+        if self.is_valid():
+            return self.cleaned_data["period"]
+        return Period.default(self.today)
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """(field id, message) pairs for the error summary."""
+        return [(f"period-{name}", message) for name, messages in self.errors.items() for message in messages]

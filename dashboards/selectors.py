@@ -1,0 +1,557 @@
+"""Read-only aggregates for the manager dashboards.
+
+One function per dashboard section. Each runs a fixed number of aggregate queries
+(GROUP BY in SQL), whatever the number of referrals, and always filters by service.
+Referral-based sections count the referrals *received* in the period; TOIL and late
+working count the work done in it; duty counts the shifts overlapping it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
+
+from assessments.models import (
+    DETENTION_OUTCOMES,
+    LIVE_ASSESSMENT_STATUSES,
+    Assessment,
+    AssessmentStatus,
+    DelayReason,
+    Outcome,
+    ToilEntry,
+)
+from dashboards.models import NOT_STATED_GROUP, POPULATION_GROUPS, PopulationEstimate
+from referrals.constants import ETHNIC_GROUP, OPEN_STATUSES, LegalStatus, Status
+from referrals.models import Referral
+from rota.fairness import balance_score, duty_frequency
+from rota.models import Role, Shift, StaffProfile
+
+LONDON = ZoneInfo("Europe/London")
+DEFAULT_PERIOD_DAYS = 90
+AFTER_HOURS_FROM = 17  # 5pm local: the "after 5pm" share of demand
+WORKING_DAY_STARTS = 8  # work ending before 8am local counts as late working too
+WARRANT_WARNING_DAYS = 90
+RETIREMENT_WARNING_YEARS = 5
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+# --- The period ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days from ``first`` to ``last`` inclusive."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def default(cls, today: date) -> Period:
+        return cls(first=today - timedelta(days=DEFAULT_PERIOD_DAYS - 1), last=today)
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.first, time(0), tzinfo=LONDON)
+
+    @property
+    def ends_at(self) -> datetime:
+        """The instant after the period: local midnight at the end of ``last``."""
+        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=LONDON)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+# --- Percentiles: percentile_cont in PostgreSQL, the same interpolation in Python elsewhere ------
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's continuous percentile (linear interpolation), ignoring NULLs."""
+
+    function = "percentile_cont"
+    name = "PercentileCont"
+    output_field = FloatField()
+    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: Any, percentile: float, **extra: Any) -> None:
+        if not 0 <= percentile <= 1:
+            raise ValueError("percentile must be between 0 and 1")
+        super().__init__(expression, percentile=float(percentile), **extra)
+
+
+class EpochHours(Func):
+    """An interval as a number of hours (PostgreSQL)."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) / 3600.0)"
+    output_field = FloatField()
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Return the Q-th percentile of VALUES by linear interpolation (as percentile_cont does), or None if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    lower = math.floor(position)
+    upper = math.ceil(position)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    """How many durations there were and their median and 90th percentile, in hours."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+
+def _duration_stats(queryset: QuerySet[Any], spans: Mapping[str, tuple[str, str]]) -> dict[str, DurationStats]:
+    """Return count, median and p90 in hours of ``end - start`` for each named (start, end) pair, in ONE query.
+
+    Rows where either end is NULL are left out of that pair's figures.
+    """
+    if connection.vendor == "postgresql":
+        aggregates: dict[str, Any] = {}
+        for name, (start, end) in spans.items():
+            hours = EpochHours(ExpressionWrapper(F(end) - F(start), output_field=DurationField()))
+            both = Q(**{f"{start}__isnull": False, f"{end}__isnull": False})
+            aggregates[f"{name}__count"] = Count("pk", filter=both)
+            aggregates[f"{name}__median"] = PercentileCont(hours, 0.5)
+            aggregates[f"{name}__p90"] = PercentileCont(hours, 0.9)
+        row = queryset.aggregate(**aggregates)
+        return {
+            name: DurationStats(row[f"{name}__count"], row[f"{name}__median"], row[f"{name}__p90"]) for name in spans
+        }
+    # Other databases (SQLite in development): one query for the pairs, the arithmetic here.
+    fields = [field_name for pair in spans.values() for field_name in pair]
+    hours: dict[str, list[float]] = {name: [] for name in spans}
+    for row in queryset.values_list(*fields):
+        for index, name in enumerate(spans):
+            start, end = row[2 * index], row[2 * index + 1]
+            if start is not None and end is not None:
+                hours[name].append((end - start).total_seconds() / 3600)
+    return {
+        name: DurationStats(len(values), percentile(values, 0.5), percentile(values, 0.9))
+        for name, values in hours.items()
+    }
+
+
+def _json_list_counts(queryset: QuerySet[Any], field_name: str) -> dict[str, int]:
+    """Count each value of a JSON list field over QUERYSET's rows, in ONE query."""
+    sql, params = queryset.values(field_name).query.sql_with_params()
+    # Rows holding anything but a list (a stray null or object) are skipped rather than failing the page.
+    if connection.vendor == "postgresql":
+        expand = f"CROSS JOIN LATERAL jsonb_array_elements_text(sub.{field_name}) AS item(value)"
+        arrays = f"jsonb_typeof(sub.{field_name}) = 'array'"
+    else:
+        expand = f", json_each(sub.{field_name}) AS item"
+        arrays = f"json_type(sub.{field_name}) = 'array'"
+    statement = (
+        f"SELECT item.value, COUNT(*) FROM (SELECT * FROM ({sql}) AS inner_rows "  # noqa: S608
+        f"WHERE {arrays.replace('sub.', 'inner_rows.')}) AS sub {expand} GROUP BY item.value"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return {str(value): count for value, count in cursor.fetchall()}
+
+
+def _received_in(period: Period, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}received_at__gte": period.starts_at, f"{prefix}received_at__lt": period.ends_at})
+
+
+def _referrals(service_id: Any, period: Period) -> QuerySet[Referral]:
+    return Referral.objects.filter(_received_in(period), service_id=service_id).exclude(status=Status.DRAFT)
+
+
+def _live_assessments(service_id: Any, period: Period) -> QuerySet[Assessment]:
+    """The live (not declined) assessment of each referral received in the period: at most one per referral."""
+    return Assessment.objects.filter(
+        _received_in(period, "referral__"), service_id=service_id, status__in=LIVE_ASSESSMENT_STATUSES
+    )
+
+
+# --- Demand -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Demand:
+    total: int
+    by_hour: list[int]  # index 0..23, local hour of arrival
+    by_weekday: list[int]  # index 0 = Monday
+    after_hours: int  # received at or after 17:00 local
+
+    @property
+    def after_hours_share(self) -> float | None:
+        return self.after_hours / self.total if self.total else None
+
+
+def demand(*, service_id: Any, period: Period) -> Demand:
+    """Referrals received in PERIOD by local hour of day and by weekday (1 query: 168 hour-weekday cells)."""
+    by_hour = [0] * 24
+    by_weekday = [0] * 7
+    cells = (
+        _referrals(service_id, period)
+        .values(hour=ExtractHour("received_at", tzinfo=LONDON), weekday=ExtractIsoWeekDay("received_at", tzinfo=LONDON))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in cells:
+        by_hour[row["hour"]] += row["n"]
+        by_weekday[row["weekday"] - 1] += row["n"]
+    return Demand(
+        total=sum(by_hour), by_hour=by_hour, by_weekday=by_weekday, after_hours=sum(by_hour[AFTER_HOURS_FROM:])
+    )
+
+
+# --- Waits --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Waits:
+    to_allocation: DurationStats
+    to_assessment: DurationStats
+
+
+def waits(*, service_id: Any, period: Period) -> Waits:
+    """Hours from referral to allocation and to the person being seen, median and p90 (1 query)."""
+    stats = _duration_stats(
+        _live_assessments(service_id, period),
+        {
+            "to_allocation": ("referral__received_at", "allocated_at"),
+            "to_assessment": ("referral__received_at", "seen_at"),
+        },
+    )
+    return Waits(to_allocation=stats["to_allocation"], to_assessment=stats["to_assessment"])
+
+
+# --- Statutory breaches -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BreachRow:
+    legal_status: str
+    label: str
+    clocked: int  # referrals with a statutory expiry
+    seen_late: int  # seen after the expiry
+    open_past: int  # not seen, still open, expiry passed
+
+    @property
+    def breaches(self) -> int:
+        return self.seen_late + self.open_past
+
+
+def breaches(*, service_id: Any, period: Period, now: datetime) -> list[BreachRow]:
+    """Statutory breaches by legal status among referrals received in PERIOD (1 query)."""
+    seen = Assessment.objects.filter(referral=OuterRef("pk"), status__in=LIVE_ASSESSMENT_STATUSES).values("seen_at")[:1]
+    rows = (
+        _referrals(service_id, period)
+        .filter(statutory_expires_at__isnull=False)
+        .annotate(seen=Subquery(seen))
+        .values("legal_status")
+        .annotate(
+            clocked=Count("pk"),
+            seen_late=Count("pk", filter=Q(seen__gt=F("statutory_expires_at"))),
+            open_past=Count("pk", filter=Q(seen__isnull=True, status__in=OPEN_STATUSES, statutory_expires_at__lt=now)),
+        )
+        .order_by()
+    )
+    found = {row["legal_status"]: row for row in rows}
+    labels = dict(LegalStatus.choices)
+    return [
+        BreachRow(
+            legal_status=status,
+            label=labels.get(status, status),
+            clocked=found[status]["clocked"],
+            seen_late=found[status]["seen_late"],
+            open_past=found[status]["open_past"],
+        )
+        for status in [*LegalStatus.values, *sorted(set(found) - set(LegalStatus.values))]
+        if status in found
+    ]
+
+
+# --- Outcomes, delay reasons and bed waits ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    outcomes: list[tuple[str, str, int]]  # (value, label, count), every outcome in declared order
+    delay_reasons: list[tuple[str, str, int]]
+    bed_wait: DurationStats  # application signed -> bed found
+
+    @property
+    def completed(self) -> int:
+        return sum(count for _, _, count in self.outcomes)
+
+
+def outcomes(*, service_id: Any, period: Period) -> Outcomes:
+    """Outcome mix, delay reasons and bed waits of assessments of referrals received in PERIOD (3 queries)."""
+    live = _live_assessments(service_id, period)
+    completed = live.filter(status=AssessmentStatus.COMPLETED).exclude(outcome="")
+    counts = {row["outcome"]: row["n"] for row in completed.values("outcome").annotate(n=Count("pk")).order_by()}
+    reasons = _json_list_counts(live, "delay_reasons")
+    bed = _duration_stats(live, {"bed": ("application_signed_at", "bed_found_at")})["bed"]
+    reason_labels = dict(DelayReason.choices)
+    return Outcomes(
+        outcomes=[(value, label, counts.get(value, 0)) for value, label in Outcome.choices],
+        delay_reasons=[
+            (value, reason_labels.get(value, value), reasons.get(value, 0))
+            for value in [*DelayReason.values, *sorted(set(reasons) - set(DelayReason.values))]
+        ],
+        bed_wait=bed,
+    )
+
+
+# --- TOIL and late working ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkloadRow:
+    staff_id: Any
+    name: str
+    toil_approved_minutes: int
+    toil_pending_minutes: int
+    assessments: int
+    past_shift_end: int  # work finished after the shift the AMHP was on when allocated
+    after_hours: int  # work finished at or after 17:00 local, or before 08:00
+
+
+def _amhps(service_id: Any) -> list[StaffProfile]:
+    return list(
+        StaffProfile.objects.filter(service_id=service_id, role=Role.AMHP)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+
+
+def toil_and_late_working(*, service_id: Any, period: Period) -> list[WorkloadRow]:
+    """TOIL accrued and late working per AMHP for work done in PERIOD (3 queries)."""
+    people = _amhps(service_id)
+    worked = Coalesce("worked_from", "created_at")
+    toil = {
+        row["staff_id"]: row
+        for row in ToilEntry.objects.filter(service_id=service_id, kind=ToilEntry.Kind.ACCRUAL)
+        .alias(worked=worked)
+        .filter(worked__gte=period.starts_at, worked__lt=period.ends_at)
+        .values("staff_id")
+        .annotate(
+            approved=Sum("minutes", filter=Q(status=ToilEntry.Status.APPROVED), default=0),
+            pending=Sum("minutes", filter=Q(status=ToilEntry.Status.PENDING), default=0),
+        )
+        .order_by()
+    }
+    ended = Coalesce("work_ended_at", "completed_at")
+    late = {
+        row["amhp_id"]: row
+        for row in Assessment.objects.filter(
+            service_id=service_id,
+            status__in=LIVE_ASSESSMENT_STATUSES,
+            allocated_at__gte=period.starts_at,
+            allocated_at__lt=period.ends_at,
+        )
+        .alias(ended=ended, ended_hour=ExtractHour(ended, tzinfo=LONDON))
+        .values("amhp_id")
+        .annotate(
+            n=Count("pk"),
+            past_shift=Count("pk", filter=Q(shift_ends_at__isnull=False, ended__gt=F("shift_ends_at"))),
+            after_hours=Count("pk", filter=Q(ended_hour__gte=AFTER_HOURS_FROM) | Q(ended_hour__lt=WORKING_DAY_STARTS)),
+        )
+        .order_by()
+    }
+    rows = []
+    for person in people:
+        t, w = toil.get(person.pk, {}), late.get(person.pk, {})
+        rows.append(
+            WorkloadRow(
+                staff_id=person.pk,
+                name=person.display_name,
+                toil_approved_minutes=t.get("approved", 0),
+                toil_pending_minutes=t.get("pending", 0),
+                assessments=w.get("n", 0),
+                past_shift_end=w.get("past_shift", 0),
+                after_hours=w.get("after_hours", 0),
+            )
+        )
+    return rows
+
+
+# --- Workforce and duty frequency ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffDate:
+    name: str
+    on: date
+
+
+@dataclass(frozen=True)
+class DutyRow:
+    name: str
+    shifts: int
+    hours: float
+    contracted_hours: float
+
+
+@dataclass
+class Workforce:
+    amhps: int
+    warranted: int
+    expiring: list[StaffDate] = field(default_factory=list)  # warrant ends within 90 days
+    near_retirement: list[StaffDate] = field(default_factory=list)  # within 5 years of retirement age
+    duty: list[DutyRow] = field(default_factory=list)
+    balance: float = 1.0
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return date(day.year + years, 3, 1)
+
+
+def workforce(*, service_id: Any, period: Period, today: date) -> Workforce:
+    """Warranted AMHPs, warrants expiring, staff near retirement and duty frequency in PERIOD (2 queries)."""
+    people = _amhps(service_id)
+    warranted = [p for p in people if p.warrant_expires_on is not None and p.warrant_expires_on >= today]
+    expiring = sorted(
+        (
+            StaffDate(p.display_name, p.warrant_expires_on)
+            for p in warranted
+            if p.warrant_expires_on <= today + timedelta(days=WARRANT_WARNING_DAYS)
+        ),
+        key=lambda s: s.on,
+    )
+    horizon = _add_years(today, RETIREMENT_WARNING_YEARS)
+    retiring = sorted(
+        (
+            StaffDate(p.display_name, retires)
+            for p in people
+            if (retires := p.retirement_date()) is not None and retires <= horizon
+        ),
+        key=lambda s: s.on,
+    )
+    assignments = Shift.objects.filter(
+        service_id=service_id,
+        cancelled_at__isnull=True,
+        starts_at__lt=period.ends_at,
+        ends_at__gt=period.starts_at,
+    ).values_list("staff_id", "starts_at", "ends_at")
+    stats = duty_frequency(
+        ((str(staff), start, end) for staff, start, end in assignments),
+        period_start=period.starts_at,
+        period_end=period.ends_at,
+        people=[str(p.pk) for p in people],
+    )
+    by_id = {str(p.pk): p for p in people}
+    duty = [
+        DutyRow(
+            name=by_id[key].display_name if key in by_id else key,
+            shifts=value.shifts,
+            hours=round(value.hours, 1),
+            contracted_hours=float(by_id[key].contracted_hours) if key in by_id else 0.0,
+        )
+        for key, value in stats.items()
+    ]
+    duty.sort(key=lambda row: row.name)
+    return Workforce(
+        amhps=len(people),
+        warranted=len(warranted),
+        expiring=expiring,
+        near_retirement=retiring,
+        duty=duty,
+        balance=balance_score({key: value.hours for key, value in stats.items()}),
+    )
+
+
+# --- Equality: detention rates by ethnicity -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EqualityRow:
+    group: str
+    assessed: int  # people assessed (completed assessments) in the period
+    detained: int  # people detained in the period
+    population: int | None  # None: no denominator (not stated or not known; or no estimate)
+    period_days: int
+
+    @property
+    def rate_per_100k(self) -> float | None:
+        """People detained per 100,000 residents of the group, in the period."""
+        if not self.population:
+            return None
+        return self.detained / self.population * 100_000
+
+    @property
+    def annual_rate_per_100k(self) -> float | None:
+        """The period's rate scaled to a year (365 days)."""
+        rate = self.rate_per_100k
+        return None if rate is None else rate * 365 / self.period_days
+
+
+def equality(*, service_id: Any, period: Period) -> list[EqualityRow]:
+    """People assessed and detained by broad ethnic group, with rates per 100,000 (2 queries)."""
+    completed = _live_assessments(service_id, period).filter(status=AssessmentStatus.COMPLETED)
+    by_code = (
+        completed.values(code=F("referral__person__ethnicity"))
+        .annotate(
+            assessed=Count("referral__person", distinct=True),
+            detained=Count("referral__person", distinct=True, filter=Q(outcome__in=DETENTION_OUTCOMES)),
+        )
+        .order_by()
+    )
+    assessed: dict[str, int] = {}
+    detained: dict[str, int] = {}
+    for row in by_code:
+        group = ETHNIC_GROUP.get(row["code"], NOT_STATED_GROUP)
+        assessed[group] = assessed.get(group, 0) + row["assessed"]
+        detained[group] = detained.get(group, 0) + row["detained"]
+    population = dict(
+        PopulationEstimate.objects.filter(service_id=service_id).values_list("ethnic_group", "population")
+    )
+    return [
+        EqualityRow(
+            group=group,
+            assessed=assessed.get(group, 0),
+            detained=detained.get(group, 0),
+            population=population.get(group) if group != NOT_STATED_GROUP else None,
+            period_days=period.days,
+        )
+        for group in [*POPULATION_GROUPS, NOT_STATED_GROUP]
+    ]
+
+
+__all__ = [
+    "Period",
+    "PercentileCont",
+    "percentile",
+    "demand",
+    "waits",
+    "breaches",
+    "outcomes",
+    "toil_and_late_working",
+    "workforce",
+    "equality",
+]
