@@ -136,3 +136,149 @@ def seed_rota(*, service: Service, rng: random.Random, now: datetime) -> dict[st
         )
         swaps += 1
     return {"shift_types": len(types), "patterns": len(cycles), "shifts": shifts, "leave": leave, "swaps": swaps}
+
+
+# --- Staff ------------------------------------------------------------------------------
+
+GIVEN = [
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Dariusz",
+    "Ebony",
+    "Faisal",
+    "Grace",
+    "Hassan",
+    "Isla",
+    "Jamal",
+    "Kasia",
+    "Liam",
+    "Maya",
+    "Nathan",
+    "Olu",
+    "Priya",
+    "Qasim",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wendy",
+    "Xavier",
+    "Yasmin",
+    "Zack",
+    "Aoife",
+    "Bogdan",
+    "Chidi",
+    "Deepa",
+]
+FAMILY = [
+    "Adeyemi",
+    "Brown",
+    "Chowdhury",
+    "Davies",
+    "Evans",
+    "Fernandes",
+    "Green",
+    "Hussain",
+    "Iqbal",
+    "Jones",
+    "Kowalski",
+    "Lewis",
+    "Mensah",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Smith",
+    "Taylor",
+    "Usman",
+    "Visser",
+    "Williams",
+    "Xu",
+    "Young",
+    "Zielinski",
+    "Ahmed",
+    "Begum",
+    "Campbell",
+    "Murphy",
+]
+LOCALITIES = ["North", "South", "East", "West", "City"]
+LANGUAGES = ["Polish", "Urdu", "Punjabi", "Bengali", "Somali", "Romanian", "Arabic", "Portuguese"]
+# Share of each NHS ethnic category among people referred (broadly an English city's mix,
+# with the over-representation of Black people that detention statistics show).
+ETHNICITY_WEIGHTS = {
+    "A": 58,
+    "B": 1,
+    "C": 6,
+    "D": 2,
+    "E": 1,
+    "F": 1,
+    "G": 1,
+    "H": 4,
+    "J": 4,
+    "K": 2,
+    "L": 2,
+    "M": 5,
+    "N": 5,
+    "P": 2,
+    "R": 1,
+    "S": 2,
+    "Z": 2,
+    "99": 1,
+}
+DEMO_PASSWORD = "amhp-demo-2026"  # noqa: S105 - demo accounts only, printed by seed_demo
+
+
+def choose_weighted(rng: random.Random, weights: dict[str, float]) -> str:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+def seed_staff(*, service: Service, rng: random.Random, today: date, amhps: int = 30) -> list[tuple[str, str, str]]:
+    """Create the consultants, managers and AMHPs of SERVICE; return (role, username, password)."""
+    credentials: list[tuple[str, str, str]] = []
+    fixed = [
+        ("consultant", "consultant", "Cara", "Consultant"),
+        ("consultant", "consultant2", "Colin", "Patel"),
+        ("manager", "manager", "Maggie", "Manager"),
+    ]
+    for role, username, first, last in fixed:
+        services.staff_create(
+            username=username,
+            service=service,
+            role=role,
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.org",
+            check_password=False,
+        )
+        credentials.append((role, username, DEMO_PASSWORD))
+    for i in range(1, amhps + 1):
+        username = "amhp" if i == 1 else f"amhp{i}"
+        first, last = GIVEN[(i * 7) % len(GIVEN)], FAMILY[(i * 11) % len(FAMILY)]
+        # A few warrants expiring within 90 days, a few people near retirement, some part-timers.
+        warrant = today + timedelta(days=rng.randint(20, 85) if i % 8 == 0 else rng.randint(120, 5 * 365))
+        age = rng.randint(56, 59) if i % 6 == 0 else rng.randint(30, 54)
+        dob = date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+        services.staff_create(
+            username=username,
+            service=service,
+            role=Role.AMHP,
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.org",
+            check_password=False,
+            warrant_expires_on=warrant,
+            date_of_birth=dob,
+            contracted_hours=22.5 if i % 5 == 0 else 37,
+            locality=LOCALITIES[i % len(LOCALITIES)],
+            languages=[LANGUAGES[i % len(LANGUAGES)]] if i % 4 == 0 else [],
+            ethnicity=choose_weighted(rng, ETHNICITY_WEIGHTS),
+        )
+        if i <= 3:
+            credentials.append(("amhp", username, DEMO_PASSWORD))
+    return credentials

@@ -10,10 +10,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assessments.demo import seed_demo, seed_referrals
+from amhp_hub.demo import seed_demo
 from assessments.demo_records import seed_assessments
 from assessments.models import DETENTION_OUTCOMES, Assessment, AssessmentStatus
 from referrals.constants import ETHNIC_GROUP, Status
+from referrals.demo import seed_referrals
 from referrals.models import Referral
 from rota.models import Service
 

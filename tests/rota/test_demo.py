@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from django.db.models import Exists, OuterRef
 
-from assessments.demo import seed_staff
 from rota import selectors
-from rota.demo import seed_rota
+from rota.demo import seed_rota, seed_staff
 from rota.models import Leave, LeaveKind, Shift, ShiftType, SwapRequest
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.demo import seed_demo
+from amhp_hub.demo import seed_demo
 from rota.models import Service
 
 

@@ -1,100 +1,27 @@
-"""Believable demo data for a whole service (DESIGN.md section 6), scaled up for benchmarks.
+"""Demo referrals: a year of them with the real shape of demand, scaled up for benchmarks.
 
-Everything is drawn from one seeded random generator, so the same seed gives the same
-service. Referrals are written with bulk_create in batches: a million rows is minutes.
+Referrals and people are written with bulk_create in batches: a million rows is minutes.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
-from assessments.demo_records import seed_assessments
-from dashboards.demo import seed_population
 from referrals import clocks
-from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Ethnicity, Flag, LegalStatus, Sex, Status
+from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status
 from referrals.models import Person, Referral
 from referrals.nhs_number import generate_nhs_number
-from rota.demo import seed_rota
-from rota.models import Role, Service
-from rota.services import staff_create
+from rota.demo import ETHNICITY_WEIGHTS, FAMILY, GIVEN, LANGUAGES, choose_weighted
+from rota.models import Service
 
 LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
 
-GIVEN = [
-    "Amira",
-    "Ben",
-    "Chloe",
-    "Dariusz",
-    "Ebony",
-    "Faisal",
-    "Grace",
-    "Hassan",
-    "Isla",
-    "Jamal",
-    "Kasia",
-    "Liam",
-    "Maya",
-    "Nathan",
-    "Olu",
-    "Priya",
-    "Qasim",
-    "Rosa",
-    "Sam",
-    "Tariq",
-    "Uma",
-    "Victor",
-    "Wendy",
-    "Xavier",
-    "Yasmin",
-    "Zack",
-    "Aoife",
-    "Bogdan",
-    "Chidi",
-    "Deepa",
-]
-FAMILY = [
-    "Adeyemi",
-    "Brown",
-    "Chowdhury",
-    "Davies",
-    "Evans",
-    "Fernandes",
-    "Green",
-    "Hussain",
-    "Iqbal",
-    "Jones",
-    "Kowalski",
-    "Lewis",
-    "Mensah",
-    "Nowak",
-    "Okafor",
-    "Patel",
-    "Quinn",
-    "Roberts",
-    "Smith",
-    "Taylor",
-    "Usman",
-    "Visser",
-    "Williams",
-    "Xu",
-    "Young",
-    "Zielinski",
-    "Ahmed",
-    "Begum",
-    "Campbell",
-    "Murphy",
-]
-LOCALITIES = ["North", "South", "East", "West", "City"]
-LANGUAGES = ["Polish", "Urdu", "Punjabi", "Bengali", "Somali", "Romanian", "Arabic", "Portuguese"]
 PLACES = {
     LegalStatus.S136: "Place of safety, Oak Ward suite",
     LegalStatus.S135_1: "Home address",
@@ -134,89 +61,6 @@ NIGHT_STATUS_WEIGHTS = {
     LegalStatus.POLICE_CUSTODY: 12,
     LegalStatus.NR_REQUEST: 1,
 }
-# Share of each NHS ethnic category among people referred (broadly an English city's mix,
-# with the over-representation of Black people that detention statistics show).
-ETHNICITY_WEIGHTS = {
-    "A": 58,
-    "B": 1,
-    "C": 6,
-    "D": 2,
-    "E": 1,
-    "F": 1,
-    "G": 1,
-    "H": 4,
-    "J": 4,
-    "K": 2,
-    "L": 2,
-    "M": 5,
-    "N": 5,
-    "P": 2,
-    "R": 1,
-    "S": 2,
-    "Z": 2,
-    "99": 1,
-}
-DEMO_PASSWORD = "amhp-demo-2026"  # noqa: S105 - demo accounts only, printed by seed_demo
-
-
-@dataclass
-class DemoResult:
-    service: Service
-    credentials: list[tuple[str, str, str]] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-def _choice(rng: random.Random, weights: dict[str, float]) -> str:
-    keys = list(weights)
-    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
-
-
-def seed_staff(*, service: Service, rng: random.Random, today: date, amhps: int = 30) -> list[tuple[str, str, str]]:
-    """Create the consultants, managers and AMHPs of SERVICE; return (role, username, password)."""
-    credentials: list[tuple[str, str, str]] = []
-    fixed = [
-        ("consultant", "consultant", "Cara", "Consultant"),
-        ("consultant", "consultant2", "Colin", "Patel"),
-        ("manager", "manager", "Maggie", "Manager"),
-    ]
-    for role, username, first, last in fixed:
-        staff_create(
-            username=username,
-            service=service,
-            role=role,
-            password=DEMO_PASSWORD,
-            first_name=first,
-            last_name=last,
-            email=f"{username}@example.org",
-            check_password=False,
-        )
-        credentials.append((role, username, DEMO_PASSWORD))
-    for i in range(1, amhps + 1):
-        username = "amhp" if i == 1 else f"amhp{i}"
-        first, last = GIVEN[(i * 7) % len(GIVEN)], FAMILY[(i * 11) % len(FAMILY)]
-        # A few warrants expiring within 90 days, a few people near retirement, some part-timers.
-        warrant = today + timedelta(days=rng.randint(20, 85) if i % 8 == 0 else rng.randint(120, 5 * 365))
-        age = rng.randint(56, 59) if i % 6 == 0 else rng.randint(30, 54)
-        dob = date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
-        staff_create(
-            username=username,
-            service=service,
-            role=Role.AMHP,
-            password=DEMO_PASSWORD,
-            first_name=first,
-            last_name=last,
-            email=f"{username}@example.org",
-            check_password=False,
-            warrant_expires_on=warrant,
-            date_of_birth=dob,
-            contracted_hours=22.5 if i % 5 == 0 else 37,
-            locality=LOCALITIES[i % len(LOCALITIES)],
-            languages=[LANGUAGES[i % len(LANGUAGES)]] if i % 4 == 0 else [],
-            ethnicity=_choice(rng, ETHNICITY_WEIGHTS),
-        )
-        if i <= 3:
-            credentials.append(("amhp", username, DEMO_PASSWORD))
-    return credentials
 
 
 def _arrival_times(rng: random.Random, *, start: datetime, end: datetime, count: int) -> list[datetime]:
@@ -242,7 +86,7 @@ def _people(rng: random.Random, service: Service, count: int, nhs_numbers: Calla
             family_name=rng.choice(FAMILY),
             date_of_birth=date(rng.randint(1940, 2007), rng.randint(1, 12), rng.randint(1, 28)),
             sex=rng.choice([Sex.FEMALE, Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.OTHER]),
-            ethnicity=_choice(rng, ETHNICITY_WEIGHTS),
+            ethnicity=choose_weighted(rng, ETHNICITY_WEIGHTS),
             language="English" if rng.random() > 0.1 else rng.choice(LANGUAGES),
             interpreter_needed=rng.random() < 0.05,
             postcode=f"AB{rng.randint(1, 20)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
@@ -297,7 +141,7 @@ def seed_referrals(
         person_index = min(person_index, len(people) - 1)
         person = people[person_index]
         night = received.astimezone(LONDON).hour >= 20 or received.astimezone(LONDON).hour < 8
-        legal = _choice(rng, NIGHT_STATUS_WEIGHTS if night else DAY_STATUS_WEIGHTS)
+        legal = choose_weighted(rng, NIGHT_STATUS_WEIGHTS if night else DAY_STATUS_WEIGHTS)
         started = received - timedelta(minutes=rng.randint(10, 240)) if legal in clocks.CLOCKED_STATUSES else None
         if legal in (LegalStatus.S2, LegalStatus.S3):
             started = received - timedelta(days=rng.randint(5, 27))
@@ -376,37 +220,3 @@ def seed_referrals(
         counts["referrals"] += len(batch)
     counts["people"] = len(people)
     return counts
-
-
-@transaction.atomic
-def seed_demo(
-    *,
-    service_name: str = "Riverside AMHP Hub",
-    scale: int = 1,
-    open_count: int | None = None,
-    seed: int = 1,
-    now: datetime | None = None,
-    progress: Callable[[str], None] = lambda s: None,
-) -> DemoResult:
-    """Build a whole demo service; SCALE multiplies the year of referrals (2,000 at scale 1)."""
-    now = now or timezone.now()
-    rng = random.Random(seed)
-    service = Service.objects.create(name=service_name, slug=service_name.lower().replace(" ", "-")[:120])
-    result = DemoResult(service=service)
-    result.credentials = seed_staff(service=service, rng=rng, today=now.astimezone(LONDON).date())
-    seed_rota(service=service, rng=random.Random(f"rota-{seed}"), now=now)  # own stream: referrals stay as they were
-    seed_population(service=service)
-    total = 2000 * scale
-    result.counts = seed_referrals(
-        service=service,
-        rng=rng,
-        now=now,
-        total=total,
-        open_count=min(total, open_count or 30 * scale),
-        progress=progress,
-    )
-    result.counts["assessments"] = seed_assessments(service=service, rng=rng, now=now)
-    return result
-
-
-__all__ = ["DemoResult", "seed_demo", "seed_referrals", "seed_staff", "Ethnicity"]

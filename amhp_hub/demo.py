@@ -1,0 +1,63 @@
+"""Believable demo data for a whole service (DESIGN.md section 6), scaled up for benchmarks.
+
+Each app seeds its own part (rota: staff and shifts; referrals: a year of referrals;
+assessments: their assessments; dashboards: population figures); this puts them together.
+Everything is drawn from seeded random generators, so the same seed gives the same service.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.demo_records import seed_assessments
+from dashboards.demo import seed_population
+from referrals.demo import seed_referrals
+from rota.demo import seed_rota, seed_staff
+from rota.models import Service
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@dataclass
+class DemoResult:
+    service: Service
+    credentials: list[tuple[str, str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@transaction.atomic
+def seed_demo(
+    *,
+    service_name: str = "Riverside AMHP Hub",
+    scale: int = 1,
+    open_count: int | None = None,
+    seed: int = 1,
+    now: datetime | None = None,
+    progress: Callable[[str], None] = lambda s: None,
+) -> DemoResult:
+    """Build a whole demo service; SCALE multiplies the year of referrals (2,000 at scale 1)."""
+    now = now or timezone.now()
+    rng = random.Random(seed)
+    service = Service.objects.create(name=service_name, slug=service_name.lower().replace(" ", "-")[:120])
+    result = DemoResult(service=service)
+    result.credentials = seed_staff(service=service, rng=rng, today=now.astimezone(LONDON).date())
+    seed_rota(service=service, rng=random.Random(f"rota-{seed}"), now=now)  # own stream: referrals stay as they were
+    seed_population(service=service)
+    total = 2000 * scale
+    result.counts = seed_referrals(
+        service=service,
+        rng=rng,
+        now=now,
+        total=total,
+        open_count=min(total, open_count or 30 * scale),
+        progress=progress,
+    )
+    result.counts["assessments"] = seed_assessments(service=service, rng=rng, now=now)
+    return result
