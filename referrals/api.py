@@ -10,13 +10,13 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole
 from amhp_hub.common.audit import audit
+from amhp_hub.common.pagination import CappedLimitOffsetPagination
 from referrals import selectors, services
 from referrals.constants import Ethnicity, LegalStatus, Priority, Sex, Status, TriageDecision
 from referrals.models import Person, Referral, TriageRecord
@@ -250,11 +250,6 @@ class ReferralViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(referral).data)
 
 
-class QueuePagination(LimitOffsetPagination):
-    default_limit = 100
-    max_limit = 500
-
-
 class QueueView(APIView):
     """GET /api/v1/queue/: the service's open referrals in queue order."""
 
@@ -269,7 +264,7 @@ class QueueView(APIView):
         if errors:
             raise serializers.ValidationError(errors)
         profile = request.user.staff_profile
-        paginator = QueuePagination()
+        paginator = CappedLimitOffsetPagination()
         page = paginator.paginate_queryset(selectors.queue(service_id=profile.service_id, **filters), request, self)
         audit(
             actor=request.user,

@@ -119,3 +119,6 @@ class Flag(models.TextChoices):
     RISK_VIOLENCE = "risk_violence", "Risk of violence"
     RISK_WEAPONS = "risk_weapons", "Weapons"
     RISK_CHILDREN = "risk_children", "Children involved"
+
+
+FLAG_LABELS = dict(Flag.choices)

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from referrals.constants import (
+    FLAG_LABELS,
     QUEUE_STATUSES,
     Ethnicity,
     LegalStatus,
@@ -144,10 +145,7 @@ class Referral(models.Model):
         return self.status not in (Status.ASSESSED, Status.REDIRECTED, Status.CLOSED, Status.DRAFT)
 
     def flag_labels(self) -> list[str]:
-        from referrals.constants import Flag
-
-        labels = dict(Flag.choices)
-        return [labels.get(flag, flag) for flag in self.flags]
+        return [FLAG_LABELS.get(flag, flag) for flag in self.flags]
 
     def is_breached(self, now: datetime) -> bool:
         """Return True when the statutory power has expired and the referral is still open."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -16,12 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.pagination import CappedPaginator
 from amhp_hub.common.web import role_required
 from referrals import clocks, selectors, services
-from referrals.constants import QUEUE_STATUSES, Priority, Status
+from referrals.constants import FLAG_LABELS, QUEUE_STATUSES, LegalStatus, Priority, Status
 from referrals.forms import ExtensionForm, ReferralForm, TriageForm
 from referrals.models import Referral
 from referrals.services import PERSON_FIELDS, REFERRAL_FIELDS
+from referrals.templatetags.referral_tags import countdown, countdown_class, priority_class
 from rota.models import Role
 
 DESK = (Role.CONSULTANT, Role.MANAGER)
@@ -47,8 +51,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters, errors = selectors.filter_args(
         request.GET, {"status": [str(s) for s in QUEUE_STATUSES], "priority": Priority.values}
     )
-    page = Paginator(selectors.queue(service_id=profile.service_id, **filters), 100).get_page(request.GET.get("page"))
+    page = CappedPaginator(
+        selectors.queue(service_id=profile.service_id, **filters), settings.QUEUE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     referrals = list(page.object_list)
+    now = timezone.now()
     audit(
         actor=request.user,
         service_id=profile.service_id,
@@ -59,16 +66,63 @@ def queue(request: HttpRequest) -> HttpResponse:
     query = "&".join(f"{k}={v}" for k, v in filters.items())
     context = {
         "page_obj": page,
-        "referrals": referrals,
+        "rows": [QueueRow.of(r, now) for r in referrals],
         "filters": filters,
         "filter_errors": errors,
         "query": query,
-        "now": timezone.now(),
         "statuses": [(str(s), s.label) for s in QUEUE_STATUSES],
         "priorities": Priority.choices,
     }
     template = "referrals/_queue_table.html" if request.htmx else "referrals/queue.html"
     return render(request, template, context)
+
+
+PRIORITY_LABELS = dict(Priority.choices)
+LEGAL_STATUS_LABELS = dict(LegalStatus.choices)
+STATUS_LABELS = dict(Status.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One queue row with its text worked out in Python: the queue page renders many of these."""
+
+    pk: str
+    href: str
+    priority: str
+    priority_class: str
+    due_iso: str
+    due_text: str
+    due_class: str
+    due_local: str
+    name: str
+    reference: str
+    nhs_number: str
+    legal_status: str
+    expiry: str
+    status: str
+    flags: list[str]
+
+    @classmethod
+    def of(cls, r: Referral, now: datetime) -> QueueRow:
+        due = timezone.localtime(r.due_at) if r.due_at else None
+        expiry = timezone.localtime(r.statutory_expires_at) if r.statutory_expires_at else None
+        return cls(
+            pk=str(r.pk),
+            href=f"/referrals/{r.pk}/",
+            priority=PRIORITY_LABELS.get(r.priority, r.priority),
+            priority_class=priority_class(r.priority),
+            due_iso=due.isoformat() if due else "",
+            due_text=countdown(r.due_at, now),
+            due_class=countdown_class(r.due_at, now),
+            due_local=due.strftime("%a %-d %b %H:%M") if due else "",
+            name=r.person.full_name or "Name not recorded",
+            reference=r.reference,
+            nhs_number=r.person.nhs_number_display,
+            legal_status=LEGAL_STATUS_LABELS.get(r.legal_status) or "Not recorded",
+            expiry=expiry.strftime("%a %-d %b %H:%M") if expiry else "No statutory clock",
+            status=STATUS_LABELS.get(r.status, r.status),
+            flags=[FLAG_LABELS.get(f, f) for f in r.flags],
+        )
 
 
 def _form_page(request: HttpRequest, form: ReferralForm, referral: Referral | None, status: int = 200) -> HttpResponse:

@@ -121,3 +121,19 @@ def test_queue_query_can_use_its_index(consultant: Any, make_referral: Any, serv
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "referral_queue_order" in plan
     assert "Sort" not in plan.split("referral_queue_order")[0]
+
+
+def test_queue_counts_stop_at_the_cap_so_a_huge_queue_costs_the_same(
+    consultant: Any, make_referral: Any, service: Any, client: Any, consultant_api: Any, settings: Any
+) -> None:
+    settings.QUEUE_COUNT_CAP = 3
+    _bulk_queue(service, consultant, make_referral, 5)
+    client.force_login(consultant.user)
+    assert "More than 3 referrals in the queue" in client.get("/queue/").content.decode()
+    body = consultant_api.get("/api/v1/queue/").json()
+    assert (body["count"], body["count_capped"], len(body["results"])) == (3, True, 5)
+    assert consultant_api.get("/api/v1/queue/?offset=3").json()["results"] == []
+    settings.QUEUE_COUNT_CAP = 10
+    body = consultant_api.get("/api/v1/queue/").json()
+    assert (body["count"], body["count_capped"]) == (5, False)
+    assert "5 referrals in the queue" in client.get("/queue/").content.decode()
