@@ -216,6 +216,8 @@ QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 50)
 QUEUE_COUNT_CAP = env_int("QUEUE_COUNT_CAP", 2000)
 # Background jobs: a referral is flagged "near statutory expiry" this many hours before it.
 LATE_STATUTORY_MARGIN_HOURS = env_int("LATE_STATUTORY_MARGIN_HOURS", 4)
+# Sweeps look only at what became due or changed since their last run, with a full sweep this often.
+SWEEP_FULL_EVERY_MINUTES = env_int("SWEEP_FULL_EVERY_MINUTES", 60)
 # TOIL accrues in whole blocks of this many minutes; a shorter overrun earns nothing.
 TOIL_BLOCK_MINUTES = env_int("TOIL_BLOCK_MINUTES", 15)
 # Warn of AMHP warrants ending within this many days.

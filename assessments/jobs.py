@@ -25,7 +25,15 @@ from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
-from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, LateFlag, Notification, ToilEntry
+from assessments.models import (
+    OPEN_ASSESSMENT_STATUSES,
+    Assessment,
+    AssessmentStatus,
+    LateFlag,
+    Notification,
+    SweepMark,
+    ToilEntry,
+)
 from assessments.notify import send_pending_emails
 from referrals.constants import OPEN_STATUSES
 from referrals.models import Referral
@@ -141,6 +149,43 @@ def _for_service(queryset: models.QuerySet[Any], service_id: int | None, field: 
     return queryset.filter(**{field: service_id}) if service_id is not None else queryset
 
 
+# --- Sweep windows --------------------------------------------------------------------
+#
+# Deadlines are data: a sweep need only look at rows whose deadline passed, or which
+# changed, since its last run. Each run records how far it got (SweepMark); the next looks
+# back from there, with an overlap for transactions that committed late. A full sweep runs
+# when there is no mark, once every SWEEP_FULL_EVERY_MINUTES, or if the clock went back.
+
+SWEEP_OVERLAP = timedelta(minutes=5)
+
+
+def _window_start(job: str, service_id: int | None, now: datetime) -> datetime | None:
+    """Return the instant this run of JOB need look back to, or None for a full sweep."""
+    mark = SweepMark.objects.filter(job=job, scope=service_id or 0).values_list("swept_until", "full_swept_at").first()
+    if mark is None:
+        return None
+    swept_until, full_swept_at = mark
+    full_every = timedelta(minutes=settings.SWEEP_FULL_EVERY_MINUTES)
+    if swept_until > now or now - full_swept_at >= full_every:
+        return None
+    return swept_until - SWEEP_OVERLAP
+
+
+def _mark_swept(job: str, service_id: int | None, now: datetime, *, full: bool) -> None:
+    """Record that JOB has swept up to NOW (after its writes, so a crash means the window is redone)."""
+    update_fields = ["swept_until", "full_swept_at"] if full else ["swept_until"]
+    SweepMark.objects.bulk_create(
+        [SweepMark(job=job, scope=service_id or 0, swept_until=now, full_swept_at=now)],
+        update_conflicts=True,
+        unique_fields=["job", "scope"],
+        update_fields=update_fields,
+    )
+
+
+def _changed_since(model: type[models.Model], since: datetime) -> Any:
+    return model.objects.filter(updated_at__gte=since).values("pk")
+
+
 # --- Late flags -----------------------------------------------------------------------
 
 
@@ -165,15 +210,25 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
     """
     margin = timedelta(hours=settings.LATE_STATUTORY_MARGIN_HOURS)
     K = LateFlag.Kind
+    since = _window_start("flag_late_work", service_id, now)
     open_referrals = _for_service(Referral.objects.filter(status__in=OPEN_REFERRAL), service_id)
     referral_conditions = {
         K.PAST_DUE: Q(due_at__lt=now),
         K.NEAR_STATUTORY_EXPIRY: Q(statutory_expires_at__gt=now, statutory_expires_at__lte=now + margin),
         K.STATUTORY_BREACH: Q(statutory_expires_at__lte=now),
     }
+    # Within a window: only referrals whose deadline passed since, or that changed since.
+    new_since = {
+        K.PAST_DUE: lambda t: Q(due_at__gte=t),
+        K.NEAR_STATUTORY_EXPIRY: lambda t: Q(statutory_expires_at__gt=t + margin),
+        K.STATUTORY_BREACH: lambda t: Q(statutory_expires_at__gt=t),
+    }
     counts: dict[str, int] = {}
     for kind, condition in referral_conditions.items():
-        candidates = open_referrals.filter(condition).filter(~_live_flag(kind))
+        candidates = open_referrals.filter(condition)
+        if since is not None:
+            candidates = candidates.filter(new_since[kind](since) | Q(updated_at__gte=since))
+        candidates = candidates.filter(~_live_flag(kind))
         counts[f"raised_{kind}"] = _insert_select(
             LateFlag,
             {
@@ -188,7 +243,10 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
 
     late_assessments = _for_service(
         Assessment.objects.filter(status__in=OPEN_ASSESSMENT, shift_ends_at__lt=now), service_id
-    ).filter(
+    )
+    if since is not None:
+        late_assessments = late_assessments.filter(Q(shift_ends_at__gte=since) | Q(updated_at__gte=since))
+    late_assessments = late_assessments.filter(
         ~Exists(
             LateFlag.objects.filter(referral=OuterRef("referral_id"), kind=K.PAST_SHIFT_END, cleared_at__isnull=True)
         )
@@ -205,8 +263,14 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
         late_assessments,
     )
 
-    # Clear: one UPDATE per kind, for flags whose condition no longer holds.
+    # Clear: one UPDATE per kind, for flags whose condition no longer holds. Time passing never
+    # clears a flag (past due stays past due), so within a window only flags whose referral or
+    # assessment changed need checking.
     live = _for_service(LateFlag.objects.filter(cleared_at__isnull=True), service_id)
+    if since is not None:
+        live = live.filter(
+            Q(referral_id__in=_changed_since(Referral, since)) | Q(assessment_id__in=_changed_since(Assessment, since))
+        )
     still_holds = {
         K.PAST_DUE: Q(due_at__lt=now),
         # Stays live once the power has ended (the breach flag joins it); clears if the clock moved out.
@@ -222,6 +286,7 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
     )
     cleared += live.filter(kind=K.PAST_SHIFT_END).filter(~Exists(holding_assessment)).update(cleared_at=now)
     counts["cleared"] = cleared
+    _mark_swept("flag_late_work", service_id, now, full=since is None)
     return counts
 
 
@@ -280,14 +345,17 @@ def book_toil(*, now: datetime, service_id: int | None = None) -> int:
     nothing. Return the entries booked. One INSERT ... SELECT.
     """
     block = settings.TOIL_BLOCK_MINUTES
+    since = _window_start("book_toil", service_id, now)
+    completed = _for_service(Assessment.objects.filter(status=AssessmentStatus.COMPLETED), service_id)
+    if since is not None:  # completing an assessment changes it, so new work is what changed since
+        completed = completed.filter(updated_at__gte=since)
     candidates = (
-        _for_service(Assessment.objects.filter(status=AssessmentStatus.COMPLETED), service_id)
-        .filter(shift_ends_at__isnull=False, work_ended_at__isnull=False, work_ended_at__gt=F("shift_ends_at"))
+        completed.filter(shift_ends_at__isnull=False, work_ended_at__isnull=False, work_ended_at__gt=F("shift_ends_at"))
         .annotate(toil_minutes=WholeBlockMinutes("shift_ends_at", "work_ended_at", block))
         .filter(toil_minutes__gte=block)
         .filter(~Exists(ToilEntry.objects.filter(assessment=OuterRef("pk"), kind=ToilEntry.Kind.ACCRUAL)))
     )
-    return _insert_select(
+    booked = _insert_select(
         ToilEntry,
         {
             "staff": F("amhp_id"),
@@ -303,6 +371,8 @@ def book_toil(*, now: datetime, service_id: int | None = None) -> int:
         },
         candidates,
     )
+    _mark_swept("book_toil", service_id, now, full=since is None)
+    return booked
 
 
 # --- Warnings -------------------------------------------------------------------------

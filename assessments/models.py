@@ -110,6 +110,13 @@ class Assessment(models.Model):
         indexes = [
             models.Index(fields=["amhp", "status"]),
             models.Index(fields=["service", "status", "allocated_at"]),
+            # The sweeps look only at what became due or changed since their last run.
+            models.Index(
+                fields=["shift_ends_at"],
+                condition=Q(status__in=["offered", "accepted", "in_progress"]),
+                name="assessment_open_shift_end",
+            ),
+            models.Index(fields=["updated_at"], name="assessment_updated"),
         ]
 
     def __str__(self) -> str:
@@ -259,3 +266,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SweepMark(models.Model):
+    """How far a sweep has got: the next run need only look at what became due or changed since.
+
+    `scope` is the service id swept, or 0 for all services. A full sweep runs when there is no
+    mark, when the last full one is older than SWEEP_FULL_EVERY_MINUTES, or when the clock
+    goes backwards, so anything a window missed is caught within that time.
+    """
+
+    job = models.CharField(max_length=40)
+    scope = models.BigIntegerField(default=0)
+    swept_until = models.DateTimeField()
+    full_swept_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "scope"], name="sweepmark_unique_job_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.job}/{self.scope} to {self.swept_until:%Y-%m-%d %H:%M:%S}"

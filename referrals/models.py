@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from referrals.constants import (
     FLAG_LABELS,
+    OPEN_STATUSES,
     QUEUE_STATUSES,
     Ethnicity,
     LegalStatus,
@@ -20,6 +21,9 @@ from referrals.constants import (
     TriageDecision,
 )
 from referrals.nhs_number import format_nhs_number
+
+
+OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
 
 
 class Person(models.Model):
@@ -128,6 +132,14 @@ class Referral(models.Model):
             ),
             models.Index(fields=["service", "status", "received_at"], name="referral_status_received"),
             models.Index(fields=["person", "received_at"], name="referral_person_received"),
+            # Dashboards read a period of referrals.
+            models.Index(fields=["service", "received_at"], name="referral_service_received"),
+            # The late-work sweep looks only at what became due or changed since its last run.
+            models.Index(fields=["due_at"], condition=Q(status__in=OPEN_STATUS_VALUES), name="referral_open_due"),
+            models.Index(
+                fields=["statutory_expires_at"], condition=Q(status__in=OPEN_STATUS_VALUES), name="referral_open_expiry"
+            ),
+            models.Index(fields=["updated_at"], name="referral_updated"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(extension_hours__lte=12), name="referral_extension_at_most_12h"),
