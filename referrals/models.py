@@ -22,7 +22,6 @@ from referrals.constants import (
 )
 from referrals.nhs_number import format_nhs_number
 
-
 OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
 
 
