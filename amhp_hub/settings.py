@@ -144,6 +144,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Referrals, triage queue, rota and allocation for an AMHP service.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "status": give each choice set its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "referrals.constants.Status",
+        "AssessmentStatusEnum": "assessments.models.AssessmentStatus",
+        "ToilStatusEnum": "assessments.models.ToilEntry.Status",
+        "SwapStatusEnum": "rota.models.SwapRequest.Status",
+    },
 }
 
 # --- Cache and Celery -------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, TimelineEvent
@@ -16,18 +15,13 @@ from rota.selectors import on_duty_at
 ENGLISH = "english"
 
 
-def locality_for(person: Person) -> str | None:
-    """Return the service locality of PERSON's postcode, or None when it is not known.
+def locality_for(referral: Referral) -> str | None:
+    """Return the service locality of the referred person's postcode, or None when it is not known.
 
-    A service maps postcode districts (the part before the space, e.g. "AB12") to its
-    localities in the optional setting POSTCODE_LOCALITIES; without a match, None.
+    Each service maps its postcode districts (the part before the space, e.g. "AB12") to its
+    localities (Service.postcode_localities).
     """
-    postcode = (person.postcode or "").strip().upper()
-    if not postcode:
-        return None
-    mapping: dict[str, str] = getattr(settings, "POSTCODE_LOCALITIES", {}) or {}
-    district = postcode.split()[0] if " " in postcode else postcode[:-3]
-    return mapping.get(district) or None
+    return referral.service.locality_of(referral.person.postcode)
 
 
 def language_needed(person: Person) -> str | None:
@@ -44,7 +38,7 @@ def work_for(referral: Referral, at: datetime) -> ranking.Work:
     """Return the piece of work REFERRAL represents, as seen at AT, for the ranking."""
     return ranking.Work(
         expected_hours=ranking.expected_hours(referral.legal_status or "community"),
-        locality=locality_for(referral.person),
+        locality=locality_for(referral),
         language=language_needed(referral.person),
         now=at,
     )

@@ -22,7 +22,7 @@ def referrals_visible_to(profile: StaffProfile) -> QuerySet[Referral]:
     qs = Referral.objects.filter(service_id=profile.service_id)
     if profile.role == Role.AMHP:
         qs = qs.filter(assessments__amhp=profile).distinct()
-    return qs.select_related("person")
+    return qs.select_related("person", "service")
 
 
 def referral_list(

@@ -239,6 +239,9 @@ def choose_weighted(rng: random.Random, weights: dict[str, float]) -> str:
 def seed_staff(*, service: Service, rng: random.Random, today: date, amhps: int = 30) -> list[tuple[str, str, str]]:
     """Create the consultants, managers and AMHPs of SERVICE; return (role, username, password)."""
     credentials: list[tuple[str, str, str]] = []
+    # The demo people's postcodes run AB1 to AB20: four districts to each locality.
+    service.postcode_localities = {f"AB{n}": LOCALITIES[(n - 1) // 4] for n in range(1, 21)}
+    service.save(update_fields=["postcode_localities"])
     fixed = [
         ("consultant", "consultant", "Cara", "Consultant"),
         ("consultant", "consultant2", "Colin", "Patel"),

@@ -14,6 +14,9 @@ class Service(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
+    postcode_localities = models.JSONField(
+        default=dict, blank=True, help_text='Postcode district to locality, e.g. {"AB1": "North"}: for allocation'
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -21,6 +24,14 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def locality_of(self, postcode: str) -> str | None:
+        """Return the locality of POSTCODE's district in this service, or None when it is not mapped."""
+        postcode = (postcode or "").strip().upper()
+        if not postcode:
+            return None
+        district = postcode.split()[0] if " " in postcode else postcode[:-3]
+        return self.postcode_localities.get(district) or None
 
 
 class Role(models.TextChoices):

@@ -307,3 +307,20 @@ def test_the_openapi_schema_documents_the_allocation_endpoints(consultant_api: A
         "/api/v1/assessments/{id}/complete/",
     ):
         assert path in paths, path
+
+
+def test_an_amhp_in_the_persons_locality_ranks_higher_and_says_why(
+    make_staff: Any, make_shift: Any, make_referral: Any, service: Any, consultant: Any
+) -> None:
+    service.postcode_localities = {"AB3": "North", "AB9": "South"}
+    service.save(update_fields=["postcode_localities"])
+    north = make_staff("amhp", service, locality="North", first_name="Nia", last_name="North")
+    south = make_staff("amhp", service, locality="South", first_name="Sol", last_name="South")
+    make_shift(north)
+    make_shift(south)
+    referral = make_referral(service, consultant.user, postcode="AB3 1XY")
+    referral.refresh_from_db()
+    ranked = selectors.candidates_for(referral, timezone.now())
+    assert [r.candidate.name for r in ranked][0] == north.display_name
+    assert any("North" in reason for reason in ranked[0].reasons)
+    assert not any("locality" in reason for reason in ranked[1].reasons)
