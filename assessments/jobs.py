@@ -264,13 +264,14 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
     )
 
     # Clear: one UPDATE per kind, for flags whose condition no longer holds. Time passing never
-    # clears a flag (past due stays past due), so within a window only flags whose referral or
-    # assessment changed need checking.
+    # clears a flag (past due stays past due), so within a window only flags whose referral
+    # changed (or, for past shift end, whose assessment changed) need checking.
     live = _for_service(LateFlag.objects.filter(cleared_at__isnull=True), service_id)
+    live_by_referral, live_by_assessment = live, live
     if since is not None:
-        live = live.filter(
-            Q(referral_id__in=_changed_since(Referral, since)) | Q(assessment_id__in=_changed_since(Assessment, since))
-        )
+        # One semi-join each (an OR of the two would make the database test every live flag).
+        live_by_referral = live.filter(referral_id__in=_changed_since(Referral, since))
+        live_by_assessment = live.filter(assessment_id__in=_changed_since(Assessment, since))
     still_holds = {
         K.PAST_DUE: Q(due_at__lt=now),
         # Stays live once the power has ended (the breach flag joins it); clears if the clock moved out.
@@ -280,11 +281,13 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
     cleared = 0
     for kind, condition in still_holds.items():
         holding = Referral.objects.filter(condition, pk=OuterRef("referral_id"), status__in=OPEN_REFERRAL)
-        cleared += live.filter(kind=kind).filter(~Exists(holding)).update(cleared_at=now)
+        cleared += live_by_referral.filter(kind=kind).filter(~Exists(holding)).update(cleared_at=now)
     holding_assessment = Assessment.objects.filter(
         referral_id=OuterRef("referral_id"), status__in=OPEN_ASSESSMENT, shift_ends_at__lt=now
     )
-    cleared += live.filter(kind=K.PAST_SHIFT_END).filter(~Exists(holding_assessment)).update(cleared_at=now)
+    cleared += (
+        live_by_assessment.filter(kind=K.PAST_SHIFT_END).filter(~Exists(holding_assessment)).update(cleared_at=now)
+    )
     counts["cleared"] = cleared
     _mark_swept("flag_late_work", service_id, now, full=since is None)
     return counts
