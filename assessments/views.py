@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
-from amhp_hub.common.web import role_required
+from amhp_hub.common.web import add_service_errors, role_required
 from assessments import selectors, services
 from assessments.forms import DeclineForm, DoctorForm, EventForm, RecordForm
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, DelayReason
@@ -29,12 +29,6 @@ WORKING = (AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS)
 
 def _profile(request: HttpRequest) -> StaffProfile:
     return request.user.staff_profile  # type: ignore[union-attr]
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    for field, msgs in exc.message_dict.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
 
 
 @role_required(*DESK)
@@ -132,7 +126,7 @@ def decline(request: HttpRequest, pk: str) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("assessments:my_allocations")
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"You declined referral {assessment.referral.reference}")
             return redirect("assessments:my_allocations")
@@ -193,7 +187,7 @@ def add_event(request: HttpRequest, pk: str) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("assessments:detail", pk=assessment.pk)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Added to the timeline")
             return redirect("assessments:detail", pk=assessment.pk)
@@ -214,7 +208,7 @@ def add_doctor(request: HttpRequest, pk: str) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("assessments:detail", pk=assessment.pk)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{form.cleaned_data['name']} added")
             return redirect("assessments:detail", pk=assessment.pk)
@@ -233,7 +227,7 @@ def update_record(request: HttpRequest, pk: str) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("assessments:detail", pk=assessment.pk)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Record saved")
             return redirect("assessments:detail", pk=assessment.pk)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
 from amhp_hub.common.pagination import CappedPaginator
-from amhp_hub.common.web import role_required
+from amhp_hub.common.web import add_service_errors, role_required
 from referrals import clocks, selectors, services
 from referrals.constants import FLAG_LABELS, QUEUE_STATUSES, LegalStatus, Priority, Status
 from referrals.forms import ExtensionForm, ReferralForm, TriageForm
@@ -143,9 +143,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
             service=request.user.staff_profile.service, actor=request.user, data=form.service_data(), draft=draft
         )
     except ValidationError as exc:
-        for field, msgs in exc.message_dict.items():
-            for msg in msgs:
-                form.add_error(field if field in form.fields else None, msg)
+        add_service_errors(form, exc)
         return _form_page(request, form, None, status=400)
     messages.success(
         request, f"Referral {referral.reference} saved as a draft" if draft else f"Referral {referral.reference} added"
@@ -177,9 +175,7 @@ def referral_edit(request: HttpRequest, pk: str) -> HttpResponse:
             referral=referral, actor=request.user, data=form.service_data(), submit=is_draft and not draft
         )
     except ValidationError as exc:
-        for field, msgs in exc.message_dict.items():
-            for msg in msgs:
-                form.add_error(field if field in form.fields else None, msg)
+        add_service_errors(form, exc)
         return _form_page(request, form, referral, status=400)
     except ConflictError as exc:
         messages.error(request, exc.message)
@@ -234,9 +230,7 @@ def referral_triage(request: HttpRequest, pk: str) -> HttpResponse:
     try:
         services.referral_triage(referral=referral, actor=request.user, **form.cleaned_data)
     except ValidationError as exc:
-        for field, msgs in exc.message_dict.items():
-            for msg in msgs:
-                form.add_error(field if field in form.fields else None, msg)
+        add_service_errors(form, exc)
         return _detail_page(request, referral, form, status=400)
     except ConflictError as exc:
         messages.error(request, exc.message)
@@ -254,9 +248,7 @@ def referral_extend(request: HttpRequest, pk: str) -> HttpResponse:
         try:
             services.referral_extend_detention(referral=referral, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, msg)
+            add_service_errors(form, exc)
         except ConflictError as exc:
             messages.error(request, exc.message)
             return redirect("referrals:detail", pk=referral.pk)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +15,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 
 from amhp_hub.common.errors import ConflictError
-from amhp_hub.common.web import role_required
+from amhp_hub.common.web import add_service_errors, role_required
 from rota import ical, selectors, services
 from rota.forms import ApplyPatternForm, LeaveForm, PatternForm, PeriodForm, PlaceShiftForm, SwapRequestForm
 from rota.models import Leave, Role, Shift, SwapRequest
@@ -33,12 +32,6 @@ def _monday(day: date) -> date:
 
 def _week_url(day: date) -> str:
     return f"{reverse('rota:rota')}?week={_monday(day).isoformat()}"
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    for name, msgs in exc.message_dict.items():
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
 
 
 def _week_page(
@@ -98,7 +91,7 @@ def shift_place(request: HttpRequest) -> HttpResponse:
         try:
             shift = services.shift_place(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
         else:
@@ -161,7 +154,7 @@ def patterns(request: HttpRequest) -> HttpResponse:
             try:
                 pattern = services.pattern_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Pattern {pattern.name!r} created")
                 return redirect("rota:patterns")
@@ -178,7 +171,7 @@ def patterns(request: HttpRequest) -> HttpResponse:
             created += len(result.created)
             skipped += len(result.skipped)
     except ValidationError as exc:
-        _add_errors(apply_form, exc)
+        add_service_errors(apply_form, exc)
         return _patterns_page(request, apply_form=apply_form)
     messages.success(request, f"{created} shifts added; {skipped} days skipped (leave or already on the rota)")
     return redirect(_week_url(data["start"]))
@@ -207,7 +200,7 @@ def leave(request: HttpRequest) -> HttpResponse:
                 try:
                     record = services.leave_record(actor=request.user, **form.cleaned_data)
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    add_service_errors(form, exc)
                 else:
                     messages.success(request, f"Leave recorded for {record.staff.display_name}")
                     return redirect("rota:leave")
@@ -264,7 +257,7 @@ def swaps(request: HttpRequest) -> HttpResponse:
             try:
                 services.swap_request_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             except ConflictError as exc:
                 form.add_error(None, exc.message)
             else:
