@@ -6,9 +6,8 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from amhp_hub.common.forms import SignInForm
-from amhp_hub.common.views import healthz
+from amhp_hub.common.views import healthz, home
 from referrals import api as referrals_api
-from referrals import views as referrals_views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
@@ -26,7 +25,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", referrals_views.home, name="home"),
+    path("", home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),

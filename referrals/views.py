@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,20 +29,6 @@ from referrals.templatetags.referral_tags import countdown, countdown_class, pri
 from rota.models import Role
 
 DESK = (Role.CONSULTANT, Role.MANAGER)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to where its work starts."""
-    profile = getattr(request.user, "staff_profile", None)
-    if profile is not None and profile.role == Role.AMHP:
-        try:
-            return redirect("assessments:my_allocations")
-        except NoReverseMatch:  # the allocations page arrives with the assessments app
-            return render(request, "referrals/home_amhp.html")
-    if profile is not None and profile.role in DESK:
-        return redirect("referrals:queue")
-    return render(request, "referrals/no_role.html", status=403)
 
 
 @role_required(*DESK)
@@ -108,7 +94,7 @@ class QueueRow:
         expiry = timezone.localtime(r.statutory_expires_at) if r.statutory_expires_at else None
         return cls(
             pk=str(r.pk),
-            href=f"/referrals/{r.pk}/",
+            href=reverse("referrals:detail", args=[r.pk]),
             priority=PRIORITY_LABELS.get(r.priority, r.priority),
             priority_class=priority_class(r.priority),
             due_iso=due.isoformat() if due else "",
@@ -192,7 +178,7 @@ def _local(value: Any) -> Any:
 def referral_detail(request: HttpRequest, pk: str) -> HttpResponse:
     profile = getattr(request.user, "staff_profile", None)
     if profile is None:
-        return render(request, "referrals/no_role.html", status=403)
+        return render(request, "no_role.html", status=403)
     referral = get_object_or_404(
         selectors.referrals_visible_to(profile).prefetch_related("assessments__amhp__user"), pk=pk
     )

@@ -172,3 +172,9 @@ def test_failed_sign_in_says_what_to_do(client: Any, consultant: Any) -> None:
     assert "Enter a correct username and password" in response.content.decode()
     response = client.post("/login/", {"username": "", "password": ""})
     assert "Enter your username" in response.content.decode()
+
+
+def test_each_role_lands_where_its_work_starts(client: Any, consultant: Any, amhp: Any, manager: Any) -> None:
+    for profile, place in ((consultant, "/queue/"), (manager, "/queue/"), (amhp, "/my/allocations/")):
+        client.force_login(profile.user)
+        assert client.get("/")["Location"] == place
