@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from rota.models import LeaveKind, RotaPattern, Shift, ShiftType, StaffProfile
+from rota.models import LeaveKind, RotaPattern, Shift, ShiftKind, ShiftType, StaffProfile
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -40,7 +40,9 @@ class GovukForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             widget = field.widget
-            if isinstance(widget, forms.Select):
+            if isinstance(widget, forms.CheckboxInput):
+                css = "govuk-checkboxes__input"
+            elif isinstance(widget, forms.Select):
                 css = "govuk-select"
             elif isinstance(widget, forms.Textarea):
                 css = "govuk-textarea"
@@ -56,7 +58,8 @@ class GovukForm(forms.Form):
             if name in self.fields:
                 widget = self.fields[name].widget
                 css = widget.attrs.get("class", "")
-                widget.attrs["class"] = f"{css} {css}--error"
+                base = css.split()[0] if css else ""
+                widget.attrs["class"] = f"{css} {base}--error"
                 described = widget.attrs.get("aria-describedby", "")
                 widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
 
@@ -193,4 +196,73 @@ class PeriodForm(GovukForm):
                 self.add_error("end", "The end date must be on or after the start date")
             elif (end - start).days > 400:
                 self.add_error("end", "Choose a period of at most 400 days")
+        return data
+
+
+def _time(label: str) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
+        help_text="Europe/London clock time, like 09:00",
+        error_messages={
+            "required": f"Enter the {label.lower()}",
+            "invalid": f"Enter the {label.lower()} as a 24-hour clock time, like 17:00",
+        },
+    )
+
+
+class ShiftTypeDetailsForm(GovukForm):
+    """What may change on a shift type: its times never do, as placed shifts keep their instants."""
+
+    name = forms.CharField(label="Name", max_length=60, error_messages={"required": "Enter the shift type's name"})
+    required_cover = forms.IntegerField(
+        label="AMHPs needed",
+        min_value=0,
+        max_value=20,
+        help_text="How many AMHPs the shift needs, from 0 to 20",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": "Enter how many AMHPs the shift needs",
+            "invalid": "Enter the number of AMHPs needed as a whole number, like 2",
+            "min_value": "Required cover must be between 0 and 20 AMHPs",
+            "max_value": "Required cover must be between 0 and 20 AMHPs",
+        },
+    )
+    weekdays_only = forms.BooleanField(
+        label="Weekdays only: not needed at weekends or on bank holidays", required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["required_cover"].widget.attrs["class"] += " govuk-input--width-3"
+
+
+class ShiftTypeCreateForm(ShiftTypeDetailsForm):
+    code = forms.SlugField(
+        label="Code",
+        max_length=20,
+        help_text="A short code used in patterns, like day or night: letters, numbers, hyphens",
+        error_messages={
+            "required": "Enter a short code, like day or night",
+            "invalid": "Use only letters, numbers, hyphens and underscores in the code",
+        },
+    )
+    kind = forms.ChoiceField(label="Kind", choices=ShiftKind.choices)
+    start_time = _time("Start time")
+    end_time = _time("End time")
+
+    field_order = ["name", "code", "kind", "start_time", "end_time", "required_cover", "weekdays_only"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="new", **kwargs)
+        self.fields["code"].widget.attrs["class"] += " govuk-input--width-10"
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().lower()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("start_time") is not None and data.get("start_time") == data.get("end_time"):
+            self.add_error("end_time", "A shift must end at a different time from its start")
         return data

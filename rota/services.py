@@ -10,12 +10,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from amhp_hub.common.audit import audit
+from amhp_hub.common.audit import audit, diff, snapshot
 from amhp_hub.common.errors import ConflictError
 from rota.models import (
     CalendarToken,
@@ -97,8 +97,12 @@ def shift_type_create(
     required_cover: int = 1,
     weekdays_only: bool = False,
 ) -> ShiftType:
-    """Create a shift type with Europe/London wall-clock bounds. Raise ValidationError on a taken code."""
-    errors: dict[str, list[str]] = {}
+    """Create a shift type with Europe/London wall-clock bounds.
+
+    Raise ValidationError on a blank or taken code, a blank name, cover outside 0 to 20 or equal start and end.
+    """
+    name = name.strip()
+    errors = _shift_type_field_errors(name=name, required_cover=required_cover)
     if not code:
         errors["code"] = ["Enter a short code, like day or night"]
     elif ShiftType.objects.filter(service=service, code=code).exists():
@@ -126,6 +130,46 @@ def shift_type_create(
         obj=shift_type,
         changes={"code": code, "start_time": str(start_time), "end_time": str(end_time)},
     )
+    return shift_type
+
+
+MAX_REQUIRED_COVER = 20
+SHIFT_TYPE_EDITABLE = ["name", "required_cover", "weekdays_only"]
+
+
+def _shift_type_field_errors(*, name: str, required_cover: int) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["Enter the shift type's name"]
+    elif len(name) > ShiftType._meta.get_field("name").max_length:
+        errors["name"] = ["The name must be 60 characters or fewer"]
+    if not 0 <= required_cover <= MAX_REQUIRED_COVER:
+        errors["required_cover"] = [f"Required cover must be between 0 and {MAX_REQUIRED_COVER} AMHPs"]
+    return errors
+
+
+@transaction.atomic
+def shift_type_update(
+    *, actor: Any, shift_type: ShiftType, name: str, required_cover: int, weekdays_only: bool
+) -> ShiftType:
+    """Change a shift type's name, required cover and weekdays-only flag.
+
+    Start and end times cannot change here: existing shifts keep the instants they were placed with. Raise
+    ValidationError on a blank name or cover outside 0 to 20. Writes an audit row of what changed.
+    """
+    name = name.strip()
+    errors = _shift_type_field_errors(name=name, required_cover=required_cover)
+    if errors:
+        raise ValidationError(errors)
+    shift_type = ShiftType.objects.select_for_update().get(pk=shift_type.pk)
+    before = snapshot(shift_type, SHIFT_TYPE_EDITABLE)
+    shift_type.name = name
+    shift_type.required_cover = required_cover
+    shift_type.weekdays_only = weekdays_only
+    changes = diff(before, snapshot(shift_type, SHIFT_TYPE_EDITABLE))
+    if changes:
+        shift_type.save(update_fields=sorted(changes))
+        audit(actor=actor, service_id=shift_type.service_id, action="update", obj=shift_type, changes=changes)
     return shift_type
 
 
@@ -567,6 +611,31 @@ def swap_reject(*, actor: Any, swap: SwapRequest, note: str, now: datetime | Non
     swap.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     service_id = Shift.objects.filter(pk=swap.shift_id).values_list("service_id", flat=True).get()
     audit(actor=actor, service_id=service_id, action="update", obj=swap, changes={"status": ["open", "rejected"]})
+    return swap
+
+
+@transaction.atomic
+def swap_withdraw(*, swap: SwapRequest, actor: Any, now: datetime | None = None) -> SwapRequest:
+    """The requester withdraws their own open swap request (status cancelled); the shift stays theirs.
+
+    Raise PermissionDenied if ACTOR did not make the request; ConflictError if it is no longer open.
+    """
+    now = _now(now)
+    requester = getattr(actor, "staff_profile", None)
+    if requester is None or requester.pk != swap.requested_by_id:
+        raise PermissionDenied("Only the AMHP who asked for a swap can withdraw it")
+    swap = _lock_open_swap(swap)
+    swap.status = SwapRequest.Status.CANCELLED
+    swap.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    swap.decided_at = now
+    swap.save(update_fields=["status", "decided_by", "decided_at"])
+    audit(
+        actor=actor,
+        service_id=requester.service_id,
+        action="update",
+        obj=swap,
+        changes={"status": ["open", "cancelled"]},
+    )
     return swap
 
 

@@ -1,4 +1,4 @@
-"""Rota pages: the week, on duty now, leave, swaps, duty frequency, my rota and the calendar feed. Thin."""
+"""Rota pages: the week, shift types, on duty now, leave, swaps, duty frequency, my rota and the calendar feed."""
 
 from __future__ import annotations
 
@@ -17,8 +17,17 @@ from django.views.decorators.http import require_GET, require_POST
 from amhp_hub.common.errors import ConflictError
 from amhp_hub.common.web import add_service_errors, role_required
 from rota import ical, selectors, services
-from rota.forms import ApplyPatternForm, LeaveForm, PatternForm, PeriodForm, PlaceShiftForm, SwapRequestForm
-from rota.models import Leave, Role, Shift, SwapRequest
+from rota.forms import (
+    ApplyPatternForm,
+    LeaveForm,
+    PatternForm,
+    PeriodForm,
+    PlaceShiftForm,
+    ShiftTypeCreateForm,
+    ShiftTypeDetailsForm,
+    SwapRequestForm,
+)
+from rota.models import Leave, Role, Shift, ShiftType, SwapRequest
 from rota.timefmt import format_day
 
 ALL = (Role.CONSULTANT, Role.AMHP, Role.MANAGER)
@@ -177,6 +186,60 @@ def patterns(request: HttpRequest) -> HttpResponse:
     return redirect(_week_url(data["start"]))
 
 
+@role_required(*MANAGER)
+def shift_types(request: HttpRequest) -> HttpResponse:
+    """The service's shift types, and a form to add one."""
+    profile = request.user.staff_profile
+    form = ShiftTypeCreateForm(request.POST if request.method == "POST" else None, initial={"required_cover": 1})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                shift_type = services.shift_type_create(
+                    actor=request.user, service=profile.service, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Shift type {shift_type.name!r} added")
+                return redirect("rota:shift_types")
+        status = 400
+    context = {
+        "shift_types": list(selectors.shift_types_for(service_id=profile.service_id)),
+        "form": form,
+        "nav_active": "rota:rota",
+    }
+    return render(request, "rota/shift_types.html", context, status=status)
+
+
+@role_required(*MANAGER)
+def shift_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a shift type's name, required cover and weekdays-only flag (never its times)."""
+    shift_type = get_object_or_404(ShiftType, pk=pk, service_id=request.user.staff_profile.service_id)
+    status = 200
+    if request.method == "POST":
+        form = ShiftTypeDetailsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.shift_type_update(actor=request.user, shift_type=shift_type, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Shift type {form.cleaned_data['name']!r} saved")
+                return redirect("rota:shift_types")
+        status = 400
+    else:
+        form = ShiftTypeDetailsForm(
+            initial={
+                "name": shift_type.name,
+                "required_cover": shift_type.required_cover,
+                "weekdays_only": shift_type.weekdays_only,
+            }
+        )
+    context = {"shift_type": shift_type, "form": form, "nav_active": "rota:rota"}
+    return render(request, "rota/shift_type_edit.html", context, status=status)
+
+
 @role_required(*ALL)
 @require_GET
 def on_duty(request: HttpRequest) -> HttpResponse:
@@ -270,9 +333,25 @@ def swaps(request: HttpRequest) -> HttpResponse:
         "open_swaps": [s for s in all_swaps if s.status == SwapRequest.Status.OPEN],
         "decided_swaps": [s for s in all_swaps if s.status != SwapRequest.Status.OPEN],
         "is_manager": profile.role == Role.MANAGER,
+        "me_id": profile.pk,
         "nav_active": "rota:rota",
     }
     return render(request, "rota/swaps.html", context, status=status)
+
+
+@role_required(Role.AMHP)
+@require_POST
+def swap_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The requesting AMHP withdraws their open swap request; anyone else's request is 404."""
+    profile = request.user.staff_profile
+    swap = get_object_or_404(SwapRequest, pk=pk, requested_by=profile, shift__service_id=profile.service_id)
+    try:
+        services.swap_withdraw(swap=swap, actor=request.user)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Swap request withdrawn: the shift stays yours")
+    return redirect("rota:swaps")
 
 
 @role_required(*MANAGER)

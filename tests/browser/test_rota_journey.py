@@ -93,3 +93,11 @@ def test_manager_builds_a_week_of_rota(
     page.goto(f"{live_server.url}/rota/on-duty/")
     assert page.get_by_role("heading", name="On duty now").is_visible()
     assert axe_violations() == []
+
+    page.goto(f"{live_server.url}/rota/shift-types/")
+    assert page.get_by_role("heading", name="Shift types", exact=True).is_visible()
+    assert "17:00–09:00 (next day)" in page.locator('tr[data-shift-type="night"]').inner_text()
+    assert axe_violations() == []
+    page.get_by_role("button", name="Add shift type").click()
+    assert page.get_by_text("There is a problem").is_visible()
+    assert axe_violations() == []
