@@ -218,7 +218,7 @@ PRIORITY_TARGET_HOURS = {
 # Another referral of the same NHS number within this many days is a repeat referral.
 REPEAT_REFERRAL_DAYS = env_int("REPEAT_REFERRAL_DAYS", 28)
 # Queue page size (the page and the API both paginate).
-QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 50)
+QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 25)
 # Queue counts are exact up to this many; beyond it the page says "more than" (constant cost).
 QUEUE_COUNT_CAP = env_int("QUEUE_COUNT_CAP", 2000)
 # Background jobs: a referral is flagged "near statutory expiry" this many hours before it.
