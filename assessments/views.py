@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -175,63 +176,73 @@ def detail(request: HttpRequest, pk: str) -> HttpResponse:
     return _detail_page(request, assessment)
 
 
-@role_required(Role.AMHP)
-@require_POST
-def add_event(request: HttpRequest, pk: str) -> HttpResponse:
+def _record_post(
+    request: HttpRequest,
+    pk: str,
+    form: forms.Form,
+    form_slot: str,
+    write: Callable[[Assessment, Any], object],
+    success: Callable[[Any], str],
+) -> HttpResponse:
+    """Validate FORM, WRITE it to the AMHP's own assessment, and redirect with a banner.
+
+    A conflict (the record is closed) is a banner on the record; invalid input re-renders
+    the record with FORM in FORM_SLOT, its errors shown and its values kept.
+    """
     assessment = _own(request, pk)
-    form = EventForm(request.POST)
     if form.is_valid():
         try:
-            services.assessment_record_event(assessment=assessment, actor=request.user, **form.cleaned_data)
+            write(assessment, form)
         except ConflictError as exc:
             messages.error(request, exc.message)
             return redirect("assessments:detail", pk=assessment.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Added to the timeline")
+            messages.success(request, success(form))
             return redirect("assessments:detail", pk=assessment.pk)
-    return _detail_page(request, _own(request, pk), status=400, event_form=form)
+    return _detail_page(request, _own(request, pk), status=400, **{form_slot: form})
+
+
+@role_required(Role.AMHP)
+@require_POST
+def add_event(request: HttpRequest, pk: str) -> HttpResponse:
+    return _record_post(
+        request,
+        pk,
+        EventForm(request.POST),
+        "event_form",
+        lambda a, f: services.assessment_record_event(assessment=a, actor=request.user, **f.cleaned_data),
+        lambda f: "Added to the timeline",
+    )
 
 
 @role_required(Role.AMHP)
 @require_POST
 def add_doctor(request: HttpRequest, pk: str) -> HttpResponse:
-    assessment = _own(request, pk)
-    form = DoctorForm(request.POST)
-    if form.is_valid():
-        try:
-            services.assessment_update_record(
-                assessment=assessment, actor=request.user, data={}, doctors=[form.cleaned_data]
-            )
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("assessments:detail", pk=assessment.pk)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{form.cleaned_data['name']} added")
-            return redirect("assessments:detail", pk=assessment.pk)
-    return _detail_page(request, _own(request, pk), status=400, doctor_form=form)
+    return _record_post(
+        request,
+        pk,
+        DoctorForm(request.POST),
+        "doctor_form",
+        lambda a, f: services.assessment_update_record(
+            assessment=a, actor=request.user, data={}, doctors=[f.cleaned_data]
+        ),
+        lambda f: f"{f.cleaned_data['name']} added",
+    )
 
 
 @role_required(Role.AMHP)
 @require_POST
 def update_record(request: HttpRequest, pk: str) -> HttpResponse:
-    assessment = _own(request, pk)
-    form = RecordForm(request.POST)
-    if form.is_valid():
-        try:
-            services.assessment_update_record(assessment=assessment, actor=request.user, data=form.service_data())
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("assessments:detail", pk=assessment.pk)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Record saved")
-            return redirect("assessments:detail", pk=assessment.pk)
-    return _detail_page(request, _own(request, pk), status=400, record_form=form)
+    return _record_post(
+        request,
+        pk,
+        RecordForm(request.POST),
+        "record_form",
+        lambda a, f: services.assessment_update_record(assessment=a, actor=request.user, data=f.service_data()),
+        lambda f: "Record saved",
+    )
 
 
 @role_required(Role.AMHP)

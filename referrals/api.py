@@ -34,19 +34,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = [
-            "nhs_number",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "sex",
-            "ethnicity",
-            "language",
-            "interpreter_needed",
-            "address",
-            "postcode",
-            "gp_practice",
-        ]
+        fields = list(services.PERSON_FIELDS)
 
 
 class ReferralSerializer(serializers.ModelSerializer):
@@ -63,35 +51,17 @@ class ReferralSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Referral
+        # The writable details are exactly those referrals.services takes, so the two cannot drift.
         fields = [
             "id",
             "reference",
             "status",
             "priority",
-            "legal_status",
-            "legal_power_started_at",
+            *services.REFERRAL_FIELDS,
             "extension_hours",
-            "received_at",
             "statutory_expires_at",
             "due_at",
             "flags",
-            "location",
-            "referrer_name",
-            "referrer_role",
-            "referrer_organisation",
-            "referrer_phone",
-            "reason",
-            "seen_by_referrer_at",
-            "risk_violence",
-            "risk_weapons",
-            "risk_children",
-            "risk_safeguarding",
-            "risk_notes",
-            "nearest_relative_name",
-            "nearest_relative_relationship",
-            "nearest_relative_phone",
-            "s12_doctor_arranged",
-            "bed_identified",
             "person",
             "created_at",
             "updated_at",
