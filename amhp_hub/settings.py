@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "amhp_hub.common.context_processors.staff",
+                "assessments.context_processors.notifications",
             ],
         },
     },

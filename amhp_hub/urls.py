@@ -6,7 +6,8 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from amhp_hub.common.forms import SignInForm
-from amhp_hub.common.views import healthz, home
+from amhp_hub.common.views import healthz
+from amhp_hub.views import home
 from referrals import api as referrals_api
 
 router = SimpleRouter(trailing_slash=True)

@@ -229,7 +229,7 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
                     (TimelineEvent.Kind.SEEN, assessment.seen_at),
                     (TimelineEvent.Kind.DECISION, ended),
                 ):
-                    events.append(TimelineEvent(assessment=assessment, kind=kind, at=at, recorded_by_id=allocator))
+                    events.append(TimelineEvent(assessment=assessment, kind=kind, at=at, recorded_by_id=allocator))  # type: ignore[misc]
                 if detained:
                     names = rng.sample(DOCTOR_NAMES, 2)
                     doctors.append(

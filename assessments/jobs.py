@@ -81,11 +81,11 @@ class WholeBlockMinutes(models.Expression):
 
     def resolve_expression(self, *args: Any, **kwargs: Any) -> WholeBlockMinutes:
         clone = self.copy()
-        clone.start = self.start.resolve_expression(*args, **kwargs)
-        clone.end = self.end.resolve_expression(*args, **kwargs)
+        clone.start = self.start.resolve_expression(*args, **kwargs)  # type: ignore[assignment]
+        clone.end = self.end.resolve_expression(*args, **kwargs)  # type: ignore[assignment]
         return clone
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         start_sql, start_params = compiler.compile(self.start)
         end_sql, end_params = compiler.compile(self.end)
         block = self.block_minutes
@@ -114,7 +114,7 @@ class UuidText(models.Func):
 
     output_field = models.CharField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         sql, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "sqlite":
             parts = [f"substr({sql}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
@@ -135,7 +135,7 @@ def _insert_select(model: type[models.Model], columns: dict[str, Any], queryset:
     select = queryset.order_by().annotate(**aliases).values_list(*aliases)
     sql, params = select.query.sql_with_params()
     qn = connection.ops.quote_name
-    target = ", ".join(qn(model._meta.get_field(name).column) for name in columns)
+    target = ", ".join(qn(model._meta.get_field(name).column) for name in columns)  # type: ignore[arg-type, union-attr]
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({target}) {sql} ON CONFLICT DO NOTHING", params)
         return max(cursor.rowcount, 0)
@@ -183,7 +183,7 @@ def _mark_swept(job: str, service_id: int | None, now: datetime, *, full: bool) 
 
 
 def _changed_since(model: type[models.Model], since: datetime) -> Any:
-    return model.objects.filter(updated_at__gte=since).values("pk")
+    return model.objects.filter(updated_at__gte=since).values("pk")  # type: ignore[attr-defined]
 
 
 # --- Late flags -----------------------------------------------------------------------

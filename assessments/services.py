@@ -253,6 +253,7 @@ def assessment_record_event(
         errors["at"] = ["The time must be in the past"]
     if errors:
         raise ValidationError(errors)
+    assert at is not None  # narrowed by the check above
     locked = _lock(assessment)
     _require_working(locked)
     event = TimelineEvent.objects.create(
@@ -423,6 +424,7 @@ def assessment_complete(
         errors["work_ended_at"] = ["Record when work ended before completing"]
     if errors:
         raise ValidationError(errors)
+    assert locked.work_started_at is not None and locked.work_ended_at is not None  # checked above
     update_fields = ["status", "completed_at", "late_after", "updated_at"]
     if locked.hours_worked is None:
         locked.hours_worked = _hours_between(locked.work_started_at, locked.work_ended_at)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -12,14 +14,14 @@ APPROVED = ToilEntry.Status.APPROVED
 PENDING = ToilEntry.Status.PENDING
 
 
-def toil_balance(staff_id: object) -> int:
+def toil_balance(staff_id: Any) -> int:
     """Return the AMHP's TOIL balance in minutes: the sum of approved entries."""
     return ToilEntry.objects.filter(staff_id=staff_id, status=APPROVED).aggregate(
         total=Coalesce(Sum("minutes"), Value(0))
     )["total"]
 
 
-def toil_available(staff_id: object) -> int:
+def toil_available(staff_id: Any) -> int:
     """Return minutes the AMHP may still take: approved balance less time off awaiting approval."""
     return ToilEntry.objects.filter(Q(status=APPROVED) | Q(status=PENDING, minutes__lt=0), staff_id=staff_id).aggregate(
         total=Coalesce(Sum("minutes"), Value(0))

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.web import role_required
 from assessments import toil_selectors as selectors
 from assessments import toil_services as services
@@ -57,7 +58,7 @@ def _with_text(entries: list[ToilEntry]) -> list[ToilEntry]:
     return entries
 
 
-def _amhp_page(request: HttpRequest, form: TakeForm, status: int = 200) -> HttpResponse:
+def _amhp_page(request: StaffRequest, form: TakeForm, status: int = 200) -> HttpResponse:
     profile = request.user.staff_profile
     page = Paginator(selectors.toil_entries_visible_to(profile), 50).get_page(request.GET.get("page"))
     balance = selectors.toil_balance(profile.pk)
@@ -73,7 +74,7 @@ def _amhp_page(request: HttpRequest, form: TakeForm, status: int = 200) -> HttpR
 
 
 @role_required(Role.AMHP, Role.MANAGER)
-def toil_index(request: HttpRequest) -> HttpResponse:
+def toil_index(request: StaffRequest) -> HttpResponse:
     profile = request.user.staff_profile
     if profile.role == Role.AMHP:
         return _amhp_page(request, TakeForm())
@@ -84,14 +85,14 @@ def toil_index(request: HttpRequest) -> HttpResponse:
     )
     balances = list(selectors.toil_balances(profile.service_id))
     for row in balances:
-        row.balance_text = format_minutes(row.balance)
-        row.pending_text = format_minutes(row.pending)
+        row.balance_text = format_minutes(row.balance)  # type: ignore[attr-defined]
+        row.pending_text = format_minutes(row.pending)  # type: ignore[attr-defined]
     return render(request, "toil/manager.html", {"pending": _with_text(pending), "balances": balances})
 
 
 @role_required(Role.AMHP)
 @require_POST
-def toil_take(request: HttpRequest) -> HttpResponse:
+def toil_take(request: StaffRequest) -> HttpResponse:
     form = TakeForm(request.POST)
     if not form.is_valid():
         return _amhp_page(request, form, status=400)

@@ -147,15 +147,15 @@ def _duration_stats(queryset: QuerySet[Any], spans: Mapping[str, tuple[str, str]
         }
     # Other databases (SQLite in development): one query for the pairs, the arithmetic here.
     fields = [field_name for pair in spans.values() for field_name in pair]
-    hours: dict[str, list[float]] = {name: [] for name in spans}
+    samples: dict[str, list[float]] = {name: [] for name in spans}
     for row in queryset.values_list(*fields):
         for index, name in enumerate(spans):
             start, end = row[2 * index], row[2 * index + 1]
             if start is not None and end is not None:
-                hours[name].append((end - start).total_seconds() / 3600)
+                samples[name].append((end - start).total_seconds() / 3600)
     return {
         name: DurationStats(len(values), percentile(values, 0.5), percentile(values, 0.9))
-        for name, values in hours.items()
+        for name, values in samples.items()
     }
 
 
@@ -383,7 +383,7 @@ def toil_and_late_working(*, service_id: Any, period: Period) -> list[WorkloadRo
     }
     rows = []
     for person in people:
-        t, w = toil.get(person.pk, {}), late.get(person.pk, {})
+        t, w = toil.get(person.pk, {}), late.get(person.pk, {})  # type: ignore[var-annotated]
         rows.append(
             WorkloadRow(
                 staff_id=person.pk,
@@ -438,9 +438,9 @@ def workforce(*, service_id: Any, period: Period, today: date) -> Workforce:
     warranted = [p for p in people if p.warrant_expires_on is not None and p.warrant_expires_on >= today]
     expiring = sorted(
         (
-            StaffDate(p.display_name, p.warrant_expires_on)
+            StaffDate(p.display_name, p.warrant_expires_on)  # type: ignore[arg-type]  # warranted: has a date
             for p in warranted
-            if p.warrant_expires_on <= today + timedelta(days=WARRANT_WARNING_DAYS)
+            if p.warrant_expires_on <= today + timedelta(days=WARRANT_WARNING_DAYS)  # type: ignore[operator]
         ),
         key=lambda s: s.on,
     )

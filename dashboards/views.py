@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.web import role_required
 from dashboards import reports
 from dashboards.forms import PeriodForm
@@ -44,7 +45,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.MANAGER)
-def section(request: HttpRequest, slug: str) -> HttpResponse:
+def section(request: StaffRequest, slug: str) -> HttpResponse:
     if slug not in reports.SECTIONS:
         raise Http404("No such dashboard")
     now = timezone.now()
@@ -82,7 +83,7 @@ def csv_value(value: Any) -> Any:
 
 
 @role_required(Role.MANAGER)
-def table_csv(request: HttpRequest, table: str) -> HttpResponse:
+def table_csv(request: StaffRequest, table: str) -> HttpResponse:
     if table not in reports.TABLE_SECTIONS:
         raise Http404("No such table")
     now = timezone.now()

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from amhp_hub.common.api import HasRole
 from amhp_hub.common.audit import audit
 from amhp_hub.common.pagination import CappedLimitOffsetPagination
+from amhp_hub.common.requests import StaffAPIRequest
 from referrals import selectors, services
 from referrals.constants import Ethnicity, LegalStatus, Priority, Sex, Status, TriageDecision
 from referrals.models import Person, Referral, TriageRecord
@@ -124,6 +125,7 @@ def _nest_person_errors(exc: ValidationError) -> serializers.ValidationError:
 
 
 class ReferralViewSet(viewsets.GenericViewSet):
+    request: StaffAPIRequest
     serializer_class = ReferralSerializer
     permission_classes = [HasRole]
     roles = {
@@ -142,7 +144,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
     def get_object(self) -> Referral:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: StaffAPIRequest) -> Response:
         filters, errors = selectors.filter_args(
             request.query_params, {"status": Status.values, "priority": Priority.values}
         )
@@ -155,7 +157,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
             service_id=request.user.staff_profile.service_id,
             action="list",
             object_type="referral",
-            object_ids=[r.pk for r in page],
+            object_ids=[r.pk for r in page],  # type: ignore[union-attr]
             channel="api",
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -165,14 +167,14 @@ class ReferralViewSet(viewsets.GenericViewSet):
         audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral, channel="api")
         return Response(self.get_serializer(referral).data)
 
-    def create(self, request: Request) -> Response:
+    def create(self, request: StaffAPIRequest) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             referral = services.referral_create(
                 service=request.user.staff_profile.service,
                 actor=request.user,
-                data=serializer.flat_data(),
+                data=serializer.flat_data(),  # type: ignore[attr-defined]
                 draft=serializer.validated_data.get("draft", False),
                 channel="api",
             )
@@ -188,7 +190,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
             referral = services.referral_update(
                 referral=referral,
                 actor=request.user,
-                data=serializer.flat_data(),
+                data=serializer.flat_data(),  # type: ignore[attr-defined]
                 submit=serializer.validated_data.get("submit", False),
                 channel="api",
             )
@@ -227,7 +229,7 @@ class QueueView(APIView):
     roles = {"get": DESK_ROLES}
 
     @extend_schema(responses=ReferralSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: StaffAPIRequest) -> Response:
         filters, errors = selectors.filter_args(
             request.query_params, {"status": [str(s) for s in selectors.QUEUE_STATUSES], "priority": Priority.values}
         )
@@ -241,7 +243,7 @@ class QueueView(APIView):
             service_id=profile.service_id,
             action="list",
             object_type="referral",
-            object_ids=[r.pk for r in page],
+            object_ids=[r.pk for r in page],  # type: ignore[union-attr]
             channel="api",
         )
         data = ReferralSerializer(page, many=True).data

@@ -141,7 +141,7 @@ def seed_referrals(
         person_index = min(person_index, len(people) - 1)
         person = people[person_index]
         night = received.astimezone(LONDON).hour >= 20 or received.astimezone(LONDON).hour < 8
-        legal = choose_weighted(rng, NIGHT_STATUS_WEIGHTS if night else DAY_STATUS_WEIGHTS)
+        legal = choose_weighted(rng, NIGHT_STATUS_WEIGHTS if night else DAY_STATUS_WEIGHTS)  # type: ignore[arg-type]
         started = received - timedelta(minutes=rng.randint(10, 240)) if legal in clocks.CLOCKED_STATUSES else None
         if legal in (LegalStatus.S2, LegalStatus.S3):
             started = received - timedelta(days=rng.randint(5, 27))

@@ -171,10 +171,10 @@ class ReferralForm(forms.Form):
             for message in messages:
                 if field in self.fields and field not in self._errors_for(field):
                     self.add_error(field, message)
-        return cleaned
+        return cleaned  # type: ignore[return-value]
 
     def _errors_for(self, field: str) -> list[str]:
-        return list(self.errors.get(field, []))
+        return list(self.errors.get(field, []))  # type: ignore[arg-type]
 
     def service_data(self) -> dict[str, Any]:
         """The cleaned values in the shape referrals.services takes."""

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
 from amhp_hub.common.pagination import CappedPaginator
+from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.web import add_service_errors, role_required
 from referrals import clocks, selectors, services
 from referrals.constants import FLAG_LABELS, QUEUE_STATUSES, LegalStatus, Priority, Status
@@ -32,7 +33,7 @@ DESK = (Role.CONSULTANT, Role.MANAGER)
 
 
 @role_required(*DESK)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     profile = request.user.staff_profile
     filters, errors = selectors.filter_args(
         request.GET, {"status": [str(s) for s in QUEUE_STATUSES], "priority": Priority.values}
@@ -140,7 +141,7 @@ def _form_page(request: HttpRequest, form: ReferralForm, referral: Referral | No
 
 @role_required(*DESK)
 @require_http_methods(["GET", "POST"])
-def referral_create(request: HttpRequest) -> HttpResponse:
+def referral_create(request: StaffRequest) -> HttpResponse:
     if request.method == "GET":
         return _form_page(request, ReferralForm(), None)
     draft = request.POST.get("action") == "draft"
@@ -162,7 +163,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(*DESK)
 @require_http_methods(["GET", "POST"])
-def referral_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def referral_edit(request: StaffRequest, pk: str) -> HttpResponse:
     referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
     is_draft = referral.status == Status.DRAFT
     if request.method == "GET":
@@ -198,7 +199,7 @@ def _local(value: Any) -> Any:
 
 
 @login_required
-def referral_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def referral_detail(request: StaffRequest, pk: str) -> HttpResponse:
     profile = getattr(request.user, "staff_profile", None)
     if profile is None:
         return render(request, "no_role.html", status=403)
@@ -210,7 +211,7 @@ def referral_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest,
+    request: StaffRequest,
     referral: Referral,
     triage_form: TriageForm | None,
     status: int = 200,
@@ -231,7 +232,7 @@ def _detail_page(
 
 @role_required(*DESK)
 @require_POST
-def referral_triage(request: HttpRequest, pk: str) -> HttpResponse:
+def referral_triage(request: StaffRequest, pk: str) -> HttpResponse:
     referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
     form = TriageForm(request.POST)
     if not form.is_valid():
@@ -250,7 +251,7 @@ def referral_triage(request: HttpRequest, pk: str) -> HttpResponse:
 
 @role_required(*DESK)
 @require_POST
-def referral_extend(request: HttpRequest, pk: str) -> HttpResponse:
+def referral_extend(request: StaffRequest, pk: str) -> HttpResponse:
     referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
     form = ExtensionForm(request.POST)
     if form.is_valid():

@@ -10,11 +10,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole
+from amhp_hub.common.requests import StaffAPIRequest
 from rota import selectors, services
 from rota.models import Role, Shift, ShiftType, StaffProfile
 
@@ -117,7 +117,7 @@ class ShiftListView(APIView):
         ],
         responses=ShiftSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: StaffAPIRequest) -> Response:
         errors: dict[str, list[str]] = {}
         start = _bound(request.query_params.get("from"), "from", errors)
         end = _bound(request.query_params.get("to"), "to", errors)
@@ -135,7 +135,7 @@ class ShiftListView(APIView):
         return paginator.get_paginated_response(ShiftSerializer(page, many=True).data)
 
     @extend_schema(request=ShiftCreateSerializer, responses={201: ShiftSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: StaffAPIRequest) -> Response:
         context = {"service_id": request.user.staff_profile.service_id}
         serializer = ShiftCreateSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
@@ -153,7 +153,7 @@ class OnDutyView(APIView):
         parameters=[OpenApiParameter("at", str, description="ISO 8601 instant with offset; default: now")],
         responses=OnDutyResponseSerializer,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: StaffAPIRequest) -> Response:
         raw = request.query_params.get("at")
         at = timezone.now()
         if raw:

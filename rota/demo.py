@@ -6,6 +6,7 @@ Built through the services (so the same rules and audit apply), with patterns ap
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 from rota import services
@@ -231,7 +232,7 @@ ETHNICITY_WEIGHTS = {
 DEMO_PASSWORD = "amhp-demo-2026"  # noqa: S105 - demo accounts only, printed by seed_demo
 
 
-def choose_weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def choose_weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -122,7 +123,7 @@ def cover_gaps(*, service_id: int, start: date, end: date) -> list[Gap]:
     """
     types = list(shift_types_for(service_id=service_id))
     filled: dict[tuple[date, int], int] = defaultdict(int)
-    rows = shifts_on_days(service_id=service_id, first=start, last=end).values("day", "shift_type_id", "on_leave")
+    rows = shifts_on_days(service_id=service_id, first=start, last=end).values("day", "shift_type_id", "on_leave")  # type: ignore[misc]
     for row in rows:
         if not row["on_leave"]:
             filled[(row["day"], row["shift_type_id"])] += 1
@@ -270,7 +271,7 @@ def working_time_warnings(
         .exclude(_leave_during_shift())
         .values_list("staff_id", "starts_at", "ends_at")
     )
-    intervals: dict[object, list[working_time.Interval]] = defaultdict(list)
+    intervals: dict[Any, list[working_time.Interval]] = defaultdict(list)
     for staff_id, s, e in rows:
         intervals[staff_id].append(working_time.Interval(s, e))
     if not intervals:

@@ -47,7 +47,7 @@ def audit(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         service_id=service_id,
         action=action,
-        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
+        object_type=object_type or (obj._meta.model_name or "" if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",
         object_ids=[str(i) for i in object_ids],
         changes=dict(changes or {}),
