@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from referrals import clocks
-from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status
-from referrals.models import Person, Referral
+from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status, TriageDecision
+from referrals.models import Person, Referral, TriageRecord
 from referrals.nhs_number import generate_nhs_number
 from rota.demo import ETHNICITY_WEIGHTS, FAMILY, GIVEN, LANGUAGES, choose_weighted
-from rota.models import Service
+from rota.models import Role, Service, StaffProfile
 
 LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
@@ -95,6 +95,22 @@ def _people(rng: random.Random, service: Service, count: int, nhs_numbers: Calla
         )
 
 
+# The triage decision behind each status a demo referral can be seeded in (new ones await triage).
+TRIAGE_DECISIONS = {
+    Status.ACCEPTED: TriageDecision.ACCEPT,
+    Status.ASSESSED: TriageDecision.ACCEPT,
+    Status.MORE_INFO: TriageDecision.MORE_INFO,
+    Status.REDIRECTED: TriageDecision.REDIRECT,
+    Status.CLOSED: TriageDecision.CLOSE,
+}
+TRIAGE_REASONS = {
+    TriageDecision.ACCEPT: "Meets the threshold for a Mental Health Act assessment.",
+    TriageDecision.MORE_INFO: "Need the current risk assessment and the nearest relative's details.",
+    TriageDecision.REDIRECT: "Better met by the crisis team; referrer informed.",
+    TriageDecision.CLOSE: "Referrer withdrew the request; no assessment needed.",
+}
+
+
 def seed_referrals(
     *,
     service: Service,
@@ -132,9 +148,26 @@ def seed_referrals(
     open_window = timedelta(hours=18) if open_count <= 200 else timedelta(days=30)
     closed_times = _arrival_times(rng, start=now - timedelta(days=365), end=now - open_window, count=total - open_count)
     open_times = _arrival_times(rng, start=now - open_window, end=now, count=open_count)
-    counts = {"referrals": 0, "open": 0}
+    counts = {"referrals": 0, "open": 0, "triage_records": 0}
     last_seen: dict[int, datetime] = {}
     batch: list[Referral] = []
+    triage: list[TriageRecord] = []
+    # Every referral past triage carries the decision that put it there, made by the service's desk.
+    triager = (
+        StaffProfile.objects.filter(service=service, role__in=[Role.CONSULTANT, Role.MANAGER])
+        .order_by("role", "user__username")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+    def flush() -> None:
+        Referral.objects.bulk_create(batch)
+        TriageRecord.objects.bulk_create(triage)
+        counts["referrals"] += len(batch)
+        counts["triage_records"] += len(triage)
+        batch.clear()
+        triage.clear()
+
     for index, received in enumerate([*closed_times, *open_times]):
         is_open = index >= len(closed_times)
         person_index = rng.randrange(len(people)) if index >= distinct_people or rng.random() < 0.17 else index
@@ -209,14 +242,25 @@ def seed_referrals(
                 closed_at=closed_at,
             )
         )
+        referral = batch[-1]
+        decision = TRIAGE_DECISIONS.get(status)
+        if decision is not None and triager is not None:
+            decided_at = min(received + timedelta(minutes=15), closed_at or now, now)
+            triage.append(
+                TriageRecord(
+                    referral=referral,
+                    decision=decision,
+                    priority=priority if decision == TriageDecision.ACCEPT else "",
+                    reason=TRIAGE_REASONS[decision],
+                    decided_by_id=triager,
+                    decided_at=decided_at,
+                )
+            )
         if len(batch) >= BATCH:
-            Referral.objects.bulk_create(batch)
-            counts["referrals"] += len(batch)
-            batch = []
+            flush()
             progress(f"{counts['referrals']} referrals")
         counts["open"] += int(status in QUEUE_STATUSES)
     if batch:
-        Referral.objects.bulk_create(batch)
-        counts["referrals"] += len(batch)
+        flush()
     counts["people"] = len(people)
     return counts
