@@ -93,7 +93,7 @@ def _allocation_slots(
     first_day = min(received for _, received in open_rows).astimezone(LONDON).date() - timedelta(days=1)
     shifts: dict[Any, list[tuple[datetime, datetime]]] = {pk: [] for pk in amhps}
     for row in (
-        shifts_on_days(service_id=service.pk, first=first_day, last=now.astimezone(LONDON).date())
+        shifts_on_days(service_id=service.pk, first=first_day, last=now.astimezone(LONDON).date())  # type: ignore[misc]
         .filter(staff_id__in=amhps, starts_at__lt=latest)
         .values("staff_id", "starts_at", "ends_at", "on_leave")
     ):
