@@ -145,6 +145,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Referrals, triage queue, rota and allocation for an AMHP service.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request and response shapes differ (write-only and read-only fields): document each on its own.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status": give each choice set its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "ReferralStatusEnum": "referrals.constants.Status",

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
+from amhp_hub.common.api import TokenView
 from amhp_hub.common.forms import SignInForm
 from amhp_hub.common.views import healthz
 from amhp_hub.views import home
@@ -14,7 +14,7 @@ router = SimpleRouter(trailing_slash=True)
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
 
 api_v1 = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("queue/", referrals_api.QueueView.as_view(), name="api-queue"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),

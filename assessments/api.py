@@ -128,7 +128,9 @@ class AllocationListSerializer(serializers.ModelSerializer):
     location = serializers.CharField(source="referral.location", read_only=True)
     priority = serializers.CharField(source="referral.priority", read_only=True)
     due_at = serializers.DateTimeField(source="referral.due_at", read_only=True)
-    statutory_expires_at = serializers.DateTimeField(source="referral.statutory_expires_at", read_only=True)
+    statutory_expires_at = serializers.DateTimeField(
+        source="referral.statutory_expires_at", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Assessment

@@ -198,7 +198,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
             raise _nest_person_errors(exc) from exc
         return Response(self.get_serializer(referral).data)
 
-    @extend_schema(request=TriageSerializer, responses=TriageRecordSerializer)
+    @extend_schema(request=TriageSerializer, responses={201: TriageRecordSerializer})
     @action(detail=True, methods=["post"])
     def triage(self, request: Request, pk: str) -> Response:
         referral = self.get_object()
@@ -222,13 +222,33 @@ class ReferralViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(referral).data)
 
 
+class QueueEntrySerializer(ReferralSerializer):
+    """A referral as a row of the queue (the same fields; its own name in the schema)."""
+
+
+class QueuePagination(CappedLimitOffsetPagination):
+    """The queue's pages also say when they were read (`generated_at`), for the countdowns."""
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["generated_at"] = timezone.now().isoformat()
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        result = super().get_paginated_response_schema(schema)
+        result["properties"]["generated_at"] = {"type": "string", "format": "date-time"}
+        result["required"] = [*result.get("required", []), "generated_at"]
+        return result
+
+
 class QueueView(APIView):
-    """GET /api/v1/queue/: the service's open referrals in queue order."""
+    """GET /api/v1/queue/: the service's open referrals in queue order, a page at a time."""
 
     permission_classes = [HasRole]
+    pagination_class = QueuePagination
     roles = {"get": DESK_ROLES}
 
-    @extend_schema(responses=ReferralSerializer(many=True))
+    @extend_schema(responses=QueueEntrySerializer(many=True))
     def get(self, request: StaffAPIRequest) -> Response:
         filters, errors = selectors.filter_args(
             request.query_params, {"status": [str(s) for s in selectors.QUEUE_STATUSES], "priority": Priority.values}
@@ -236,7 +256,7 @@ class QueueView(APIView):
         if errors:
             raise serializers.ValidationError(errors)
         profile = request.user.staff_profile
-        paginator = CappedLimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.queue(service_id=profile.service_id, **filters), request, self)
         audit(
             actor=request.user,
@@ -246,7 +266,4 @@ class QueueView(APIView):
             object_ids=[r.pk for r in page],  # type: ignore[union-attr]
             channel="api",
         )
-        data = ReferralSerializer(page, many=True).data
-        response = paginator.get_paginated_response(data)
-        response.data["generated_at"] = timezone.now().isoformat()
-        return response
+        return paginator.get_paginated_response(QueueEntrySerializer(page, many=True).data)

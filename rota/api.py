@@ -109,6 +109,7 @@ class ShiftListView(APIView):
 
     permission_classes = [HasRole]
     roles = {"get": READ_ROLES, "post": WRITE_ROLES}
+    pagination_class = ShiftPagination
 
     @extend_schema(
         parameters=[
@@ -128,7 +129,7 @@ class ShiftListView(APIView):
         if end <= start:
             raise serializers.ValidationError({"to": ["`to` must be after `from`"]})
         profile = request.user.staff_profile
-        paginator = ShiftPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.shifts_between(service_id=profile.service_id, start=start, end=end), request, self
         )

@@ -131,3 +131,29 @@ def on_postgres() -> bool:
 requires_postgres = pytest.mark.skipif(
     "postgres" not in os.environ.get("DATABASE_URL", ""), reason="needs PostgreSQL (DATABASE_URL)"
 )
+
+
+@pytest.fixture(autouse=True)
+def _api_responses_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every successful API response in every test is checked against the generated OpenAPI schema."""
+    from tests.openapi import check_response
+
+    checked: list[tuple[str, str]] = []
+    original = APIClient.request
+
+    def request(self: APIClient, **kwargs: Any) -> Any:
+        response = original(self, **kwargs)
+        if not getattr(response, "streaming", False):
+            op = check_response(
+                kwargs.get("REQUEST_METHOD", "GET"),
+                kwargs.get("PATH_INFO", ""),
+                response.status_code,
+                response.get("Content-Type", ""),
+                response.content,
+            )
+            if op is not None:
+                checked.append(op)
+        return response
+
+    monkeypatch.setattr(APIClient, "request", request)
+    return checked

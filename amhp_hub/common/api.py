@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, permissions, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -46,3 +48,11 @@ class HasRole(permissions.BasePermission):
         key = getattr(view, "action", None) or (request.method or "").lower()
         allowed = roles.get(key, roles.get("*"))
         return allowed is not None and profile.role in allowed
+
+
+class TokenView(ObtainAuthToken):
+    """POST /api/v1/auth/token/: exchange a username and password for the user's API token."""
+
+    @extend_schema(responses={200: inline_serializer("AuthToken", {"token": serializers.CharField()})})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
