@@ -96,6 +96,14 @@ def amhps_of(*, service_id: int) -> QuerySet[StaffProfile]:
     )
 
 
+def staff_of(*, service_id: int, role: str | None = None) -> QuerySet[StaffProfile]:
+    """The service's staff (in ROLE if given), by name."""
+    people = StaffProfile.objects.filter(service_id=service_id).select_related("user")
+    if role:
+        people = people.filter(role=role)
+    return people.order_by("user__last_name", "user__first_name", "user__username")
+
+
 def cover_required(shift_type: ShiftType, day: date, bank_holidays: dict[date, str]) -> int:
     """Return how many AMHPs SHIFT_TYPE needs on DAY: none at weekends or on bank holidays if weekdays only."""
     if shift_type.weekdays_only and (day.weekday() >= 5 or day in bank_holidays):
