@@ -83,6 +83,24 @@ def toil_approve(*, entry_id: int, actor: Any, now: datetime | None = None, chan
     )
 
 
+@transaction.atomic
+def toil_approve_many(
+    *, entry_ids: list[int], actor: Any, now: datetime | None = None, channel: str = "web"
+) -> tuple[list[ToilEntry], int]:
+    """Approve each pending entry of ENTRY_IDS (the manager's service only); return (approved, skipped).
+
+    Entries already decided, or of another service, are skipped rather than failing the rest.
+    """
+    approved: list[ToilEntry] = []
+    skipped = 0
+    for entry_id in sorted(set(entry_ids)):
+        try:
+            approved.append(toil_approve(entry_id=entry_id, actor=actor, now=now, channel=channel))
+        except (ConflictError, ToilEntry.DoesNotExist):
+            skipped += 1
+    return approved, skipped
+
+
 def toil_reject(
     *, entry_id: int, actor: Any, reason: str = "", now: datetime | None = None, channel: str = "web"
 ) -> ToilEntry:

@@ -248,7 +248,17 @@ def update_record(request: HttpRequest, pk: str) -> HttpResponse:
 @role_required(Role.AMHP)
 @require_POST
 def complete(request: HttpRequest, pk: str) -> HttpResponse:
+    """Complete the assessment: the first POST asks for confirmation, the confirmed one completes it."""
     assessment = _own(request, pk)
+    if request.POST.get("confirm") != "yes":
+        if assessment.status not in WORKING:
+            messages.error(request, "This assessment cannot be completed now.")
+            return redirect("assessments:detail", pk=assessment.pk)
+        return render(
+            request,
+            "assessments/complete_confirm.html",
+            {"assessment": assessment, "referral": assessment.referral, "person": assessment.referral.person},
+        )
     try:
         services.assessment_complete(assessment=assessment, actor=request.user)
     except ConflictError as exc:
