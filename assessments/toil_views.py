@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -103,7 +104,7 @@ def toil_index(request: StaffRequest) -> HttpResponse:
     if status != "all":
         entries = entries.filter(status=status)
     if staff:
-        entries = entries.filter(staff_id=staff)
+        entries = entries.filter(staff_id=uuid.UUID(staff))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     for row in balances:
         row.balance_text = format_minutes(row.balance)  # type: ignore[attr-defined]
