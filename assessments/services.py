@@ -27,6 +27,7 @@ from assessments.models import (
 from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
+from referrals.transitions import referral_move
 from rota import ranking
 from rota.models import Leave, Role, StaffProfile
 from rota.selectors import current_shift_for
@@ -121,10 +122,11 @@ def assessment_allocate(
             assessment.save(force_insert=True)
     except IntegrityError as exc:  # assessment_one_live_per_referral: the database's last word on races
         raise ConflictError(f"Referral {locked.reference} is already allocated") from exc
-    before = locked.status
-    locked.status = Status.ALLOCATED
-    locked.save(update_fields=["status", "updated_at"])
-    referral.status = locked.status
+    referral_move(
+        locked, Status.ALLOCATED, actor=actor, at=now, channel=channel, audit_changes={"assessment": str(assessment.pk)}
+    )
+    if referral is not locked:
+        referral.refresh_from_db(fields=["status", "updated_at"])
     TimelineEvent.objects.create(
         assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note="", recorded_by=actor
     )
@@ -135,14 +137,6 @@ def assessment_allocate(
         obj=assessment,
         channel=channel,
         changes={"referral": str(locked.pk), "amhp": str(staff.pk), "shift_ends_at": shift.ends_at.isoformat()},
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=locked,
-        channel=channel,
-        changes={"status": [before, locked.status], "assessment": str(assessment.pk)},
     )
     return assessment
 
@@ -197,8 +191,15 @@ def assessment_decline(
         assessment=locked, kind=TimelineEvent.Kind.DECLINED, at=now, note=reason, recorded_by=actor
     )
     referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    referral.status = Status.ACCEPTED
-    referral.save(update_fields=["status", "updated_at"])
+    referral_move(
+        referral,
+        Status.ACCEPTED,
+        actor=actor,
+        reason=reason,
+        at=now,
+        channel=channel,
+        audit_changes={"declined_assessment": str(locked.pk)},
+    )
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -206,14 +207,6 @@ def assessment_decline(
         obj=locked,
         channel=channel,
         changes={"status": [before, AssessmentStatus.DECLINED], "reason": reason},
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=referral,
-        channel=channel,
-        changes={"status": [Status.ALLOCATED, Status.ACCEPTED], "declined_assessment": str(locked.pk)},
     )
     return locked
 
@@ -267,6 +260,8 @@ def assessment_record_event(
         locked.status = AssessmentStatus.IN_PROGRESS
         update_fields.append("status")
     locked.save(update_fields=update_fields)
+    if kind == TimelineEvent.Kind.APPLICATION_SIGNED:
+        _record_application_signed(locked, at=at, actor=actor, channel=channel)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -276,6 +271,20 @@ def assessment_record_event(
         changes={"timeline": [kind, at.isoformat()], **({field: at.isoformat()} if field else {})},
     )
     return event
+
+
+def _record_application_signed(locked: Assessment, *, at: datetime, actor: Any, channel: str) -> None:
+    """A signed application moves the referral to application_made: its clocks keep running."""
+    referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
+    if referral.status == Status.ALLOCATED:
+        referral_move(
+            referral,
+            Status.APPLICATION_MADE,
+            actor=actor,
+            at=at,
+            channel=channel,
+            audit_changes={"assessment": str(locked.pk)},
+        )
 
 
 def _london_day(value: datetime) -> Any:
@@ -393,6 +402,8 @@ def assessment_update_record(
                 doctor.save(update_fields=fields)
         else:
             Doctor.objects.create(assessment=locked, **{k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    if "application_signed_at" in changed and locked.application_signed_at is not None:
+        _record_application_signed(locked, at=locked.application_signed_at, actor=actor, channel=channel)
     changes: dict[str, Any] = diff(before, snapshot(locked, RECORD_FIELDS))
     if doctors:
         changes["doctors"] = [str(d.get("name") or d.get("id")) for d in doctors]
@@ -440,9 +451,9 @@ def assessment_complete(
         recorded_by=actor,
     )
     referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    referral.status = Status.ASSESSED
-    referral.closed_at = now
-    referral.save(update_fields=["status", "closed_at", "updated_at"])
+    if referral.status == Status.ALLOCATED:
+        # With a signed application the referral is already application_made and stays open.
+        referral_move(referral, Status.ASSESSED, actor=actor, at=now, channel=channel)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -454,14 +465,6 @@ def assessment_complete(
             "outcome": locked.outcome,
             "hours_worked": str(locked.hours_worked),
         },
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=referral,
-        channel=channel,
-        changes={"status": [Status.ALLOCATED, Status.ASSESSED]},
     )
     return locked
 

@@ -45,6 +45,7 @@ INFORMAL_INPATIENT = "informal_inpatient"
 COMMUNITY = "community"
 POLICE_CUSTODY = "police_custody"
 NR_REQUEST = "nr_request"
+CTO_RECALL = "cto_recall"
 
 # Priority values, as in referrals.constants.Priority.
 EMERGENCY = "emergency"
@@ -61,6 +62,7 @@ HOUR_CLOCKS: Mapping[str, int] = {
     S5_2: 72,
     S5_4: 6,
     S4: 72,
+    CTO_RECALL: 72,  # s17F(8): 72 h from detention in hospital under the recall (s17E)
 }
 # Calendar-day clocks, counted in Europe/London.
 DAY_CLOCKS = frozenset({S2, S3})
@@ -85,6 +87,7 @@ _DEFAULT_PRIORITY: Mapping[str, str] = {
     S135_2: URGENT,
     S5_2: URGENT,
     S4: URGENT,
+    CTO_RECALL: URGENT,
     POLICE_CUSTODY: URGENT,
     S2: SOON,
     S3: SOON,
@@ -148,11 +151,12 @@ def statutory_expiry(legal_status: str, started_at: datetime | None, *, extensio
 
     ``started_at`` is when the clock began: arrival at the place of safety (s136,
     s135), the report furnished to the managers (s5(2)), the nurse's record (s5(4)),
-    admission (s4, s2; for an s2 converted from s4, the s4 start) or the start of the
-    current period (s3). Clocks:
+    admission (s4, s2; for an s2 converted from s4, the s4 start), detention in hospital
+    under a CTO recall (cto_recall) or the start of the current period (s3). Clocks:
 
     * s136, s135_1, s135_2: 24 elapsed hours, plus ``extension_hours`` (0 to 12).
     * s5_2: 72 elapsed hours. s5_4: 6 elapsed hours. s4: 72 elapsed hours.
+    * cto_recall: 72 elapsed hours (s17F(8)).
     * s2: 28 days beginning with the day of admission (Europe/London), so it ends
       at local midnight at the start of admission date + 28 days.
     * s3: 6 months beginning with the day of admission, so it ends at local

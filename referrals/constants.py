@@ -18,6 +18,7 @@ class LegalStatus(models.TextChoices):
     COMMUNITY = "community", "In the community"
     POLICE_CUSTODY = "police_custody", "Police custody (not s136)"
     NR_REQUEST = "nr_request", "Nearest relative request, s13(4)"
+    CTO_RECALL = "cto_recall", "Recalled community patient (s17E)"
 
 
 class Priority(models.TextChoices):
@@ -38,15 +39,18 @@ class Status(models.TextChoices):
     MORE_INFO = "more_info", "Needs more information"
     ACCEPTED = "accepted", "Accepted, awaiting allocation"
     ALLOCATED = "allocated", "Allocated"
-    ASSESSED = "assessed", "Assessment completed"
+    APPLICATION_MADE = "application_made", "Application made, awaiting admission"
+    ADMITTED = "admitted", "Admitted"
+    ASSESSED = "assessed", "Assessment completed, no application"
     REDIRECTED = "redirected", "Redirected elsewhere"
     CLOSED = "closed", "Closed"
 
 
 # Referrals that sit in the triage queue.
 QUEUE_STATUSES = (Status.NEW, Status.MORE_INFO, Status.ACCEPTED)
-# Referrals whose clocks still run (queue plus allocated but not yet assessed).
-OPEN_STATUSES = (*QUEUE_STATUSES, Status.ALLOCATED)
+# Referrals whose clocks still run: the queue, allocated work, and signed applications awaiting
+# a bed, conveyance or the hospital managers (DESIGN.md section 8).
+OPEN_STATUSES = (*QUEUE_STATUSES, Status.ALLOCATED, Status.APPLICATION_MADE)
 
 
 class TriageDecision(models.TextChoices):

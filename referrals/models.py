@@ -120,6 +120,8 @@ class Referral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the application reached the hospital managers (status admitted).
+    admitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -153,7 +155,7 @@ class Referral(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (Status.ASSESSED, Status.REDIRECTED, Status.CLOSED, Status.DRAFT)
+        return self.status in OPEN_STATUSES
 
     def flag_labels(self) -> list[str]:
         return [FLAG_LABELS.get(flag, flag) for flag in self.flags]

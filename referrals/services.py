@@ -25,6 +25,7 @@ from referrals.constants import (
 )
 from referrals.models import Person, Referral, TriageRecord
 from referrals.nhs_number import nhs_number_error, normalise_nhs_number
+from referrals.transitions import referral_move
 from rota.models import Service
 
 PERSON_FIELDS = (
@@ -265,7 +266,7 @@ def referral_update(
     """
     now = now or timezone.now()
     referral = Referral.objects.select_for_update().select_related("person").get(pk=referral.pk)
-    if referral.status in (Status.CLOSED, Status.REDIRECTED, Status.ASSESSED):
+    if not referral.is_open and referral.status != Status.DRAFT:
         raise ConflictError(f"Referral {referral.reference} is {referral.get_status_display().lower()}")
     person = referral.person
     merged = {**snapshot(person, PERSON_FIELDS), **snapshot(referral, REFERRAL_FIELDS), **data}
@@ -285,12 +286,14 @@ def referral_update(
             setattr(referral, key, data[key])
     if "priority" in data and data["priority"]:
         referral.priority = data["priority"]
-    if submit and referral.status == Status.DRAFT:
-        referral.status = Status.NEW
+    submitting = submit and referral.status == Status.DRAFT
+    if submitting:
         referral.received_at = now if "received_at" not in data else referral.received_at
     apply_clocks(referral)
     referral.flags = compute_flags(referral)
     referral.save()
+    if submitting:
+        referral_move(referral, Status.NEW, actor=actor, channel=channel)
     after = {**snapshot(person, PERSON_FIELDS), **snapshot(referral, (*REFERRAL_FIELDS, "priority", "status"))}
     audit(
         actor=actor,
@@ -342,16 +345,21 @@ def referral_triage(
         raise ConflictError(
             f"Referral {locked.reference} is {locked.get_status_display().lower()} and cannot be triaged"
         )
-    before = {"status": locked.status, "priority": locked.priority}
-    locked.status = _TRIAGE_STATUS[TriageDecision(decision)]
+    before_priority = locked.priority
     if priority:
         locked.priority = priority
-    update_fields = ["status", "priority", "priority_rank", "due_at", "statutory_expires_at", "updated_at"]
-    if locked.status in (Status.REDIRECTED, Status.CLOSED):
-        locked.closed_at = now
-        update_fields.append("closed_at")
     apply_clocks(locked)
-    locked.save(update_fields=update_fields)
+    referral_move(
+        locked,
+        _TRIAGE_STATUS[TriageDecision(decision)],
+        actor=actor,
+        reason=reason,
+        at=now,
+        channel=channel,
+        extra_fields=["priority", "priority_rank", "due_at", "statutory_expires_at"],
+        audit_action="triage",
+        audit_changes=diff({"priority": before_priority}, {"priority": locked.priority}),
+    )
     record = TriageRecord.objects.create(
         referral=locked,
         decision=decision,
@@ -360,15 +368,8 @@ def referral_triage(
         decided_by=actor,
         decided_at=now,
     )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="triage",
-        obj=locked,
-        channel=channel,
-        changes={**diff(before, {"status": locked.status, "priority": locked.priority}), "reason": reason.strip()},
-    )
-    referral.status, referral.priority, referral.due_at = locked.status, locked.priority, locked.due_at
+    if referral is not locked:
+        referral.refresh_from_db(fields=["status", "priority", "priority_rank", "due_at", "closed_at", "updated_at"])
     return record
 
 
