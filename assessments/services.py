@@ -27,6 +27,7 @@ from assessments.models import (
 from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
+from referrals.services import referral_record_pathway
 from referrals.transitions import referral_move
 from rota import ranking
 from rota.models import Leave, Role, StaffProfile
@@ -260,8 +261,8 @@ def assessment_record_event(
         locked.status = AssessmentStatus.IN_PROGRESS
         update_fields.append("status")
     locked.save(update_fields=update_fields)
-    if kind == TimelineEvent.Kind.APPLICATION_SIGNED:
-        _record_application_signed(locked, at=at, actor=actor, channel=channel)
+    if field:
+        _sync_pathway(locked, actor=actor, channel=channel, now=now)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -273,18 +274,30 @@ def assessment_record_event(
     return event
 
 
-def _record_application_signed(locked: Assessment, *, at: datetime, actor: Any, channel: str) -> None:
-    """A signed application moves the referral to application_made: its clocks keep running."""
-    referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    if referral.status == Status.ALLOCATED:
-        referral_move(
-            referral,
-            Status.APPLICATION_MADE,
-            actor=actor,
-            at=at,
-            channel=channel,
-            audit_changes={"assessment": str(locked.pk)},
-        )
+SECTION_OF_OUTCOME = {Outcome.DETAINED_S2: "s2", Outcome.DETAINED_S3: "s3", Outcome.DETAINED_S4: "s4"}
+PATHWAY_SOURCES = ("seen_at", "application_signed_at", "conveyed_at", "outcome")
+
+
+def _sync_pathway(locked: Assessment, *, actor: Any, channel: str, now: datetime) -> None:
+    """Give the referral the facts its deadlines read: seen, examinations, application, conveyance.
+
+    A signed application moves an allocated referral to application_made (referrals.services).
+    """
+    examined = [t for t in locked.doctors.values_list("examined_at", flat=True) if t is not None]
+    referral_record_pathway(
+        referral=locked.referral,
+        actor=actor,
+        channel=channel,
+        now=now,
+        facts={
+            "applicant_seen_at": locked.seen_at,
+            "application_signed_at": locked.application_signed_at,
+            "application_section": SECTION_OF_OUTCOME.get(locked.outcome),
+            "conveyed_at": locked.conveyed_at,
+            "first_examined_at": min(examined, default=None),
+            "last_examined_at": max(examined, default=None),
+        },
+    )
 
 
 def _london_day(value: datetime) -> Any:
@@ -402,8 +415,8 @@ def assessment_update_record(
                 doctor.save(update_fields=fields)
         else:
             Doctor.objects.create(assessment=locked, **{k: v for k, v in d.items() if k in DOCTOR_FIELDS})
-    if "application_signed_at" in changed and locked.application_signed_at is not None:
-        _record_application_signed(locked, at=locked.application_signed_at, actor=actor, channel=channel)
+    if doctors or any(f in changed for f in PATHWAY_SOURCES):
+        _sync_pathway(locked, actor=actor, channel=channel, now=now)
     changes: dict[str, Any] = diff(before, snapshot(locked, RECORD_FIELDS))
     if doctors:
         changes["doctors"] = [str(d.get("name") or d.get("id")) for d in doctors]

@@ -21,6 +21,30 @@ class LegalStatus(models.TextChoices):
     CTO_RECALL = "cto_recall", "Recalled community patient (s17E)"
 
 
+class PlaceOfSafety(models.TextChoices):
+    HEALTH_BASED = "health_based", "Health-based place of safety"
+    EMERGENCY_DEPARTMENT = "emergency_department", "Emergency department"
+    POLICE_STATION = "police_station", "Police station"
+    WARD = "ward", "Hospital ward"
+    OTHER = "other", "Other"
+
+
+class ApplicationSection(models.TextChoices):
+    S2 = "s2", "Section 2"
+    S3 = "s3", "Section 3"
+    S4 = "s4", "Section 4"
+    GUARDIANSHIP = "guardianship", "Guardianship (s7)"
+
+
+class LegalChange(models.TextChoices):
+    """How a legal status history entry came about (DESIGN.md section 8, legal-status POST)."""
+
+    RECORDED = "recorded", "Recorded at referral"
+    CHANGED = "changed", "Changed"
+    REVOKED = "revoked", "CTO revoked (s17F(4))"
+    RELEASED = "released", "Released"
+
+
 class Priority(models.TextChoices):
     """Triage bands, most urgent first. The order of declaration is the queue order."""
 
