@@ -9,28 +9,13 @@ from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Layout, Size
 from django import forms
 from django.utils import timezone
 
+from amhp_hub.common.forms import LondonDateTimeField, london_datetime
 from referrals import services
 from referrals.constants import Ethnicity, LegalStatus, Priority, Sex, TriageDecision
 
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
-
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
-
-
-def _dt(label: str, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=False,
-        help_text=help_text,
-        widget=LocalDateTimeInput(),
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        error_messages={"invalid": f"Enter {label.lower()} as a real date and time, like 23/11/2026 14:30"},
-    )
+def _dt(label: str, help_text: str = "") -> LondonDateTimeField:
+    return london_datetime(label, help_text=help_text)
 
 
 class ReferralForm(forms.Form):
