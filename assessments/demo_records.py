@@ -27,6 +27,7 @@ from assessments.models import (
 )
 from referrals.constants import ETHNIC_GROUP, Status
 from referrals.models import Referral
+from referrals.transitions import referrals_move_bulk
 from rota import ranking
 from rota.models import Role, Service, StaffProfile
 from rota.selectors import shifts_on_days
@@ -46,7 +47,8 @@ OTHER_OUTCOMES = {
     Outcome.NOT_COMPLETED_NO_ACCESS: 5,
     Outcome.NOT_COMPLETED_ABSENT: 4,
     Outcome.APPLICATION_AWAITING_BED: 3,
-    Outcome.CTO: 2,
+    Outcome.CTO_REVOCATION_AGREED: 1,
+    Outcome.CTO_REVOCATION_NOT_AGREED: 1,
     Outcome.GUARDIANSHIP: 1,
     Outcome.MEDICAL_RECOMMENDATIONS_EXPIRED: 1,
 }
@@ -180,7 +182,7 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
     # About a third, and at least one each for the demo AMHPs whose sign-ins seed_demo prints, each
     # to an AMHP on a shift (and not on leave) when it was allocated.
     slots = _allocation_slots(service=service, amhps=amhps, open_rows=open_rows, rng=rng, now=now)
-    Referral.objects.filter(pk__in=slots).update(status=Status.ALLOCATED)
+    referrals_move_bulk(Referral.objects.filter(pk__in=slots), Status.ACCEPTED, Status.ALLOCATED)
 
     created = 0
     batch: list[Assessment] = []
