@@ -147,6 +147,12 @@ class LegalStatusChangeSerializer(serializers.ModelSerializer):
         return obj.recorded_by.get_username() if obj.recorded_by else ""
 
 
+class LegalStatusEntrySerializer(LegalStatusChangeSerializer):
+    """A legal status history entry as read back: `change` may also be `recorded` (the status at referral)."""
+
+    change = serializers.ChoiceField(choices=LegalChange.choices, read_only=True)
+
+
 class AdmitSerializer(serializers.Serializer):
     admitted_at = serializers.DateTimeField(help_text="When the application reached the hospital managers")
 
@@ -272,15 +278,16 @@ class ReferralViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(referral).data)
 
     @extend_schema(responses=DeadlineSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def deadlines(self, request: Request, pk: str) -> Response:
         """Every legal deadline the case carries now, with its rule code, provision and state."""
         referral = self.get_object()
         found = selectors.referral_deadlines(referral, now=timezone.now())
         return Response(DeadlineSerializer([d.as_dict() for d in found], many=True).data)
 
-    @extend_schema(request=LegalStatusChangeSerializer, responses=LegalStatusChangeSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], url_path="legal-status")
+    @extend_schema(methods=["GET"], responses=LegalStatusEntrySerializer(many=True))
+    @extend_schema(methods=["POST"], request=LegalStatusChangeSerializer, responses={201: LegalStatusEntrySerializer})
+    @action(detail=True, methods=["get", "post"], url_path="legal-status", pagination_class=None)
     def legal_status(self, request: Request, pk: str) -> Response:
         """GET the legal status history; POST a change (s5(4)→s5(2), s4→s2, s136→s2, CTO recall, revoked, released)."""
         referral = self.get_object()
@@ -296,9 +303,9 @@ class ReferralViewSet(viewsets.GenericViewSet):
                 reason=serializer.validated_data["reason"],
                 change=serializer.validated_data["change"],
             )
-            return Response(LegalStatusChangeSerializer(entry).data, status=status.HTTP_201_CREATED)
+            return Response(LegalStatusEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
         history = selectors.legal_history(referral)
-        return Response(LegalStatusChangeSerializer(history, many=True).data)
+        return Response(LegalStatusEntrySerializer(history, many=True).data)
 
     @extend_schema(request=AdmitSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])

@@ -149,6 +149,8 @@ def seed_referrals(
     closed_times = _arrival_times(rng, start=now - timedelta(days=365), end=now - open_window, count=total - open_count)
     open_times = _arrival_times(rng, start=now - open_window, end=now, count=open_count)
     counts = {"referrals": 0, "open": 0, "triage_records": 0}
+    # References stay unique when a service is seeded more than once: number on from what it has.
+    first_index = Referral.objects.filter(service=service).count()
     last_seen: dict[int, datetime] = {}
     batch: list[Referral] = []
     triage: list[TriageRecord] = []
@@ -202,7 +204,7 @@ def seed_referrals(
             closed_at = received + timedelta(hours=rng.uniform(2, 30))
         batch.append(
             Referral(
-                reference=f"R-{index:04X}-{rng.getrandbits(16):04X}"[:20],
+                reference=f"R-{first_index + index:04X}-{rng.getrandbits(16):04X}"[:20],
                 service=service,
                 person=person,
                 status=status,
