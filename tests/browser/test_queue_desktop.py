@@ -18,7 +18,7 @@ def test_the_queue_fills_a_desktop_with_one_line_a_referral_and_sticky_headings(
             consultant.user,
             given_name=f"Person{n}",
             family_name="With A Rather Long Family Name",
-            legal_status="s136" if n % 3 == 0 else "community",
+            legal_status="community" if n % 3 else "informal_inpatient",
             location="Riverside Hospital health-based place of safety",
         )
     page = sign_in(consultant)
