@@ -11,18 +11,16 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
+from amhp_hub.common.zone import LONDON
 from assessments.demo_records import seed_assessments
 from dashboards.demo import seed_population
 from referrals.demo import seed_referrals
 from rota.demo import seed_rota, seed_staff
 from rota.models import Service
-
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass

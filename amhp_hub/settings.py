@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
+from amhp_hub.common.zone import SERVICE_TIME_ZONE
 from amhp_hub.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -106,7 +107,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "Europe/London"
+TIME_ZONE = SERVICE_TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
@@ -227,6 +228,10 @@ LATE_STATUTORY_MARGIN_HOURS = env_int("LATE_STATUTORY_MARGIN_HOURS", 4)
 SWEEP_FULL_EVERY_MINUTES = env_int("SWEEP_FULL_EVERY_MINUTES", 60)
 # TOIL accrues in whole blocks of this many minutes; a shorter overrun earns nothing.
 TOIL_BLOCK_MINUTES = env_int("TOIL_BLOCK_MINUTES", 15)
+# At most this many hours of TOIL accrue per AMHP per Europe/London calendar month (example NHS policy).
+TOIL_MONTHLY_CAP_HOURS = env_int("TOIL_MONTHLY_CAP_HOURS", 15)
+# Earned TOIL not taken within this many days lapses (0: it never lapses).
+TOIL_EXPIRY_DAYS = env_int("TOIL_EXPIRY_DAYS", 90)
 # Warn of AMHP warrants ending within this many days.
 WARRANT_WARNING_DAYS = env_int("WARRANT_WARNING_DAYS", 90)
 # Look this many days ahead for shifts under their required cover.

@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Subquery
 
+from amhp_hub.common.zone import LONDON
 from assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -28,7 +28,6 @@ from referrals.models import Referral
 from rota import ranking
 from rota.models import Role, Service, StaffProfile
 
-LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
 # Chance that an assessment ends in detention, by broad ethnic group. The gap mirrors the
 # national over-representation of Black people among those detained (DOMAIN.md section 5).

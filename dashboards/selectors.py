@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
@@ -32,6 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
 
+from amhp_hub.common.zone import LONDON
 from assessments.models import (
     DETENTION_OUTCOMES,
     LIVE_ASSESSMENT_STATUSES,
@@ -47,7 +47,6 @@ from referrals.models import Referral
 from rota.fairness import balance_score, duty_frequency
 from rota.models import Role, Shift, StaffProfile
 
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_PERIOD_DAYS = 90
 AFTER_HOURS_FROM = 17  # 5pm local: the "after 5pm" share of demand
 WORKING_DAY_STARTS = 8  # work ending before 8am local counts as late working too

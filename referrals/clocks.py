@@ -23,9 +23,8 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from amhp_hub.common.zone import LONDON
 
 
 class ClockError(ValueError):
