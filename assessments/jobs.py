@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
 from amhp_hub.common.zone import LONDON
@@ -39,8 +39,8 @@ from assessments.models import (
 from assessments.notify import send_pending_emails
 from referrals.constants import OPEN_STATUSES
 from referrals.models import Referral
-from rota.bank_holidays import is_bank_holiday
-from rota.models import Role, Shift, ShiftType, StaffProfile
+from rota.models import Role, ShiftType, StaffProfile
+from rota.selectors import cover_gaps, warrant_warning_window
 
 logger = logging.getLogger(__name__)
 
@@ -448,8 +448,7 @@ def warn_expiring_warrants(*, now: datetime, service_id: int | None = None) -> i
     One notification per recipient per warrant (dedupe key warrant:<staff>:<expiry date>),
     however often this runs. Return the notifications created. Two statements.
     """
-    today = _local_today(now)
-    horizon = today + timedelta(days=settings.WARRANT_WARNING_DAYS)
+    today, horizon = warrant_warning_window(_local_today(now))
 
     def columns(prefix: str, recipient: str) -> dict[str, Any]:
         expires = _text(F(f"{prefix}warrant_expires_on"))
@@ -485,56 +484,46 @@ def warn_expiring_warrants(*, now: datetime, service_id: int | None = None) -> i
 
 
 def warn_rota_gaps(*, now: datetime, service_id: int | None = None) -> int:
-    """Warn managers of shifts in the next ROTA_GAP_DAYS with fewer live AMHPs than required.
+    """Warn managers of shifts in the next ROTA_GAP_DAYS with fewer available AMHPs than required.
 
-    Weekday-only shift types are not needed at weekends or on bank holidays. One
-    notification per manager per (shift type, day). Return the notifications created.
-    Three queries (shift types, one grouped count of shifts, managers) and one bulk INSERT.
+    The gaps are rota.selectors.cover_gaps, the rule the rota page shows: an AMHP on leave
+    during a shift does not cover it, and weekday-only shift types are not needed at weekends
+    or on bank holidays. One notification per manager per (shift type, day). Return the
+    notifications created. One query for the services, two for the gaps, one for the managers,
+    one bulk INSERT and two counts.
     """
     today = _local_today(now)
-    days = [today + timedelta(days=n) for n in range(settings.ROTA_GAP_DAYS)]
-    types = list(_for_service(ShiftType.objects.filter(required_cover__gt=0), service_id).order_by("pk"))
-    if not types:
-        return 0
-    cover = {
-        (row["shift_type_id"], row["day"]): row["n"]
-        for row in _for_service(
-            Shift.objects.filter(cancelled_at__isnull=True, day__gte=days[0], day__lte=days[-1]), service_id
+    last = today + timedelta(days=settings.ROTA_GAP_DAYS - 1)
+    services = sorted(
+        set(
+            _for_service(ShiftType.objects.filter(required_cover__gt=0), service_id).values_list(
+                "service_id", flat=True
+            )
         )
-        .order_by()
-        .values("shift_type_id", "day")
-        .annotate(n=Count("id"))
-    }
-    # Bounded by shift types x days (a handful x 14), not by the size of any table.
-    gaps = [
-        (shift_type, day, cover.get((shift_type.pk, day), 0))
-        for shift_type in types
-        for day in days
-        if not (shift_type.weekdays_only and (day.weekday() >= 5 or is_bank_holiday(day)))
-        and cover.get((shift_type.pk, day), 0) < shift_type.required_cover
-    ]
+    )
+    gaps = cover_gaps(service_ids=services, start=today, end=last)
     if not gaps:
         return 0
     managers: dict[int, list[int]] = {}
     for service, user_id in StaffProfile.objects.filter(
-        role=Role.MANAGER, service_id__in={t.service_id for t, _, _ in gaps}
+        role=Role.MANAGER, service_id__in={g.shift_type.service_id for g in gaps}
     ).values_list("service_id", "user_id"):
         managers.setdefault(service, []).append(user_id)
     rows = [
         Notification(
             recipient_id=user_id,
-            service_id=shift_type.service_id,
+            service_id=gap.shift_type.service_id,
             kind="rota_gap",
             title=(
-                f"Rota gap: {shift_type.name} on {day:%a} {day.day} {day:%b %Y}: "
-                f"{have} of {shift_type.required_cover} AMHPs"
+                f"Rota gap: {gap.shift_type.name} on {gap.day:%a} {gap.day.day} {gap.day:%b %Y}: "
+                f"{gap.filled} of {gap.required} AMHPs"
             ),
             body="Place AMHPs on this shift or arrange cover.",
-            url=f"/rota/?week={day.isoformat()}",
-            dedupe_key=f"gap:{shift_type.pk}:{day.isoformat()}",
+            url=f"/rota/?week={gap.day.isoformat()}",
+            dedupe_key=f"gap:{gap.shift_type.pk}:{gap.day.isoformat()}",
         )
-        for shift_type, day, have in gaps
-        for user_id in managers.get(shift_type.service_id, [])
+        for gap in gaps
+        for user_id in managers.get(gap.shift_type.service_id, [])
     ]
     before = Notification.objects.filter(kind="rota_gap", dedupe_key__in={r.dedupe_key for r in rows}).count()
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)

@@ -25,25 +25,26 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
 from amhp_hub.common.zone import LONDON
+from referrals.constants import LegalStatus
 
 
 class ClockError(ValueError):
     """A clock was asked something it cannot answer: bad input or a rule broken."""
 
 
-# Legal status values, as in referrals.constants.LegalStatus.
-S136 = "s136"
-S135_1 = "s135_1"
-S135_2 = "s135_2"
-S5_2 = "s5_2"
-S5_4 = "s5_4"
-S4 = "s4"
-S2 = "s2"
-S3 = "s3"
-INFORMAL_INPATIENT = "informal_inpatient"
-COMMUNITY = "community"
-POLICE_CUSTODY = "police_custody"
-NR_REQUEST = "nr_request"
+# Legal status values: the list lives in referrals.constants.LegalStatus, and only there.
+S136 = LegalStatus.S136.value
+S135_1 = LegalStatus.S135_1.value
+S135_2 = LegalStatus.S135_2.value
+S5_2 = LegalStatus.S5_2.value
+S5_4 = LegalStatus.S5_4.value
+S4 = LegalStatus.S4.value
+S2 = LegalStatus.S2.value
+S3 = LegalStatus.S3.value
+INFORMAL_INPATIENT = LegalStatus.INFORMAL_INPATIENT.value
+COMMUNITY = LegalStatus.COMMUNITY.value
+POLICE_CUSTODY = LegalStatus.POLICE_CUSTODY.value
+NR_REQUEST = LegalStatus.NR_REQUEST.value
 
 # Priority values, as in referrals.constants.Priority.
 EMERGENCY = "emergency"
@@ -67,7 +68,9 @@ S2_DAYS = 28
 S3_MONTHS = 6
 # Statuses with no statutory clock of their own.
 NO_CLOCK = frozenset({INFORMAL_INPATIENT, COMMUNITY, POLICE_CUSTODY, NR_REQUEST})
-LEGAL_STATUSES = frozenset(HOUR_CLOCKS) | DAY_CLOCKS | NO_CLOCK
+LEGAL_STATUSES = frozenset(LegalStatus.values)
+# Every legal status has exactly one kind of clock (or none): a new status must be placed here.
+assert frozenset(HOUR_CLOCKS) | DAY_CLOCKS | NO_CLOCK == LEGAL_STATUSES, "a legal status has no clock rule"
 # Statuses whose clock needs the time the legal power started.
 CLOCKED_STATUSES = frozenset(HOUR_CLOCKS) | DAY_CLOCKS
 
