@@ -189,7 +189,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "flag-late-work": {"task": "assessments.tasks.start_flag_late_work", "schedule": crontab(minute="*/5")},
     # Book pending TOIL accruals for completed work that ran past the AMHP's shift end.
     "book-toil": {"task": "assessments.tasks.start_book_toil", "schedule": crontab(minute="*/15")},
-    # Catch-up for late-flag notifications, and email every notification not yet emailed.
+    # Catch-up for late-flag notifications, swap requests and decisions, and email every notification not yet emailed.
     "notifications": {"task": "assessments.tasks.start_notifications", "schedule": timedelta(minutes=5)},
     # Warn AMHPs and managers of warrants ending within WARRANT_WARNING_DAYS (07:00 UTC daily).
     "warrant-warnings": {"task": "assessments.tasks.start_warrant_warnings", "schedule": crontab(hour=7, minute=0)},

@@ -67,7 +67,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     referral = serializers.UUIDField(source="referral_id", read_only=True)
     referral_reference = serializers.CharField(source="referral.reference", read_only=True)
-    person = serializers.CharField(source="referral.person.full_name", read_only=True)
+    person = serializers.CharField(source="referral.person_name", read_only=True)
     amhp = serializers.UUIDField(source="amhp_id", read_only=True)
     amhp_name = serializers.CharField(source="amhp.display_name", read_only=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_blank=True)
@@ -123,7 +123,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 class AllocationListSerializer(serializers.ModelSerializer):
     referral = serializers.UUIDField(source="referral_id", read_only=True)
     referral_reference = serializers.CharField(source="referral.reference", read_only=True)
-    person = serializers.CharField(source="referral.person.full_name", read_only=True)
+    person = serializers.CharField(source="referral.person_name", read_only=True)
     legal_status = serializers.CharField(source="referral.legal_status", read_only=True)
     location = serializers.CharField(source="referral.location", read_only=True)
     priority = serializers.CharField(source="referral.priority", read_only=True)

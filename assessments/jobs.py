@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
+from django.urls import reverse
 
 from amhp_hub.common.zone import LONDON
 from assessments import toil
@@ -39,7 +40,7 @@ from assessments.models import (
 from assessments.notify import send_pending_emails
 from referrals.constants import OPEN_STATUSES
 from referrals.models import Referral
-from rota.models import Role, ShiftType, StaffProfile
+from rota.models import Role, ShiftType, StaffProfile, SwapRequest
 from rota.selectors import cover_gaps, warrant_warning_window
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ __all__ = [
     "book_toil",
     "flag_late_work",
     "notify_new_late_flags",
+    "notify_swaps",
     "send_pending_emails",
     "warn_expiring_warrants",
     "warn_rota_gaps",
@@ -529,3 +531,74 @@ def warn_rota_gaps(*, now: datetime, service_id: int | None = None) -> int:
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     after = Notification.objects.filter(kind="rota_gap", dedupe_key__in={r.dedupe_key for r in rows}).count()
     return after - before
+
+
+# --- Swap notices -----------------------------------------------------------------------
+
+
+def _name(prefix: str) -> Any:
+    return Concat(F(f"{prefix}user__first_name"), Value(" "), F(f"{prefix}user__last_name"))
+
+
+def notify_swaps(*, now: datetime, service_id: int | None = None) -> int:
+    """Notify the right people of swap requests and decisions; return the notifications created.
+
+    A new request goes to the service's managers (who decide it) and to the AMHP asked to take
+    the shift; a decision (approved or rejected) goes to the AMHP who asked and the one asked.
+    One notification per recipient per swap and event (dedupe keys swap:<id>:requested and
+    swap:<id>:<status>), so a rerun creates nothing. Within a sweep window only swaps asked
+    or decided since are read. Four INSERT ... SELECT statements.
+    """
+    since = _window_start("notify_swaps", service_id, now)
+    swaps = _for_service(SwapRequest.objects.all(), service_id, "shift__service_id")
+    asked = swaps if since is None else swaps.filter(created_at__gte=since)
+    decided = swaps.filter(status__in=[SwapRequest.Status.APPROVED, SwapRequest.Status.REJECTED])
+    if since is not None:
+        decided = decided.filter(decided_at__gte=since)
+    shift_text = Concat(F("shift__shift_type__name"), Value(" on "), _text(F("shift__day")))
+    url = Value(reverse("rota:swaps"))
+
+    def columns(recipient: str, kind: str, title: Any, event: Any) -> dict[str, Any]:
+        return {
+            "recipient": F(recipient),
+            "service": F("shift__service_id"),
+            "kind": Value(kind),
+            "title": title,
+            "body": F("reason"),
+            "url": url,
+            "dedupe_key": Concat(Value("swap:"), _text(F("id")), Value(":"), event),
+            "created_at": _dt(now),
+        }
+
+    ask_title = Concat(
+        Value("Swap requested: "),
+        _name("requested_by__"),
+        Value(" asks "),
+        _name("proposed_staff__"),
+        Value(" to take "),
+        shift_text,
+    )
+    created = _insert_select(
+        Notification,
+        columns("shift__service__staff__user_id", "swap_requested", ask_title, Value("requested")),
+        asked.filter(shift__service__staff__role=Role.MANAGER),
+    )
+    created += _insert_select(
+        Notification, columns("proposed_staff__user_id", "swap_requested", ask_title, Value("requested")), asked
+    )
+    decision_title = Concat(
+        Value("Swap "),
+        F("status"),
+        Value(": "),
+        _name("proposed_staff__"),
+        Value(" for "),
+        _name("requested_by__"),
+        Value(", "),
+        shift_text,
+    )
+    for recipient in ("requested_by__user_id", "proposed_staff__user_id"):
+        created += _insert_select(
+            Notification, columns(recipient, "swap_decided", decision_title, F("status")), decided
+        )
+    _mark_swept("notify_swaps", service_id, now, full=since is None)
+    return created

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
@@ -24,6 +25,7 @@ from assessments.models import (
     Outcome,
     TimelineEvent,
 )
+from assessments.notify import notification_send
 from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
@@ -123,8 +125,22 @@ def assessment_allocate(
         raise ConflictError(f"Referral {locked.reference} is already allocated") from exc
     before = locked.status
     locked.status = Status.ALLOCATED
-    locked.save(update_fields=["status", "updated_at"])
+    locked.decline_note = ""
+    locked.save(update_fields=["status", "decline_note", "updated_at"])
     referral.status = locked.status
+    notification_send(
+        recipient_id=staff.user_id,
+        service_id=locked.service_id,
+        kind="allocated",
+        title=f"Allocated to you: referral {locked.reference}",
+        body=(
+            f"{locked.person_name or 'A person'}: "
+            f"{locked.get_legal_status_display() or 'legal situation not recorded'}. "
+            "Accept or decline it on the assessment page."
+        ),
+        url=reverse("assessments:detail", args=[assessment.pk]),
+        dedupe_key=f"allocated:{assessment.pk}",
+    )
     TimelineEvent.objects.create(
         assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note="", recorded_by=actor
     )
@@ -177,6 +193,9 @@ def assessment_decline(
 ) -> Assessment:
     """The allocated AMHP declines the work with a reason; the referral goes back to the queue.
 
+    The queue shows "Declined by X: reason" until it is allocated again, the consultants and
+    the allocator are notified (in-app, then email), and the AMHP ranks last for it.
+
     A reason is required (ValidationError). Only work not yet under way can be declined
     (ConflictError otherwise).
     """
@@ -184,7 +203,7 @@ def assessment_decline(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Enter the reason for declining"]})
-    locked = _lock(assessment)
+    locked = Assessment.objects.select_for_update().select_related("referral", "amhp__user").get(pk=assessment.pk)
     if locked.status not in (AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED):
         raise ConflictError(f"This allocation is {locked.get_status_display().lower()} and cannot be declined")
     before = locked.status
@@ -196,9 +215,27 @@ def assessment_decline(
     TimelineEvent.objects.create(
         assessment=locked, kind=TimelineEvent.Kind.DECLINED, at=now, note=reason, recorded_by=actor
     )
-    referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
+    referral = Referral.objects.select_for_update().select_related("person").get(pk=locked.referral_id)
     referral.status = Status.ACCEPTED
-    referral.save(update_fields=["status", "updated_at"])
+    decliner = locked.amhp.display_name
+    referral.decline_note = f"Declined by {decliner}: {reason}"[:300]
+    referral.save(update_fields=["status", "decline_note", "updated_at"])
+    # The consultants (who allocate) and whoever made this allocation hear of it at once.
+    recipients = set(
+        StaffProfile.objects.filter(service_id=locked.service_id, role=Role.CONSULTANT).values_list(
+            "user_id", flat=True
+        )
+    ) | {locked.allocated_by_id}
+    for user_id in sorted(recipients):
+        notification_send(
+            recipient_id=user_id,
+            service_id=locked.service_id,
+            kind="declined",
+            title=f"Declined: referral {referral.reference} by {decliner}",
+            body=f"Reason: {reason}. The referral is back in the queue to allocate again.",
+            url=reverse("referrals:detail", args=[referral.pk]),
+            dedupe_key=f"declined:{locked.pk}",
+        )
     audit(
         actor=actor,
         service_id=locked.service_id,

@@ -44,6 +44,16 @@ class ReferralSerializer(serializers.ModelSerializer):
     legal_status = serializers.ChoiceField(choices=LegalStatus.choices, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     draft = serializers.BooleanField(write_only=True, required=False, default=False)
+    person_match = serializers.ChoiceField(
+        choices=services.PERSON_MATCH_CHOICES,
+        write_only=True,
+        required=False,
+        help_text=(
+            "When the NHS number matches a person on record with a different name or date of birth: "
+            '"update" their details (earlier referrals keep theirs) or "keep" the details on record. '
+            "Without it such a request is refused with 409 and the match."
+        ),
+    )
     submit = serializers.BooleanField(
         write_only=True, required=False, default=False, help_text="With PATCH: submit a draft into the queue"
     )
@@ -68,6 +78,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "closed_at",
             "draft",
             "submit",
+            "person_match",
         ]
         read_only_fields = [
             "id",
@@ -83,11 +94,22 @@ class ReferralSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {"received_at": {"required": False}, "reason": {"required": False}}
 
+    def to_representation(self, instance: Referral) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # The person as this referral recorded them: a later correction never rewrites an earlier referral.
+        if instance.recorded_given_name or instance.recorded_family_name:
+            data["person"]["given_name"] = instance.recorded_given_name
+            data["person"]["family_name"] = instance.recorded_family_name
+            dob = instance.recorded_date_of_birth
+            data["person"]["date_of_birth"] = dob.isoformat() if dob else None
+        return data
+
     def flat_data(self) -> dict[str, Any]:
         data = dict(self.validated_data)
         person = data.pop("person", {}) or {}
         data.pop("draft", None)
         data.pop("submit", None)
+        data.pop("person_match", None)
         return {**data, **person}
 
 
@@ -175,9 +197,12 @@ class ReferralViewSet(viewsets.GenericViewSet):
                 data=serializer.flat_data(),
                 draft=serializer.validated_data.get("draft", False),
                 channel="api",
+                person_match=serializer.validated_data.get("person_match"),
             )
         except ValidationError as exc:
             raise _nest_person_errors(exc) from exc
+        except services.PersonMatchConflict as exc:
+            return Response(exc.as_json(), status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:

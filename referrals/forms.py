@@ -57,6 +57,19 @@ class ReferralForm(forms.Form):
     address = forms.CharField(label="Address", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     postcode = forms.CharField(label="Postcode", required=False, max_length=10)
     gp_practice = forms.CharField(label="GP practice", required=False, max_length=150)
+    # Shown only when the NHS number matches a person on record whose details differ.
+    person_match = forms.ChoiceField(
+        label="Which details should the person's record keep?",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                "update",
+                "Update the record to the details entered here (earlier referrals keep the details they recorded)",
+            ),
+            ("keep", "Keep the details on record for this referral too"),
+        ],
+    )
     # Legal situation
     legal_status = forms.ChoiceField(
         label="Legal situation", required=False, choices=[("", "Select the legal situation"), *LegalStatus.choices]
@@ -178,7 +191,7 @@ class ReferralForm(forms.Form):
 
     def service_data(self) -> dict[str, Any]:
         """The cleaned values in the shape referrals.services takes."""
-        data = {k: v for k, v in self.cleaned_data.items()}
+        data = {k: v for k, v in self.cleaned_data.items() if k != "person_match"}
         if not data.get("priority"):
             data.pop("priority", None)
         return data

@@ -74,6 +74,11 @@ class Referral(models.Model):
     reference = models.CharField(max_length=20, unique=True)
     service = models.ForeignKey("rota.Service", on_delete=models.PROTECT, related_name="referrals")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    # The person's name and date of birth as they were when this referral was made: a later
+    # correction of the person's details never rewrites what an earlier record said.
+    recorded_given_name = models.CharField(max_length=100, blank=True)
+    recorded_family_name = models.CharField(max_length=100, blank=True)
+    recorded_date_of_birth = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.SOON)
     # 1 = emergency ... 4 = routine: an integer so the queue index orders bands correctly.
@@ -110,6 +115,9 @@ class Referral(models.Model):
     nearest_relative_phone = models.CharField(max_length=40, blank=True)
     s12_doctor_arranged = models.BooleanField(default=False)
     bed_identified = models.BooleanField(default=False)
+
+    # The last decline, shown in the queue until the referral is allocated again: "Declined by X: reason".
+    decline_note = models.CharField(max_length=300, blank=True)
 
     # Computed by referrals.services on every change (repeat, duplicate, missing information, risks).
     flags = models.JSONField(default=list, blank=True)
@@ -148,6 +156,22 @@ class Referral(models.Model):
         return self.reference
 
     @property
+    def person_name(self) -> str:
+        """The person's name as recorded on this referral."""
+        recorded = f"{self.recorded_given_name} {self.recorded_family_name}".strip()
+        return recorded or self.person.full_name
+
+    @property
+    def person_date_of_birth(self) -> date | None:
+        return self.recorded_date_of_birth or self.person.date_of_birth
+
+    def record_person(self, person: Person) -> None:
+        """Copy PERSON's name and date of birth onto this referral, as true now."""
+        self.recorded_given_name = person.given_name
+        self.recorded_family_name = person.family_name
+        self.recorded_date_of_birth = person.date_of_birth
+
+    @property
     def is_in_queue(self) -> bool:
         return self.status in QUEUE_STATUSES
 
@@ -161,6 +185,28 @@ class Referral(models.Model):
     def is_breached(self, now: datetime) -> bool:
         """Return True when the statutory power has expired and the referral is still open."""
         return self.is_open and self.statutory_expires_at is not None and self.statutory_expires_at <= now
+
+
+class PersonHistory(models.Model):
+    """A change to a person's details: what they were before, who changed them, when, and on which referral."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="history")
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["person", "changed_at"], name="personhistory_person_at")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} changed {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class TriageRecord(models.Model):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -99,6 +100,9 @@ class QueueRow:
         "statutory_expires_at",
         "status",
         "flags",
+        "decline_note",
+        "recorded_given_name",
+        "recorded_family_name",
         "person__given_name",
         "person__family_name",
         "person__nhs_number",
@@ -124,18 +128,25 @@ class QueueRow:
             due_text=countdown(r.due_at, now),
             due_class=countdown_class(r.due_at, now),
             due_local=due.strftime("%a %-d %b %H:%M") if due else "",
-            name=r.person.full_name or "Name not recorded",
+            name=r.person_name or "Name not recorded",
             reference=r.reference,
             nhs_number=r.person.nhs_number_display,
             legal_status=LEGAL_STATUS_LABELS.get(r.legal_status) or "Not recorded",
             expiry=expiry.strftime("%a %-d %b %H:%M") if expiry else "No statutory clock",
             status=STATUS_LABELS.get(r.status, r.status),
-            flags=[FLAG_LABELS.get(f, f) for f in r.flags],
+            flags=[*([r.decline_note] if r.decline_note else []), *(FLAG_LABELS.get(f, f) for f in r.flags)],
         )
 
 
-def _form_page(request: HttpRequest, form: ReferralForm, referral: Referral | None, status: int = 200) -> HttpResponse:
-    return render(request, "referrals/referral_form.html", {"form": form, "referral": referral}, status=status)
+def _form_page(
+    request: HttpRequest,
+    form: ReferralForm,
+    referral: Referral | None,
+    status: int = 200,
+    match: services.PersonMatchConflict | None = None,
+) -> HttpResponse:
+    context = {"form": form, "referral": referral, "match": match}
+    return render(request, "referrals/referral_form.html", context, status=status)
 
 
 @role_required(*DESK)
@@ -149,11 +160,21 @@ def referral_create(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form, None, status=400)
     try:
         referral = services.referral_create(
-            service=request.user.staff_profile.service, actor=request.user, data=form.service_data(), draft=draft
+            service=request.user.staff_profile.service,
+            actor=request.user,
+            data=form.service_data(),
+            draft=draft,
+            person_match=form.cleaned_data.get("person_match") or None,
         )
     except ValidationError as exc:
         add_service_errors(form, exc)
         return _form_page(request, form, None, status=400)
+    except services.PersonMatchConflict as exc:
+        # Nothing is saved: show who the NHS number matched and let the consultant choose (or correct).
+        form.add_error(
+            "person_match", "Choose which details the person's record should keep, or correct the NHS number"
+        )
+        return _form_page(request, form, None, status=409, match=exc)
     messages.success(
         request, f"Referral {referral.reference} saved as a draft" if draft else f"Referral {referral.reference} added"
     )
@@ -197,13 +218,21 @@ def _local(value: Any) -> Any:
     return timezone.localtime(value) if value else value
 
 
+def _allocation_history() -> Any:
+    # Every allocation of the referral, declined ones included, oldest first (referrals may not import assessments).
+    return Referral.assessments.rel.related_model.objects.select_related("allocated_by").order_by("allocated_at")
+
+
 @login_required
 def referral_detail(request: HttpRequest, pk: str) -> HttpResponse:
     profile = getattr(request.user, "staff_profile", None)
     if profile is None:
         return render(request, "no_role.html", status=403)
     referral = get_object_or_404(
-        selectors.referrals_visible_to(profile).prefetch_related("assessments__amhp__user"), pk=pk
+        selectors.referrals_visible_to(profile).prefetch_related(
+            Prefetch("assessments", queryset=_allocation_history()), "assessments__amhp__user"
+        ),
+        pk=pk,
     )
     audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral)
     return _detail_page(request, referral, TriageForm() if profile.role in DESK else None)

@@ -107,8 +107,11 @@ def make_referral(rng_nhs: Callable[[], str]) -> Callable[..., Referral]:
             "received_at": now - timedelta(minutes=5),
             "nearest_relative_name": "Jo Example",
         }
+        person_match = data.pop("person_match", None)
         values.update(data)
-        return referral_services.referral_create(service=service, actor=actor, data=values, draft=draft, now=now)
+        return referral_services.referral_create(
+            service=service, actor=actor, data=values, draft=draft, now=now, person_match=person_match
+        )
 
     return make
 
