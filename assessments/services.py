@@ -404,6 +404,12 @@ def assessment_update_record(
             all_doctors[d["id"]].update({k: v for k, v in d.items() if k in DOCTOR_FIELDS})
         else:
             new_doctors.append({k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    started = merged.get("work_started_at")
+    if started is not None and started < locked.referral.received_at:
+        errors.setdefault("work_started_at", []).append(
+            "Work cannot start before the referral was received "
+            f"({locked.referral.received_at.astimezone(LONDON):%d/%m/%Y %H:%M})"
+        )
     for field, messages in validate_record(merged, [*all_doctors.values(), *new_doctors]).items():
         errors.setdefault(field, []).extend(messages)
     if errors:
