@@ -260,3 +260,31 @@ class ExtensionForm(forms.Form):
             Field.textarea("reason"),
             Button.secondary("extend", "Record extension", css_id="record-extension"),
         )
+
+
+class SearchForm(forms.Form):
+    """Search by name, NHS number (with or without spaces), reference or date of birth. Sent by POST only."""
+
+    text = forms.CharField(
+        label="Name, NHS number or referral reference",
+        required=False,
+        max_length=200,
+        help_text="For example Kasia Nowak, 943 476 5919 or R-ABCD-2345",
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter date of birth as a real date"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.errors and not (cleaned.get("text") or "").strip() and not cleaned.get("date_of_birth"):
+            self.add_error("text", "Enter a name, NHS number, referral reference or date of birth")
+        return cleaned

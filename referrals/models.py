@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from referrals.constants import (
     FLAG_LABELS,
@@ -41,8 +42,18 @@ class Person(models.Model):
     address = models.TextField(blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     gp_practice = models.CharField(max_length=150, blank=True)
+    # Lower-case names kept by the database, so a search by name is an indexed prefix match.
+    family_key = models.GeneratedField(
+        expression=Lower("family_name"), output_field=models.TextField(), db_persist=True
+    )
+    given_key = models.GeneratedField(expression=Lower("given_name"), output_field=models.TextField(), db_persist=True)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["family_key"], opclasses=["text_pattern_ops"], name="person_family_key"),
+            models.Index(fields=["given_key"], opclasses=["text_pattern_ops"], name="person_given_key"),
+            models.Index(fields=["service", "date_of_birth"], name="person_service_dob"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["service", "nhs_number"], condition=~Q(nhs_number=""), name="person_unique_nhs_number"
@@ -147,6 +158,10 @@ class Referral(models.Model):
                 fields=["statutory_expires_at"], condition=Q(status__in=OPEN_STATUS_VALUES), name="referral_open_expiry"
             ),
             models.Index(fields=["updated_at"], name="referral_updated"),
+            # "My drafts": a consultant's own drafts, newest first.
+            models.Index(
+                fields=["created_by", "created_at"], condition=Q(status="draft"), name="referral_drafts_by_creator"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(extension_hours__lte=12), name="referral_extension_at_most_12h"),
@@ -225,3 +240,21 @@ class TriageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.decision}"
+
+
+class SearchQuery(models.Model):
+    """A search someone ran, behind a random id: results pages are /search/<id>/, so no name or NHS
+    number is ever in a URL or an access log. Only the person who ran it can open it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey("rota.Service", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    text = models.CharField(max_length=200, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_by", "created_at"], name="searchquery_by_user")]
+
+    def __str__(self) -> str:
+        return f"search {self.pk}"

@@ -23,7 +23,7 @@ from referrals.constants import (
     Status,
     TriageDecision,
 )
-from referrals.models import Person, PersonHistory, Referral, TriageRecord
+from referrals.models import Person, PersonHistory, Referral, SearchQuery, TriageRecord
 from referrals.nhs_number import nhs_number_error, normalise_nhs_number
 from rota.models import Service
 
@@ -553,3 +553,23 @@ def referral_extend_detention(
         changes={**diff(before, after), "s136b_authorised_by": authorised_by.strip(), "reason": reason.strip()},
     )
     return locked
+
+
+@transaction.atomic
+def search_create(*, profile: Any, actor: Any, text: str, date_of_birth: Any = None) -> SearchQuery:
+    """Save a search behind a random id (so no name or NHS number goes in a URL or access log)."""
+    return SearchQuery.objects.create(
+        service_id=profile.service_id, created_by=actor, text=(text or "").strip()[:200], date_of_birth=date_of_birth
+    )
+
+
+def search_audit(*, actor: Any, service_id: int, search_id: Any, results: list[Referral], kind: str) -> None:
+    """Audit a search: who searched, for what kind of term, and which referrals they were shown."""
+    audit(
+        actor=actor,
+        service_id=service_id,
+        action="search",
+        object_type="referral",
+        object_ids=[r.pk for r in results],
+        changes={"search": str(search_id), "by": kind},
+    )

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +23,9 @@ from amhp_hub.common.pagination import CappedPaginator
 from amhp_hub.common.web import add_service_errors, role_required
 from referrals import clocks, selectors, services
 from referrals.constants import FLAG_LABELS, QUEUE_STATUSES, LegalStatus, Priority, Status
-from referrals.forms import ExtensionForm, ReferralForm, TriageForm
+from referrals.forms import ExtensionForm, ReferralForm, SearchForm, TriageForm
 from referrals.models import Referral
+from referrals.search import parse_terms
 from referrals.services import PERSON_FIELDS, REFERRAL_FIELDS
 from referrals.templatetags.referral_tags import countdown, countdown_class, priority_class
 from rota.models import Role
@@ -294,3 +295,82 @@ def referral_extend(request: HttpRequest, pk: str) -> HttpResponse:
         return _detail_page(request, referral, TriageForm(), status=400, extension_form=form)
     messages.success(request, f"Extension recorded: the detention now ends later for {referral.reference}")
     return redirect("referrals:detail", pk=referral.pk)
+
+
+EVERYONE = (Role.CONSULTANT, Role.MANAGER, Role.AMHP)
+
+
+def _search_page(
+    request: HttpRequest, form: SearchForm, *, results: list[Referral] | None = None, status: int = 200
+) -> HttpResponse:
+    limit = selectors.SEARCH_LIMIT
+    context = {
+        "form": form,
+        "results": (results or [])[:limit],
+        "searched": results is not None,
+        "more": results is not None and len(results) > limit,
+        "limit": limit,
+        "nav_active": "referrals:search",
+    }
+    return render(request, "referrals/search.html", context, status=status)
+
+
+@role_required(*EVERYONE)
+@require_http_methods(["GET", "POST"])
+def search(request: HttpRequest) -> HttpResponse:
+    """The search form. It posts, and the results live behind a random id, so no name or NHS number is in a URL."""
+    if request.method == "GET":
+        return _search_page(request, SearchForm())
+    form = SearchForm(request.POST)
+    if not form.is_valid():
+        return _search_page(request, form, status=400)
+    query = services.search_create(
+        profile=request.user.staff_profile,
+        actor=request.user,
+        text=form.cleaned_data["text"],
+        date_of_birth=form.cleaned_data.get("date_of_birth"),
+    )
+    return redirect("referrals:search_results", pk=query.pk)
+
+
+@role_required(*EVERYONE)
+@require_http_methods(["GET"])
+def search_results(request: HttpRequest, pk: str) -> HttpResponse:
+    profile = request.user.staff_profile
+    query = selectors.search_get(profile=profile, pk=pk)
+    if query is None:
+        raise Http404("No such search")
+    terms = parse_terms(query.text, query.date_of_birth)
+    results = selectors.search_referrals(profile=profile, terms=terms)
+    kind = (
+        "nhs_number"
+        if terms.nhs_number
+        else "reference"
+        if terms.reference
+        else "name"
+        if terms.names
+        else "date_of_birth"
+    )
+    services.search_audit(
+        actor=request.user, service_id=profile.service_id, search_id=query.pk, results=results, kind=kind
+    )
+    form = SearchForm(initial={"text": query.text, "date_of_birth": query.date_of_birth})
+    return _search_page(request, form, results=results)
+
+
+@role_required(*DESK)
+@require_http_methods(["GET"])
+def my_drafts(request: HttpRequest) -> HttpResponse:
+    """The caller's own drafts, newest first, a page at a time."""
+    profile = request.user.staff_profile
+    page = CappedPaginator(selectors.my_drafts(profile=profile), settings.QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    audit(
+        actor=request.user,
+        service_id=profile.service_id,
+        action="list",
+        object_type="referral",
+        object_ids=[r.pk for r in page.object_list],
+    )
+    return render(request, "referrals/drafts.html", {"page_obj": page, "nav_active": "referrals:drafts"})

@@ -136,8 +136,9 @@ def test_the_amhp_records_and_completes_from_the_record_page(
         "record-outcome": "detained_s3",
         "record-nearest_relative_action": "objected",
         "record-delay_reasons": ["no_bed"],
-        "record-work_started_at": local(now - timedelta(hours=3)),
-        "record-work_ended_at": local(now - timedelta(hours=1)),
+        # The referral came in five minutes ago (the fixture): work started then, not before.
+        "record-work_started_at": local(queued_referral.received_at + timedelta(minutes=1)),
+        "record-work_ended_at": local(now),
     }
     response = client.post(f"{url}record/", record)
     assert response.status_code == 400
