@@ -275,6 +275,7 @@ def person(request: HttpRequest, pk: str) -> HttpResponse:
     assessments = Assessment.objects.select_related("amhp__user").order_by("allocated_at", "id")
     referrals = list(
         Referral.objects.filter(person=subject)
+        .select_related("person")
         .order_by("-received_at", "-id")
         .prefetch_related(Prefetch("assessments", queryset=assessments))
     )
