@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from referrals import deadlines
 from referrals.constants import QUEUE_STATUSES, Status
-from referrals.models import Person, Referral, SearchQuery, TriageRecord
+from referrals.deadlines import LegalPeriod
+from referrals.models import LegalStatusChange, Person, Referral, SearchQuery, TriageRecord
 from referrals.search import Terms
 from rota.models import Role, StaffProfile
 
@@ -113,4 +116,45 @@ def my_drafts(*, profile: StaffProfile) -> QuerySet[Referral]:
         Referral.objects.filter(service_id=profile.service_id, status=Status.DRAFT, created_by_id=profile.user_id)
         .select_related("person")
         .order_by("-created_at", "-id")
+    )
+
+
+def legal_history(referral: Referral) -> list[LegalStatusChange]:
+    """Return REFERRAL's legal status history, oldest first (one query)."""
+    return list(referral.legal_history.select_related("recorded_by").order_by("recorded_at", "id"))
+
+
+def referral_deadlines(referral: Referral, *, now: datetime) -> list[deadlines.Deadline]:
+    """Return every legal deadline REFERRAL carries at NOW (one query, for its legal history)."""
+    return deadlines.case_deadlines(case_facts(referral), now=now)
+
+
+def case_facts(referral: Referral, history: list[LegalPeriod] | None = None) -> deadlines.CaseFacts:
+    """Gather REFERRAL's facts for the deadline rules; HISTORY defaults to its stored legal history.
+
+    A referral saved before the history existed has its current legal status as its only entry.
+    """
+    if history is None:
+        history = []
+        if not referral._state.adding:
+            history = [
+                LegalPeriod(status, started)
+                for status, started in referral.legal_history.order_by("recorded_at", "id").values_list(
+                    "legal_status", "started_at"
+                )
+            ]
+    if not history and referral.legal_status:
+        history = [LegalPeriod(referral.legal_status, referral.legal_power_started_at)]
+    examinations = [t for t in (referral.first_examined_at, referral.last_examined_at) if t is not None]
+    ended = referral.closed_at if referral.status in (Status.ASSESSED, Status.REDIRECTED, Status.CLOSED) else None
+    return deadlines.CaseFacts(
+        history=history,
+        extension_hours=referral.extension_hours,
+        examinations=examinations,
+        applicant_seen_at=referral.applicant_seen_at,
+        application_section=referral.application_section,
+        application_signed_at=referral.application_signed_at,
+        conveyed_at=referral.conveyed_at,
+        admitted_at=referral.admitted_at,
+        ended_at=ended,
     )

@@ -82,6 +82,7 @@ EXPECTED_HOURS_BY_LEGAL_STATUS: dict[str, float] = {
     "community": 6.0,  # home visit: travel, access, arranging doctors and a bed
     "police_custody": 5.0,  # custody suite: waits for booking-in and interviews
     "nr_request": 6.0,  # nearest relative request, s13(4): community plus written reasons
+    "cto_recall": 4.0,  # recalled community patient (s17E): already in hospital, revocation decision
 }
 
 
