@@ -119,9 +119,11 @@ def test_the_legal_status_list_is_defined_once_and_every_rule_covers_it() -> Non
 def test_the_service_time_zone_is_defined_once() -> None:
     from django.conf import settings
 
+    from amhp_hub.common import wall_clock
     from referrals import clocks as referral_clocks
     from rota import timefmt
 
     assert settings.TIME_ZONE == "Europe/London"
     assert referral_clocks.LONDON is timefmt.LONDON is jobs.LONDON is dashboard_selectors.LONDON is LONDON
+    assert wall_clock.LONDON is LONDON
     assert local_instant(date(2026, 7, 1), time(12)).astimezone(LONDON).hour == 12
