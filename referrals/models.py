@@ -120,6 +120,8 @@ class Referral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Raised by one on every edit: a write made against an older version is refused (no lost updates).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         indexes = [

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from amhp_hub.common import mfa
 from rota.models import Role
 from rota.services import service_get_or_create, staff_create
 
@@ -20,8 +22,26 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--email", default="")
+        parser.add_argument("--approval-expires", default=None, help="YYYY-MM-DD: end of an AMHP's approval")
+        parser.add_argument(
+            "--totp-secret",
+            default=None,
+            help="BASE32: provision this authenticator secret (without it the user enrols at first sign-in)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        secret = options["totp_secret"]
+        if secret:
+            try:
+                mfa.hex_key_from_base32(secret)
+            except ValueError as exc:
+                raise CommandError(f"--totp-secret: {exc}") from exc
+        extra: dict[str, Any] = {}
+        if options["approval_expires"]:
+            try:
+                extra["warrant_expires_on"] = date.fromisoformat(options["approval_expires"])
+            except ValueError as exc:
+                raise CommandError("--approval-expires: give a date as YYYY-MM-DD") from exc
         try:
             service = service_get_or_create(name=options["service"])
             profile = staff_create(
@@ -32,7 +52,11 @@ class Command(BaseCommand):
                 first_name=options["first_name"],
                 last_name=options["last_name"],
                 email=options["email"],
+                **extra,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+        if secret:
+            mfa.provision_totp(profile.user, secret)
         self.stdout.write(f"Created {profile.role} {profile.user.username} in {service.name}")
+        self.stdout.write("Authenticator provisioned" if secret else "They set up an authenticator at first sign-in")
