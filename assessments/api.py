@@ -269,10 +269,12 @@ class DeclineView(_AssessmentView):
         assessment = self.get_object(request, pk)
         serializer = DeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.assessment_decline(
+        declined = services.assessment_decline(
             assessment=assessment, actor=request.user, reason=serializer.validated_data["reason"], channel="api"
         )
-        return self.fresh(request, pk)
+        # The AMHP no longer sees the work they declined: answer with the record as it was left.
+        declined = Assessment.objects.select_related("referral__person", "amhp__user").get(pk=declined.pk)
+        return Response(AssessmentSerializer(declined).data)
 
 
 class CompleteView(_AssessmentView):

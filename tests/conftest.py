@@ -113,6 +113,21 @@ def api_client_for() -> Callable[[StaffProfile], APIClient]:
     return make
 
 
+TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+
+@pytest.fixture
+def otp_for() -> Callable[[StaffProfile], str]:
+    """Give a member of staff a known authenticator (if they have none) and return its current code."""
+    from amhp_hub.common import mfa
+
+    def code(profile: StaffProfile) -> str:
+        device = mfa.confirmed_totp(profile.user) or mfa.provision_totp(profile.user, TEST_TOTP_SECRET)
+        return mfa.current_code(device)
+
+    return code
+
+
 @pytest.fixture
 def consultant_api(api_client_for: Callable[[StaffProfile], APIClient], consultant: StaffProfile) -> APIClient:
     return api_client_for(consultant)

@@ -28,6 +28,9 @@ from django.utils.cache import patch_cache_control
 log = logging.getLogger("amhp_hub.security")
 
 SESSION_AUTH_AT = "auth_at"
+SESSION_SEEN_AT = "seen_at"
+# The last-seen time is rewritten only when older than this, so most requests write no session.
+SEEN_RESOLUTION_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,7 @@ def _exempt(path: str) -> bool:
 
 
 class SessionLimitMiddleware:
-    """End a session 12 hours after sign-in whatever the activity (the 30-minute idle limit is the cookie's age)."""
+    """End a session after 30 idle minutes, and 12 hours after sign-in whatever the activity."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -146,8 +149,17 @@ class SessionLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
             signed_in_at = request.session.get(SESSION_AUTH_AT)
-            if signed_in_at is None or time.time() - float(signed_in_at) > settings.SESSION_ABSOLUTE_SECONDS:
+            seen_at = float(request.session.get(SESSION_SEEN_AT, signed_in_at or 0))
+            expired = (
+                signed_in_at is None
+                or now - float(signed_in_at) > settings.SESSION_ABSOLUTE_SECONDS
+                or now - seen_at > settings.SESSION_IDLE_SECONDS
+            )
+            if not expired and now - seen_at > SEEN_RESOLUTION_SECONDS:
+                request.session[SESSION_SEEN_AT] = now
+            if expired:
                 logout(request)
                 if is_api(request):
                     return JsonResponse({"detail": "Your session has ended. Sign in again."}, status=401)
@@ -184,7 +196,7 @@ class MFARequiredMiddleware:
 def on_user_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     """Start the 12-hour clock for the session."""
     if request is not None and hasattr(request, "session"):
-        request.session[SESSION_AUTH_AT] = time.time()
+        request.session[SESSION_AUTH_AT] = request.session[SESSION_SEEN_AT] = time.time()
 
 
 # --- caching, denied requests, lockout ------------------------------------------------------------------------------

@@ -48,7 +48,9 @@ def test_declining_needs_a_reason_and_returns_the_referral_to_the_queue(
     assert response.json()["decline_reason"] == "On a warrant until 22:00"
     queued_referral.refresh_from_db()
     assert queued_referral.status == "accepted"
-    assert client.post(url(assessment, "decline"), {"reason": "again"}, format="json").status_code == 409
+    # Having declined, the AMHP no longer sees the work at all.
+    assert client.post(url(assessment, "decline"), {"reason": "again"}, format="json").status_code == 404
+    assert client.get(f"/api/v1/referrals/{queued_referral.pk}/").status_code == 404
 
 
 def test_only_the_allocated_amhp_may_accept_and_consultants_may_not(
