@@ -41,6 +41,8 @@ class Person(models.Model):
     address = models.TextField(blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     gp_practice = models.CharField(max_length=150, blank=True)
+    # Set when the retention job anonymised the person (every referral closed longer ago than RETENTION_YEARS).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
