@@ -183,10 +183,11 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "AMHP Hub")
 OTP_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODES = 10
 
-# Lockout (django-axes): more than 5 failures for one username locks it for 15 minutes.
+# Lockout (django-axes): 5 failures for one username lock it for 15 minutes, from any address; 5 failures
+# from one address lock that address too (a guesser cannot get round it by trying many usernames).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "amhp_hub.common.security.lockout_response"
 AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

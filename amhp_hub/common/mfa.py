@@ -93,7 +93,8 @@ def issue_recovery_codes(user: Any) -> list[str]:
     """Replace USER's recovery codes with new ones and return them (shown once, stored as single-use tokens)."""
     device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True})
     device.token_set.all().delete()
-    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(settings.MFA_RECOVERY_CODES)]
+    # 10 hex digits (40 bits) each, shown as two groups of five; django-otp stores up to 16 characters.
+    codes = [f"{h[:5]}-{h[5:]}" for h in (secrets.token_hex(5) for _ in range(settings.MFA_RECOVERY_CODES))]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
     return codes
 

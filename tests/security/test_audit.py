@@ -89,11 +89,8 @@ def test_the_app_role_may_insert_audit_rows_but_not_change_them(consultant: Any,
     role = "amhp_i9_app"
     ensure_role(role, "app-role-test-password")
     make_referral(service, consultant.user)
-    params = connection.get_connection_params()
-    app = psycopg2.connect(
-        dbname=params["database"], host=params.get("host", "127.0.0.1"), port=params.get("port", 5432),
-        user=role, password="app-role-test-password",
-    )
+    s = connection.settings_dict
+    app = psycopg2.connect(dbname=s["NAME"], host=s["HOST"], port=s["PORT"], user=role, password="app-role-test-password")
     try:
         with app.cursor() as cur:
             cur.execute("SELECT count(*) FROM common_auditevent")
