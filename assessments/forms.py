@@ -8,8 +8,8 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
 
-from assessments.models import DelayReason, NearestRelativeAction, Outcome, TimelineEvent
 from assessments import services
+from assessments.models import DelayReason, NearestRelativeAction, Outcome, TimelineEvent
 from assessments.services import RECORDABLE_EVENTS
 from referrals.forms import DATETIME_FORMAT, LocalDateTimeInput
 

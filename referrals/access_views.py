@@ -19,11 +19,7 @@ def person_access_events(person: Person) -> object:
     """Audit events about PERSON: their record, each of their referrals (viewed, listed, changed), newest first."""
     referral_ids = [str(pk) for pk in person.referrals.values_list("pk", flat=True)]
     about = Q(object_type="person", object_id=str(person.pk)) | Q(object_type="referral", object_id__in=referral_ids)
-    return (
-        AuditEvent.objects.filter(about, service_id=person.service_id)
-        .select_related("actor")
-        .order_by("-at", "-id")
-    )
+    return AuditEvent.objects.filter(about, service_id=person.service_id).select_related("actor").order_by("-at", "-id")
 
 
 @role_required(Role.MANAGER)

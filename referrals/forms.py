@@ -55,7 +55,10 @@ class ReferralForm(forms.Form):
     language = forms.CharField(label="Main language", required=False, max_length=60, initial="English")
     interpreter_needed = forms.BooleanField(label="Needs an interpreter", required=False)
     address = forms.CharField(
-        label="Address", required=False, max_length=services.TEXT_LIMITS["address"], widget=forms.Textarea(attrs={"rows": 3})
+        label="Address",
+        required=False,
+        max_length=services.TEXT_LIMITS["address"],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     postcode = forms.CharField(label="Postcode", required=False, max_length=10)
     gp_practice = forms.CharField(label="GP practice", required=False, max_length=150)

@@ -53,9 +53,11 @@ def people_past_retention(*, service_id: int, now: datetime) -> Any:
     recent_or_open = Referral.objects.filter(person=OuterRef("pk")).filter(
         Q(status__in=[*OPEN_STATUS_VALUES, "draft"]) | Q(closed_at__isnull=True) | Q(closed_at__gte=cutoff)
     )
-    return Person.objects.filter(service_id=service_id, anonymised_at__isnull=True, referrals__isnull=False).exclude(
-        Exists(recent_or_open)
-    ).distinct()
+    return (
+        Person.objects.filter(service_id=service_id, anonymised_at__isnull=True, referrals__isnull=False)
+        .exclude(Exists(recent_or_open))
+        .distinct()
+    )
 
 
 @transaction.atomic

@@ -690,5 +690,11 @@ def staff_deactivate(*, actor: Any, profile: StaffProfile) -> StaffProfile:
         user.save(update_fields=["is_active"])
     # Every session ends on its next request: Django's auth backend refuses an inactive user's session.
     Token.objects.filter(user=user).delete()
-    audit(actor=actor, service_id=profile.service_id, action="deactivate", obj=profile, changes={"is_active": [True, False]})
+    audit(
+        actor=actor,
+        service_id=profile.service_id,
+        action="deactivate",
+        obj=profile,
+        changes={"is_active": [True, False]},
+    )
     return profile

@@ -102,7 +102,9 @@ class RequestContextMiddleware:
         request.correlation_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
         token = _request_info.set(
             RequestInfo(
-                ip=client_ip(request), correlation_id=request.correlation_id, channel="api" if is_api(request) else "web"
+                ip=client_ip(request),
+                correlation_id=request.correlation_id,
+                channel="api" if is_api(request) else "web",
             )
         )
         try:
@@ -114,7 +116,9 @@ class RequestContextMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DB_FAULTS):
-            log.warning("database fault on %s %s [%s]: %s", request.method, request.path, request.correlation_id, exception)
+            log.warning(
+                "database fault on %s %s [%s]: %s", request.method, request.path, request.correlation_id, exception
+            )
             return database_unavailable(request)
         return None
 
@@ -255,7 +259,9 @@ def record_denied(request: HttpRequest, status_code: int) -> None:
     )
 
 
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     """Log and audit a failed sign-in with the username tried and the client's address."""
     from amhp_hub.common.audit import audit
 

@@ -12,7 +12,6 @@ from django.views.decorators.cache import never_cache
 
 from amhp_hub.common import health
 from amhp_hub.common.security import client_ip
-
 from rota.models import Role
 
 
@@ -42,7 +41,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """The database, the broker, a worker's answer and beat's heartbeat: 200 when all are fine, else 503."""
     checks = health.run_checks(celery_app(), HEALTH_CONNECTION)
     healthy = all(ok for ok, _ in checks.values())
-    body = {"status": "ok" if healthy else "unhealthy", "checks": {k: {"ok": ok, "detail": d} for k, (ok, d) in checks.items()}}
+    body = {
+        "status": "ok" if healthy else "unhealthy",
+        "checks": {k: {"ok": ok, "detail": d} for k, (ok, d) in checks.items()},
+    }
     return JsonResponse(body, status=200 if healthy else 503)
 
 

@@ -28,8 +28,15 @@ def _paths() -> list[str]:
     concrete = []
     for raw in found:
         path = "/" + raw.replace("^", "").replace("$", "").replace("\\Z", "")
-        for token, value in (("<uuid:pk>", "6f0c3a4e-0000-4000-8000-000000000001"), ("<int:pk>", "1"), ("<str:token>", "x"), ("<slug:table>", "demand"),
-                             ("<slug:slug>", "demand"), ("<slug:section>", "demand"), ("<path:object_id>", "1")):
+        for token, value in (
+            ("<uuid:pk>", "6f0c3a4e-0000-4000-8000-000000000001"),
+            ("<int:pk>", "1"),
+            ("<str:token>", "x"),
+            ("<slug:table>", "demand"),
+            ("<slug:slug>", "demand"),
+            ("<slug:section>", "demand"),
+            ("<path:object_id>", "1"),
+        ):
             path = path.replace(token, value)
         if "<" in path or "(?P" in path or path.startswith("/admin/"):
             continue
@@ -79,7 +86,13 @@ PAGES = [
 
 @pytest.mark.parametrize("role", ["consultant", "manager", "amhp"])
 def test_each_role_reaches_exactly_its_endpoints(
-    role: str, make_staff: Any, service: Any, make_referral: Any, consultant: Any, api_client_for: Any, logged_in_client: Any
+    role: str,
+    make_staff: Any,
+    service: Any,
+    make_referral: Any,
+    consultant: Any,
+    api_client_for: Any,
+    logged_in_client: Any,
 ) -> None:
     referral = make_referral(service, consultant.user)
     profile = make_staff(role, service)

@@ -17,7 +17,13 @@ def test_reads_and_lists_are_audited_with_actor_role_address_and_ids(
     referral = make_referral(service, consultant.user)
     consultant_api.get(f"/api/v1/referrals/{referral.pk}/", REMOTE_ADDR="10.1.2.3")
     view = AuditEvent.objects.get(action="view", object_id=str(referral.pk))
-    assert (view.actor, view.role, view.ip, view.outcome, view.channel) == (consultant.user, "consultant", "10.1.2.3", "ok", "api")
+    assert (view.actor, view.role, view.ip, view.outcome, view.channel) == (
+        consultant.user,
+        "consultant",
+        "10.1.2.3",
+        "ok",
+        "api",
+    )
     consultant_api.get("/api/v1/queue/")
     listed = AuditEvent.objects.filter(action="list").latest("id")
     assert str(referral.pk) in listed.object_ids
@@ -55,7 +61,9 @@ def test_no_nhs_number_or_clinical_free_text_reaches_the_audit(
     assert update.changes["reason"] == "changed" and update.changes["risk_notes"] == "changed"
 
 
-def test_audit_rows_are_written_in_the_same_transaction_as_the_work(consultant: Any, make_referral: Any, service: Any) -> None:
+def test_audit_rows_are_written_in_the_same_transaction_as_the_work(
+    consultant: Any, make_referral: Any, service: Any
+) -> None:
     from referrals import services
 
     referral = make_referral(service, consultant.user)
@@ -68,7 +76,9 @@ def test_audit_rows_are_written_in_the_same_transaction_as_the_work(consultant: 
 
 
 @requires_postgres
-def test_the_audit_table_refuses_update_and_delete_even_to_its_owner(consultant: Any, make_referral: Any, service: Any) -> None:
+def test_the_audit_table_refuses_update_and_delete_even_to_its_owner(
+    consultant: Any, make_referral: Any, service: Any
+) -> None:
     make_referral(service, consultant.user)
     event = AuditEvent.objects.latest("id")
     with pytest.raises(DatabaseError, match="append-only"):
@@ -81,7 +91,9 @@ def test_the_audit_table_refuses_update_and_delete_even_to_its_owner(consultant:
 
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_app_role_may_insert_audit_rows_but_not_change_them(consultant: Any, make_referral: Any, service: Any) -> None:
+def test_the_app_role_may_insert_audit_rows_but_not_change_them(
+    consultant: Any, make_referral: Any, service: Any
+) -> None:
     import psycopg2
 
     from amhp_hub.common.management.commands.db_app_role import ensure_role
@@ -90,7 +102,9 @@ def test_the_app_role_may_insert_audit_rows_but_not_change_them(consultant: Any,
     ensure_role(role, "app-role-test-password")
     make_referral(service, consultant.user)
     s = connection.settings_dict
-    app = psycopg2.connect(dbname=s["NAME"], host=s["HOST"], port=s["PORT"], user=role, password="app-role-test-password")
+    app = psycopg2.connect(
+        dbname=s["NAME"], host=s["HOST"], port=s["PORT"], user=role, password="app-role-test-password"
+    )
     try:
         with app.cursor() as cur:
             cur.execute("SELECT count(*) FROM common_auditevent")

@@ -177,5 +177,3 @@ def test_a_503_page_for_the_web_names_its_reference(rf: Any, db: Any) -> None:
     request.correlation_id = "abc123"
     response = database_unavailable(request)
     assert response.status_code == 503 and b"abc123" in response.content
-
-

@@ -48,7 +48,14 @@ def test_no_page_has_inline_script_or_style_attributes(
     client = logged_in_client(profile)
     pages = {
         "consultant": ["/queue/", "/referrals/new/", f"/referrals/{referral.pk}/", f"/referrals/{referral.pk}/edit/"],
-        "manager": ["/queue/", "/dashboards/", "/rota/", "/rota/staff/", "/toil/", f"/people/{referral.person_id}/access/"],
+        "manager": [
+            "/queue/",
+            "/dashboards/",
+            "/rota/",
+            "/rota/staff/",
+            "/toil/",
+            f"/people/{referral.person_id}/access/",
+        ],
         "amhp": ["/my/allocations/", "/rota/mine/", "/toil/", "/notifications/"],
     }[role]
     for path in pages:
@@ -62,8 +69,17 @@ def test_no_page_has_inline_script_or_style_attributes(
 def test_secure_cookies_use_the_host_prefix() -> None:
     env = {**os.environ, "SECRET_KEY": "k" * 60, "SECURE_COOKIES": "true", "DEBUG": "0"}
     out = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings as s; import django; django.setup(); print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME)"],
-        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "amhp_hub.settings"}, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME)",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "amhp_hub.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.split() == ["__Host-sessionid", "__Host-csrftoken"]
 
@@ -81,7 +97,10 @@ def test_deploy_checks_pass_with_production_settings(tmp_path: Path) -> None:
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -20,7 +20,9 @@ def test_five_failed_sign_ins_lock_the_username_even_with_the_right_password(con
     username = consultant.user.username
     with caplog.at_level(logging.WARNING, logger="amhp_hub.security"):
         statuses = [
-            Client(REMOTE_ADDR="203.0.113.9").post("/login/", {"username": username, "password": "wrong-pass-1"}).status_code
+            Client(REMOTE_ADDR="203.0.113.9")
+            .post("/login/", {"username": username, "password": "wrong-pass-1"})
+            .status_code
             for _ in range(5)
         ]
     # The fifth failure locks the username: from then on even the right password is refused, from anywhere.
@@ -39,7 +41,9 @@ def test_the_token_endpoint_locks_the_username_too(consultant: Any) -> None:
     device = mfa.provision_totp(consultant.user, TEST_TOTP_SECRET)
     api = APIClient()
     for _ in range(5):
-        api.post("/api/v1/auth/token/", {"username": consultant.user.username, "password": "nope-nope-nope", "otp": "1"})
+        api.post(
+            "/api/v1/auth/token/", {"username": consultant.user.username, "password": "nope-nope-nope", "otp": "1"}
+        )
     response = api.post(
         "/api/v1/auth/token/",
         {"username": consultant.user.username, "password": PASSWORD, "otp": mfa.current_code(device)},

@@ -1,4 +1,4 @@
-"""MFA: enrolment at first sign-in, codes at every sign-in, recovery codes, replay refused, /admin/, the token endpoint."""
+"""MFA: enrolment at first sign-in, a code at every sign-in, recovery codes, replay refused, /admin/, tokens."""
 
 from __future__ import annotations
 
@@ -36,7 +36,10 @@ def test_first_sign_in_enrols_an_authenticator_before_any_patient_data(consultan
     assert setup.status_code == 200
     assert 'src="data:image/svg+xml' in setup.content.decode()
     device = TOTPDevice.objects.get(user=consultant.user, confirmed=False)
-    assert client.post("/mfa/setup/", {"code": "000000" if mfa.current_code(device) != "000000" else "111111"}).status_code == 400
+    assert (
+        client.post("/mfa/setup/", {"code": "000000" if mfa.current_code(device) != "000000" else "111111"}).status_code
+        == 400
+    )
     done = client.post("/mfa/setup/", {"code": mfa.current_code(device), "next": "/queue/"})
     assert done.status_code == 302 and done["Location"].startswith("/mfa/recovery-codes/")
     codes_page = client.get(done["Location"]).content.decode()
@@ -100,8 +103,17 @@ def test_token_endpoint_takes_username_password_and_current_code(consultant: Any
 
 def test_add_staff_provisions_a_known_secret_and_demo_otp_prints_its_code(db: Any) -> None:
     call_command(
-        "add_staff", "ops1", "--service", "S", "--role", "consultant", "--password", PASSWORD,
-        "--totp-secret", TEST_TOTP_SECRET, stdout=StringIO(),
+        "add_staff",
+        "ops1",
+        "--service",
+        "S",
+        "--role",
+        "consultant",
+        "--password",
+        PASSWORD,
+        "--totp-secret",
+        TEST_TOTP_SECRET,
+        stdout=StringIO(),
     )
     user = get_user_model().objects.get(username="ops1")
     device = TOTPDevice.objects.get(user=user, confirmed=True)
@@ -115,6 +127,15 @@ def test_add_staff_provisions_a_known_secret_and_demo_otp_prints_its_code(db: An
     assert device.verify_token(out.getvalue().strip())
     with pytest.raises(Exception, match="base32"):
         call_command(
-            "add_staff", "ops2", "--service", "S", "--role", "consultant", "--password", PASSWORD,
-            "--totp-secret", "not base32!", stdout=StringIO(),
+            "add_staff",
+            "ops2",
+            "--service",
+            "S",
+            "--role",
+            "consultant",
+            "--password",
+            PASSWORD,
+            "--totp-secret",
+            "not base32!",
+            stdout=StringIO(),
         )

@@ -41,7 +41,9 @@ def test_activity_keeps_a_session_alive_but_not_beyond_12_hours(client: Any, con
 def test_api_tokens_expire(api_client_for: Any, consultant: Any, settings: Any) -> None:
     api = api_client_for(consultant)
     assert api.get("/api/v1/queue/").status_code == 200
-    Token.objects.filter(user=consultant.user).update(created=Token.objects.get(user=consultant.user).created - timedelta(hours=13))
+    Token.objects.filter(user=consultant.user).update(
+        created=Token.objects.get(user=consultant.user).created - timedelta(hours=13)
+    )
     assert api.get("/api/v1/queue/").status_code == 401
     assert not Token.objects.filter(user=consultant.user).exists()
 

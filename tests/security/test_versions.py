@@ -31,7 +31,9 @@ def test_a_stale_api_write_gets_409_with_the_other_change(
 
 def test_a_malformed_if_match_is_a_400(consultant_api: Any, consultant: Any, make_referral: Any, service: Any) -> None:
     referral = make_referral(service, consultant.user)
-    response = consultant_api.patch(f"/api/v1/referrals/{referral.pk}/", {"location": "x"}, format="json", HTTP_IF_MATCH="yesterday")
+    response = consultant_api.patch(
+        f"/api/v1/referrals/{referral.pk}/", {"location": "x"}, format="json", HTTP_IF_MATCH="yesterday"
+    )
     assert response.status_code == 400 and "If-Match" in response.json()
 
 
@@ -62,5 +64,3 @@ def test_a_stale_web_form_keeps_what_was_typed_and_shows_the_other_change(
     assert 'value="Custody suite"' in html
     referral.refresh_from_db()
     assert referral.location == "Ward 3" and referral.version == 2
-
-

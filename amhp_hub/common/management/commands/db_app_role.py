@@ -39,7 +39,9 @@ def ensure_role(role: str, password: str | None) -> None:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
         verb = "ALTER" if cursor.fetchone() else "CREATE"
         if password:
-            cursor.execute(f"{verb} ROLE {q} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD %s", [password])
+            cursor.execute(
+                f"{verb} ROLE {q} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD %s", [password]
+            )
         else:
             cursor.execute(f"{verb} ROLE {q} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS")
         for statement in grant_statements(role):
