@@ -22,7 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--email", default="")
-        parser.add_argument("--approval-expires", default=None, help="YYYY-MM-DD: end of an AMHP's approval")
+        parser.add_argument(
+            "--approval-expires",
+            type=date.fromisoformat,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="For an AMHP: the last day of their approval (SI 2008/1206)",
+        )
         parser.add_argument(
             "--totp-secret",
             default=None,
@@ -36,12 +42,6 @@ class Command(BaseCommand):
                 mfa.hex_key_from_base32(secret)
             except ValueError as exc:
                 raise CommandError(f"--totp-secret: {exc}") from exc
-        extra: dict[str, Any] = {}
-        if options["approval_expires"]:
-            try:
-                extra["warrant_expires_on"] = date.fromisoformat(options["approval_expires"])
-            except ValueError as exc:
-                raise CommandError("--approval-expires: give a date as YYYY-MM-DD") from exc
         try:
             service = service_get_or_create(name=options["service"])
             profile = staff_create(
@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 first_name=options["first_name"],
                 last_name=options["last_name"],
                 email=options["email"],
-                **extra,
+                warrant_expires_on=options["approval_expires"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
