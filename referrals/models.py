@@ -50,6 +50,8 @@ class Person(models.Model):
         expression=Lower("family_name"), output_field=models.TextField(), db_persist=True
     )
     given_key = models.GeneratedField(expression=Lower("given_name"), output_field=models.TextField(), db_persist=True)
+    # Set when the retention job anonymised the person (every referral closed longer ago than RETENTION_YEARS).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -156,6 +158,8 @@ class Referral(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # When the application reached the hospital managers (status admitted).
     admitted_at = models.DateTimeField(null=True, blank=True)
+    # Raised by one on every edit: a write made against an older version is refused (no lost updates).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         indexes = [
