@@ -270,6 +270,10 @@ def person_differences(person: Person, values: Mapping[str, Any]) -> dict[str, d
     return out
 
 
+def _plain_value(value: Any) -> Any:
+    return value if value is None or isinstance(value, bool | int | str) else str(value)
+
+
 def _person_change(
     *, person: Person, values: Mapping[str, Any], actor: Any, now: datetime, referral: Referral | None
 ) -> list[str]:
@@ -286,7 +290,8 @@ def _person_change(
         given_name=before["given_name"],
         family_name=before["family_name"],
         date_of_birth=before["date_of_birth"],
-        changes=diff({k: before[k] for k in changed}, {k: values[k] for k in changed}),
+        # The person's own record of what changed (blanked with the person by retention), not the audit diff.
+        changes={k: [_plain_value(before[k]), _plain_value(values[k])] for k in changed},
         referral=referral,
         changed_by=actor if getattr(actor, "is_authenticated", False) else None,
         changed_at=now,
