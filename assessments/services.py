@@ -319,6 +319,7 @@ def assessment_record_event(
     return event
 
 
+APPLICATION_OUTCOMES = (*DETENTION_OUTCOMES, Outcome.APPLICATION_AWAITING_BED)
 SECTION_OF_OUTCOME = {Outcome.DETAINED_S2: "s2", Outcome.DETAINED_S3: "s3", Outcome.DETAINED_S4: "s4"}
 PATHWAY_SOURCES = ("seen_at", "application_signed_at", "conveyed_at", "outcome")
 
@@ -509,6 +510,9 @@ def assessment_complete(
         errors["work_started_at"] = ["Record when work started before completing"]
     if locked.work_ended_at is None:
         errors["work_ended_at"] = ["Record when work ended before completing"]
+    if locked.outcome in APPLICATION_OUTCOMES and locked.application_signed_at is None:
+        # The case stays open, its clocks watched, from the signed application until admission.
+        errors["application_signed_at"] = ["Record when the application was signed before completing"]
     if errors:
         raise ValidationError(errors)
     update_fields = ["status", "completed_at", "late_after", "updated_at"]
