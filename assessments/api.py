@@ -12,7 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from amhp_hub.common.api import HasRole
+from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
 from amhp_hub.common.requests import StaffAPIRequest
 from assessments import selectors, services
@@ -67,7 +67,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     referral = serializers.UUIDField(source="referral_id", read_only=True)
     referral_reference = serializers.CharField(source="referral.reference", read_only=True)
-    person = serializers.CharField(source="referral.person.full_name", read_only=True)
+    person = serializers.CharField(source="referral.person_name", read_only=True)
     amhp = serializers.UUIDField(source="amhp_id", read_only=True)
     amhp_name = serializers.CharField(source="amhp.display_name", read_only=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_blank=True)
@@ -107,9 +107,11 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "hours_worked",
             "doctors",
             "timeline",
+            "version",
         ]
         read_only_fields = [
             "id",
+            "version",
             "status",
             "allocated_at",
             "responded_at",
@@ -123,7 +125,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 class AllocationListSerializer(serializers.ModelSerializer):
     referral = serializers.UUIDField(source="referral_id", read_only=True)
     referral_reference = serializers.CharField(source="referral.reference", read_only=True)
-    person = serializers.CharField(source="referral.person.full_name", read_only=True)
+    person = serializers.CharField(source="referral.person_name", read_only=True)
     legal_status = serializers.CharField(source="referral.legal_status", read_only=True)
     location = serializers.CharField(source="referral.location", read_only=True)
     priority = serializers.CharField(source="referral.priority", read_only=True)
@@ -156,7 +158,7 @@ class AllocateSerializer(serializers.Serializer):
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=False, trim_whitespace=True)
+    reason = serializers.CharField(allow_blank=False, trim_whitespace=True, max_length=2000)
 
 
 def _profile(request: StaffAPIRequest) -> StaffProfile:
@@ -214,7 +216,8 @@ class _AssessmentView(APIView):
         return get_object_or_404(selectors.assessment_visible_to(_profile(request)), pk=pk)
 
     def fresh(self, request: StaffAPIRequest, pk: Any) -> Response:
-        return Response(AssessmentSerializer(self.get_object(request, pk)).data)
+        assessment = self.get_object(request, pk)
+        return with_etag(Response(AssessmentSerializer(assessment).data), assessment.version)
 
 
 class AssessmentDetailView(_AssessmentView):
@@ -226,18 +229,25 @@ class AssessmentDetailView(_AssessmentView):
     def get(self, request: StaffAPIRequest, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         audit(actor=request.user, service_id=assessment.service_id, action="view", obj=assessment, channel="api")
-        return Response(AssessmentSerializer(assessment).data)
+        return with_etag(Response(AssessmentSerializer(assessment).data), assessment.version)
 
     @extend_schema(request=AssessmentSerializer, responses=AssessmentSerializer)
     def patch(self, request: StaffAPIRequest, pk: str) -> Response:
+        """Change the record. Send If-Match with the ETag you read: if someone saved since, the answer is 409."""
         assessment = self.get_object(request, pk)
+        version = expected_version(request)
         serializer = AssessmentSerializer(assessment, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         doctors = data.pop("doctors", [])
         try:
             services.assessment_update_record(
-                assessment=assessment, actor=request.user, data=data, doctors=doctors, channel="api"
+                assessment=assessment,
+                actor=request.user,
+                data=data,
+                doctors=doctors,
+                channel="api",
+                expected_version=version,
             )
         except ValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
@@ -261,10 +271,12 @@ class DeclineView(_AssessmentView):
         assessment = self.get_object(request, pk)
         serializer = DeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.assessment_decline(
+        declined = services.assessment_decline(
             assessment=assessment, actor=request.user, reason=serializer.validated_data["reason"], channel="api"
         )
-        return self.fresh(request, pk)
+        # The AMHP no longer sees the work they declined: answer with the record as it was left.
+        declined = Assessment.objects.select_related("referral__person", "amhp__user").get(pk=declined.pk)
+        return Response(AssessmentSerializer(declined).data)
 
 
 class CompleteView(_AssessmentView):

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Subquery
 
+from amhp_hub.common.zone import LONDON
 from assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -32,7 +32,6 @@ from rota import ranking
 from rota.models import Role, Service, StaffProfile
 from rota.selectors import shifts_on_days
 
-LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
 # Chance that an assessment ends in detention, by broad ethnic group. The gap mirrors the
 # national over-representation of Black people among those detained (DOMAIN.md section 5).

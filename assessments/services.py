@@ -9,10 +9,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
 from amhp_hub.common.errors import ConflictError, RuleError
+from amhp_hub.common.versioning import require_version
 from assessments.models import (
     DETENTION_OUTCOMES,
     OPEN_ASSESSMENT_STATUSES,
@@ -24,6 +26,7 @@ from assessments.models import (
     Outcome,
     TimelineEvent,
 )
+from assessments.notify import notification_send
 from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
@@ -126,11 +129,31 @@ def assessment_allocate(
             assessment.save(force_insert=True)
     except IntegrityError as exc:  # assessment_one_live_per_referral: the database's last word on races
         raise ConflictError(f"Referral {locked.reference} is already allocated") from exc
+    locked.decline_note = ""
     referral_move(
-        locked, Status.ALLOCATED, actor=actor, at=now, channel=channel, audit_changes={"assessment": str(assessment.pk)}
+        locked,
+        Status.ALLOCATED,
+        actor=actor,
+        at=now,
+        channel=channel,
+        extra_fields=["decline_note"],
+        audit_changes={"assessment": str(assessment.pk)},
     )
     if referral is not locked:
         referral.refresh_from_db(fields=["status", "updated_at"])
+    notification_send(
+        recipient_id=staff.user_id,
+        service_id=locked.service_id,
+        kind="allocated",
+        title=f"Allocated to you: referral {locked.reference}",
+        body=(
+            f"{locked.person_name or 'A person'}: "
+            f"{locked.get_legal_status_display() or 'legal situation not recorded'}. "
+            "Accept or decline it on the assessment page."
+        ),
+        url=reverse("assessments:detail", args=[assessment.pk]),
+        dedupe_key=f"allocated:{assessment.pk}",
+    )
     TimelineEvent.objects.create(
         assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note="", recorded_by=actor
     )
@@ -175,6 +198,9 @@ def assessment_decline(
 ) -> Assessment:
     """The allocated AMHP declines the work with a reason; the referral goes back to the queue.
 
+    The queue shows "Declined by X: reason" until it is allocated again, the consultants and
+    the allocator are notified (in-app, then email), and the AMHP ranks last for it.
+
     A reason is required (ValidationError). Only work not yet under way can be declined
     (ConflictError otherwise).
     """
@@ -182,7 +208,7 @@ def assessment_decline(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Enter the reason for declining"]})
-    locked = _lock(assessment)
+    locked = Assessment.objects.select_for_update().select_related("referral", "amhp__user").get(pk=assessment.pk)
     if locked.status not in (AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED):
         raise ConflictError(f"This allocation is {locked.get_status_display().lower()} and cannot be declined")
     before = locked.status
@@ -194,7 +220,9 @@ def assessment_decline(
     TimelineEvent.objects.create(
         assessment=locked, kind=TimelineEvent.Kind.DECLINED, at=now, note=reason, recorded_by=actor
     )
-    referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
+    referral = Referral.objects.select_for_update().select_related("person").get(pk=locked.referral_id)
+    decliner = locked.amhp.display_name
+    referral.decline_note = f"Declined by {decliner}: {reason}"[:300]
     referral_move(
         referral,
         Status.ACCEPTED,
@@ -202,8 +230,22 @@ def assessment_decline(
         reason=reason,
         at=now,
         channel=channel,
+        extra_fields=["decline_note"],
         audit_changes={"declined_assessment": str(locked.pk)},
     )
+    # The consultants (who allocate) and whoever made this allocation hear of it at once.
+    consultants = StaffProfile.objects.filter(service_id=locked.service_id, role=Role.CONSULTANT)
+    recipients = set(consultants.values_list("user_id", flat=True)) | {locked.allocated_by_id}
+    for user_id in sorted(recipients):
+        notification_send(
+            recipient_id=user_id,
+            service_id=locked.service_id,
+            kind="declined",
+            title=f"Declined: referral {referral.reference} by {decliner}",
+            body=f"Reason: {reason}. The referral is back in the queue to allocate again.",
+            url=reverse("referrals:detail", args=[referral.pk]),
+            dedupe_key=f"declined:{locked.pk}",
+        )
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -278,6 +320,7 @@ def assessment_record_event(
     return event
 
 
+APPLICATION_OUTCOMES = (*DETENTION_OUTCOMES, Outcome.APPLICATION_AWAITING_BED)
 SECTION_OF_OUTCOME = {Outcome.DETAINED_S2: "s2", Outcome.DETAINED_S3: "s3", Outcome.DETAINED_S4: "s4"}
 PATHWAY_SOURCES = ("seen_at", "application_signed_at", "conveyed_at", "outcome")
 
@@ -308,6 +351,10 @@ def _london_day(value: datetime) -> Any:
     return value.astimezone(LONDON).date()
 
 
+# Free-text notes on the record are capped: long enough for a full account, short of a pasted document.
+NOTES_MAX_LENGTH = 5000
+
+
 def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """Return {field: [messages]} for what is wrong with an assessment record; empty when it may be saved.
 
@@ -336,6 +383,10 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
         add("hours_worked", f"Hours worked must be between 0 and {MAX_HOURS_WORKED}")
     if outcome == Outcome.DETAINED_S3 and record.get("nearest_relative_action") == NearestRelativeAction.OBJECTED:
         add("outcome", NR_OBJECTION_BARS_S3)
+    for field in ("outcome_notes", "nearest_relative_notes"):
+        text = record.get(field) or ""
+        if len(text) > NOTES_MAX_LENGTH:
+            add(field, f"Enter {NOTES_MAX_LENGTH:,} characters or fewer (you entered {len(text):,})")
     doctors = list(doctors)
     for index, doctor in enumerate(doctors):
         if not (doctor.get("name") or "").strip():
@@ -362,8 +413,11 @@ def assessment_update_record(
     doctors: Iterable[Mapping[str, Any]] = (),
     now: datetime | None = None,
     channel: str = "web",
+    expected_version: int | None = None,
 ) -> Assessment:
     """Change the record: outcome, nearest relative, delays, times, hours and doctors.
+
+    With EXPECTED_VERSION, raise StaleWrite when someone else saved the record since that version.
 
     DATA holds any of RECORD_FIELDS. Each item of DOCTORS adds a doctor, or with an "id"
     updates that doctor of this assessment. With both work times and no hours entered,
@@ -373,6 +427,7 @@ def assessment_update_record(
     now = now or timezone.now()
     locked = _lock(assessment)
     _require_working(locked)
+    require_version(locked, expected_version)
     doctors = [dict(d) for d in doctors]
     existing = {d.pk: d for d in locked.doctors.all()}
     errors: dict[str, list[str]] = {}
@@ -393,6 +448,12 @@ def assessment_update_record(
             all_doctors[d["id"]].update({k: v for k, v in d.items() if k in DOCTOR_FIELDS})
         else:
             new_doctors.append({k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    started = merged.get("work_started_at")
+    if started is not None and started < locked.referral.received_at:
+        errors.setdefault("work_started_at", []).append(
+            "Work cannot start before the referral was received "
+            f"({locked.referral.received_at.astimezone(LONDON):%d/%m/%Y %H:%M})"
+        )
     for field, messages in validate_record(merged, [*all_doctors.values(), *new_doctors]).items():
         errors.setdefault(field, []).extend(messages)
     if errors:
@@ -408,7 +469,8 @@ def assessment_update_record(
         if locked.status == AssessmentStatus.ACCEPTED:
             locked.status = AssessmentStatus.IN_PROGRESS
             changed.append("status")
-        locked.save(update_fields=[*changed, "updated_at"])
+        locked.version += 1
+        locked.save(update_fields=[*changed, "version", "updated_at"])
     for d in doctors:
         if d.get("id") in existing:
             doctor = existing[d["id"]]
@@ -449,6 +511,9 @@ def assessment_complete(
         errors["work_started_at"] = ["Record when work started before completing"]
     if locked.work_ended_at is None:
         errors["work_ended_at"] = ["Record when work ended before completing"]
+    if locked.outcome in APPLICATION_OUTCOMES and locked.application_signed_at is None:
+        # The case stays open, its clocks watched, from the signed application until admission.
+        errors["application_signed_at"] = ["Record when the application was signed before completing"]
     if errors:
         raise ValidationError(errors)
     assert locked.work_started_at is not None and locked.work_ended_at is not None  # checked above

@@ -84,6 +84,13 @@ def notify_late_flags_for_service(service_id: int) -> int | None:
 
 
 @shared_task(base=JobTask)
+def notify_swaps_for_service(service_id: int) -> int | None:
+    if not _service_exists(service_id):
+        return None
+    return jobs.notify_swaps(now=timezone.now(), service_id=service_id)
+
+
+@shared_task(base=JobTask)
 def warn_expiring_warrants_for_service(service_id: int) -> int | None:
     if not _service_exists(service_id):
         return None
@@ -127,6 +134,7 @@ def start_notifications() -> int:
     ids = _service_ids()
     for service_id in ids:
         notify_late_flags_for_service.delay(service_id)
+        notify_swaps_for_service.delay(service_id)
     send_pending_emails.delay()
     return len(ids)
 
@@ -144,4 +152,39 @@ def start_rota_gap_warnings() -> int:
     ids = _service_ids()
     for service_id in ids:
         warn_rota_gaps_for_service.delay(service_id)
+    return len(ids)
+
+
+# Free text on an assessment record that goes when its person is anonymised (referrals.retention).
+ASSESSMENT_BLANKS = {"outcome_notes": "", "nearest_relative_notes": "", "decline_reason": ""}
+
+
+def anonymise_service(service_id: int) -> int:
+    """Anonymise the service's people past retention, their referrals' and assessments' free text; one transaction."""
+    from django.db import transaction
+
+    from assessments.models import Assessment, TimelineEvent
+    from referrals.retention import anonymise_past_retention
+
+    with transaction.atomic():
+        ids = anonymise_past_retention(service_id=service_id)
+        if ids:
+            Assessment.objects.filter(referral__person_id__in=ids).update(**ASSESSMENT_BLANKS)
+            TimelineEvent.objects.filter(assessment__referral__person_id__in=ids).update(note="")
+    return len(ids)
+
+
+@shared_task(base=JobTask)
+def anonymise_past_retention_for_service(service_id: int) -> int:
+    if not _service_exists(service_id):
+        return 0
+    return anonymise_service(service_id)
+
+
+@shared_task(base=JobTask)
+def start_retention() -> int:
+    """Daily: anonymise records past RETENTION_YEARS in every service (the audit trail is kept)."""
+    ids = _service_ids()
+    for service_id in ids:
+        anonymise_past_retention_for_service.delay(service_id)
     return len(ids)

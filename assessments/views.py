@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,10 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.versioning import StaleWrite
 from amhp_hub.common.web import add_service_errors, role_required
 from assessments import selectors, services
 from assessments.forms import DeclineForm, DoctorForm, EventForm, RecordForm
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, DelayReason
+from referrals.models import Person, PersonHistory, Referral
 from referrals.selectors import referrals_visible_to
 from rota.models import Role, StaffProfile
 
@@ -166,6 +169,7 @@ def _record_initial(assessment: Assessment) -> dict[str, Any]:
     # Hours worked the service worked out from the times are shown blank so that new times recompute them.
     if start and end and assessment.hours_worked == services._hours_between(start, end):
         initial["hours_worked"] = None
+    initial["version"] = assessment.version
     return initial
 
 
@@ -193,6 +197,12 @@ def _record_post(
     if form.is_valid():
         try:
             write(assessment, form)
+        except StaleWrite as exc:
+            # Keep what was typed and say what the other change was; saving again applies it to the new version.
+            form.add_error(None, exc.message)
+            form.data = form.data.copy()
+            form.data[form.add_prefix("version")] = str(exc.current_version)
+            return _detail_page(request, _own(request, pk), status=409, **{form_slot: form})
         except ConflictError as exc:
             messages.error(request, exc.message)
             return redirect("assessments:detail", pk=assessment.pk)
@@ -240,7 +250,9 @@ def update_record(request: HttpRequest, pk: str) -> HttpResponse:
         pk,
         RecordForm(request.POST),
         "record_form",
-        lambda a, f: services.assessment_update_record(assessment=a, actor=request.user, data=f.service_data()),
+        lambda a, f: services.assessment_update_record(
+            assessment=a, actor=request.user, data=f.service_data(), expected_version=f.cleaned_data.get("version")
+        ),
         lambda f: "Record saved",
     )
 
@@ -268,3 +280,29 @@ def complete(request: HttpRequest, pk: str) -> HttpResponse:
         return _detail_page(request, assessment, status=400, complete_errors=exc.message_dict)
     messages.success(request, f"Assessment of referral {assessment.referral.reference} completed")
     return redirect("assessments:detail", pk=assessment.pk)
+
+
+@role_required(*DESK)
+@require_http_methods(["GET"])
+def person(request: HttpRequest, pk: str) -> HttpResponse:
+    """A person's record: their details, every referral with its assessments and outcomes, and changes of details.
+
+    Three queries whatever the number of referrals (the person, the referrals with their
+    assessments prefetched, the history); an index on (person, received_at) orders them.
+    """
+    profile = _profile(request)
+    subject = get_object_or_404(Person.objects.filter(service_id=profile.service_id), pk=pk)
+    assessments = Assessment.objects.select_related("amhp__user").order_by("allocated_at", "id")
+    referrals = list(
+        Referral.objects.filter(person=subject)
+        .select_related("person")
+        .order_by("-received_at", "-id")
+        .prefetch_related(Prefetch("assessments", queryset=assessments))
+    )
+    history = list(PersonHistory.objects.filter(person=subject).select_related("changed_by"))
+    audit(actor=request.user, service_id=profile.service_id, action="view", obj=subject)
+    return render(
+        request,
+        "people/detail.html",
+        {"person": subject, "referrals": referrals, "history": history, "nav_active": "referrals:search"},
+    )

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from amhp_hub.common.api import HasRole
+from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
 from amhp_hub.common.pagination import CappedLimitOffsetPagination
 from amhp_hub.common.requests import StaffAPIRequest
@@ -52,6 +52,16 @@ class ReferralSerializer(serializers.ModelSerializer):
     legal_status = serializers.ChoiceField(choices=LegalStatus.choices, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     draft = serializers.BooleanField(write_only=True, required=False, default=False)
+    person_match = serializers.ChoiceField(
+        choices=services.PERSON_MATCH_CHOICES,
+        write_only=True,
+        required=False,
+        help_text=(
+            "When the NHS number matches a person on record with a different name or date of birth: "
+            '"update" their details (earlier referrals keep theirs) or "keep" the details on record. '
+            "Without it such a request is refused with 409 and the match."
+        ),
+    )
     submit = serializers.BooleanField(
         write_only=True, required=False, default=False, help_text="With PATCH: submit a draft into the queue"
     )
@@ -71,13 +81,16 @@ class ReferralSerializer(serializers.ModelSerializer):
             "deadline_rule",
             "due_at",
             "flags",
+            "decline_note",
             "person",
             "admitted_at",
             "created_at",
             "updated_at",
             "closed_at",
+            "version",
             "draft",
             "submit",
+            "person_match",
         ]
         read_only_fields = [
             "id",
@@ -88,18 +101,31 @@ class ReferralSerializer(serializers.ModelSerializer):
             "deadline_rule",
             "due_at",
             "flags",
+            "decline_note",
             "admitted_at",
             "created_at",
             "updated_at",
             "closed_at",
+            "version",
         ]
         extra_kwargs = {"received_at": {"required": False}, "reason": {"required": False}}
+
+    def to_representation(self, instance: Referral) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # The person as this referral recorded them: a later correction never rewrites an earlier referral.
+        if instance.recorded_given_name or instance.recorded_family_name:
+            data["person"]["given_name"] = instance.recorded_given_name
+            data["person"]["family_name"] = instance.recorded_family_name
+            dob = instance.recorded_date_of_birth
+            data["person"]["date_of_birth"] = dob.isoformat() if dob else None
+        return data
 
     def flat_data(self) -> dict[str, Any]:
         data = dict(self.validated_data)
         person = data.pop("person", {}) or {}
         data.pop("draft", None)
         data.pop("submit", None)
+        data.pop("person_match", None)
         return {**data, **person}
 
 
@@ -221,7 +247,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         referral = self.get_object()
         audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral, channel="api")
-        return Response(self.get_serializer(referral).data)
+        return with_etag(Response(self.get_serializer(referral).data), referral.version)
 
     def create(self, request: StaffAPIRequest) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -233,13 +259,18 @@ class ReferralViewSet(viewsets.GenericViewSet):
                 data=serializer.flat_data(),  # type: ignore[attr-defined]
                 draft=serializer.validated_data.get("draft", False),
                 channel="api",
+                person_match=serializer.validated_data.get("person_match"),
             )
         except ValidationError as exc:
             raise _nest_person_errors(exc) from exc
+        except services.PersonMatchConflict as exc:
+            return Response(exc.as_json(), status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
+        """Change details. Send If-Match with the ETag you read: if someone saved since, the answer is 409."""
         referral = self.get_object()
+        version = expected_version(request)
         serializer = self.get_serializer(referral, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
@@ -249,10 +280,11 @@ class ReferralViewSet(viewsets.GenericViewSet):
                 data=serializer.flat_data(),  # type: ignore[attr-defined]
                 submit=serializer.validated_data.get("submit", False),
                 channel="api",
+                expected_version=version,
             )
         except ValidationError as exc:
             raise _nest_person_errors(exc) from exc
-        return Response(self.get_serializer(referral).data)
+        return with_etag(Response(self.get_serializer(referral).data), referral.version)
 
     @extend_schema(request=TriageSerializer, responses={201: TriageRecordSerializer})
     @action(detail=True, methods=["post"])

@@ -8,10 +8,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from amhp_hub.common.zone import LONDON
 from referrals import clocks, deadlines
 from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status, TriageDecision
 from referrals.models import Person, Referral, TriageRecord
@@ -19,7 +19,6 @@ from referrals.nhs_number import generate_nhs_number
 from rota.demo import ETHNICITY_WEIGHTS, FAMILY, GIVEN, LANGUAGES, choose_weighted
 from rota.models import Role, Service, StaffProfile
 
-LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
 
 PLACES = {

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import random
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.db.models import AutoField, F, Model
 from django.test.utils import CaptureQueriesContext
 
+from amhp_hub.common.zone import LONDON
 from amhp_hub.demo import seed_demo
 from assessments.demo_records import seed_assessments
 from assessments.models import (
@@ -29,7 +29,6 @@ from rota.models import Leave, Service, Shift
 
 pytestmark = pytest.mark.django_db
 
-LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
