@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from referrals import person_rules
 from referrals.constants import (
     FLAG_LABELS,
     OPEN_STATUSES,
@@ -61,10 +62,8 @@ class Person(models.Model):
         return format_nhs_number(self.nhs_number) if self.nhs_number else ""
 
     def age_on(self, day: date) -> int | None:
-        if self.date_of_birth is None:
-            return None
-        dob = self.date_of_birth
-        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        """Whole years on DAY (referrals.person_rules.age_on), or None without a date of birth."""
+        return person_rules.age_on(self.date_of_birth, day)
 
 
 class Referral(models.Model):
