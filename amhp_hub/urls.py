@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from amhp_hub.common.forms import SignInForm
 from amhp_hub.common.views import healthz, home
 from referrals import api as referrals_api
+from referrals import nr_api
 
 router = SimpleRouter(trailing_slash=True)
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
@@ -18,6 +19,7 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
+    path("people/<uuid:pk>/nearest-relative/", nr_api.NearestRelativeView.as_view(), name="api-nearest-relative"),
     path("", include("rota.api_urls")),
     path("", include("assessments.api_urls")),
     path("", include("assessments.jobs_api_urls")),

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from referrals.person_rules import age_on
+from referrals.person_rules import RuleError, age_on
 
 # s26(1) in order; a cohabitee of 6 months ranks as a spouse (s26(6)); a 5-year co-resident
 # non-relative comes last (s26(7)).
@@ -212,3 +212,26 @@ def identify_nearest_relative(
         reasons.append(f"{_describe(winner)} is the only eligible relative (s26(1)({PARAGRAPH[winner.relationship]}))")
     reasons.append(f"Nearest relative: {_describe(winner)}")
     return Identification(name=winner.name, relationship=winner.relationship, reasons=reasons, passed_over=passed)
+
+
+def s13_4_request_errors(*, outcome: str, reasons: str) -> list[RuleError]:
+    """s13(4): when an AMHP considers a nearest relative's request and decides not to apply, they must give the
+    nearest relative their reasons in writing."""
+    if outcome == "no_application" and not reasons.strip():
+        return [
+            RuleError(
+                "s13(4)",
+                "reasons",
+                "No application follows the nearest relative's request: write the reasons to give them (s13(4)).",
+            )
+        ]
+    return []
+
+
+def displaced(orders: Iterable[tuple[str, bool]]) -> bool:
+    """s29: the nearest relative's functions pass to the acting nearest relative once the court makes an order.
+
+    ORDERS are (ground, order_made) pairs of the person's displacement applications. (An
+    interim order under s29(1A) has the same effect; it is recorded as an order made.)
+    """
+    return any(made for _, made in orders)
