@@ -45,6 +45,13 @@ TWO_RECOMMENDATIONS = {"s2": "s2(3)", "s3": "s3(3)", "guardianship": "s7(3)"}
 NR_CONSULTATION_SECTIONS = ("s3", "guardianship")
 LD_QUALIFIER_SECTIONS = ("s3", "guardianship")
 S4_SEEN_WITHIN = timedelta(hours=24)
+# Outcomes that rest on an application: completing with one of them needs a valid application of that section.
+OUTCOME_SECTION = {
+    "detained_s2": "s2",
+    "detained_s3": "s3",
+    "detained_s4": "s4",
+    "guardianship": "guardianship",
+}
 
 __all__ = [
     "ApplicationFacts",
@@ -152,20 +159,24 @@ def examination_and_signature_errors(facts: ApplicationFacts) -> list[RuleError]
                     "the application (s12(1)).",
                 )
             )
-    examined = [r for r in facts.recommendations[:2] if r.examined_on]
-    if len(examined) == 2 and not clocks.medical_examinations_close_enough(
-        examined[0].examined_on, examined[1].examined_on
-    ):
-        first, second = sorted(r.examined_on for r in examined)
-        errors.append(
-            RuleError(
-                "s12(1)",
-                "recommendations",
-                f"The examinations on {first:%d/%m/%Y} and {second:%d/%m/%Y} are more than 5 clear days apart "
-                "(s12(1)): a new examination is needed.",
-            )
-        )
+    errors.extend(examinations_apart_errors(facts.recommendations[:2]))
     return errors
+
+
+def examinations_apart_errors(recommendations: Sequence[Recommendation]) -> list[RuleError]:
+    """s12(1): where the two recommending doctors examined separately, no more than 5 clear days between the days of
+    their examinations (referrals.clocks.medical_examinations_close_enough)."""
+    days = sorted(r.examined_on for r in recommendations if r.examined_on)
+    if len(days) < 2 or clocks.medical_examinations_close_enough(days[0], days[-1]):
+        return []
+    return [
+        RuleError(
+            "s12(1)",
+            "recommendations",
+            f"The examinations on {days[0]:%d/%m/%Y} and {days[-1]:%d/%m/%Y} are more than 5 clear days apart "
+            "(s12(1)): a new examination is needed.",
+        )
+    ]
 
 
 def _approved_on(rec: Recommendation, day: date | None) -> bool:
@@ -174,24 +185,28 @@ def _approved_on(rec: Recommendation, day: date | None) -> bool:
     return rec.s12_approval_expires_on is None or day is None or rec.s12_approval_expires_on >= day
 
 
+def approved_doctor_errors(recommendations: Sequence[Recommendation], day: date | None) -> list[RuleError]:
+    """s12(2): one of the recommendations from a doctor approved under s12, the approval in date on DAY."""
+    if any(_approved_on(r, day) for r in recommendations):
+        return []
+    expired = [r.doctor for r in recommendations if r.s12_approved and not _approved_on(r, day)]
+    detail = f" ({', '.join(expired)}: approval expired before the application)" if expired else ""
+    return [
+        RuleError(
+            "s12(2)",
+            "recommendations",
+            "At least one recommendation must come from a doctor approved under section 12 whose approval is "
+            f"in date on the day of the application{detail} (s12(2)).",
+        )
+    ]
+
+
 def approval_and_acquaintance_errors(facts: ApplicationFacts) -> list[RuleError]:
     """s12(2): one recommending doctor approved under s12 and in date on the application date, and one with
     previous acquaintance with the patient or a recorded reason why not. Not for s4 (s4(3))."""
     if facts.section == "s4" or len(facts.recommendations) < 2:
         return []
-    errors: list[RuleError] = []
-    day = facts.application_on
-    if not any(_approved_on(r, day) for r in facts.recommendations):
-        expired = [r.doctor for r in facts.recommendations if r.s12_approved and not _approved_on(r, day)]
-        detail = f" ({', '.join(expired)}: approval expired before the application)" if expired else ""
-        errors.append(
-            RuleError(
-                "s12(2)",
-                "recommendations",
-                "At least one recommendation must come from a doctor approved under section 12 whose approval is "
-                f"in date on the day of the application{detail} (s12(2)).",
-            )
-        )
+    errors = approved_doctor_errors(facts.recommendations, facts.application_on)
     if not any(r.previous_acquaintance for r in facts.recommendations) and not any(
         r.no_acquaintance_reason.strip() for r in facts.recommendations
     ):
@@ -291,16 +306,23 @@ def nearest_relative_consultation_errors(facts: ApplicationFacts) -> list[RuleEr
                 "practicable or would involve unreasonable delay (s11(4)).",
             )
         )
-    if facts.section in facts.objections_to and not facts.nearest_relative_displaced:
-        errors.append(
-            RuleError(
-                "s11(4)",
-                "nearest_relative_step",
-                f"The nearest relative objects to an application for {label}: it cannot be made (s11(4)). "
-                "Consider an application to the county court to displace them (s29).",
-            )
-        )
+    errors.extend(objection_errors(facts.section, facts.objections_to, displaced=facts.nearest_relative_displaced))
     return errors
+
+
+def objection_errors(section: str, objections_to: frozenset[str], *, displaced: bool) -> list[RuleError]:
+    """s11(4): an objection by the nearest relative bars an application for s3 or guardianship, unless a county
+    court order (s29) has displaced them."""
+    if section not in NR_CONSULTATION_SECTIONS or section not in objections_to or displaced:
+        return []
+    return [
+        RuleError(
+            "s11(4)",
+            "nearest_relative_step",
+            f"The nearest relative objects to an application for {_section_label(section)}: it cannot be made "
+            "(s11(4)). Consider an application to the county court to displace them (s29).",
+        )
+    ]
 
 
 def learning_disability_errors(facts: ApplicationFacts) -> list[RuleError]:

@@ -56,13 +56,6 @@ RECOMMENDATION_FIELDS = (
     "no_acquaintance_reason",
 )
 MAX_RECOMMENDATIONS = 3
-# Outcomes that rest on an application: completing with one of them needs a valid application of that section.
-OUTCOME_SECTION = {
-    "detained_s2": "s2",
-    "detained_s3": "s3",
-    "detained_s4": "s4",
-    "guardianship": "guardianship",
-}
 
 
 @dataclass(frozen=True)
@@ -249,7 +242,7 @@ def record_application_signed(locked: Assessment, *, at: datetime, actor: Any, c
 def completion_errors(assessment: Assessment, outcome: str) -> list[dict[str, str]]:
     """What stops completing with OUTCOME: an outcome resting on an application needs a valid one of that section,
     checked again now (an objection may have been recorded since)."""
-    section = OUTCOME_SECTION.get(outcome)
+    section = rules.OUTCOME_SECTION.get(outcome)
     if section is None:
         return []
     application = Application.objects.filter(assessment=assessment).prefetch_related("recommendations").first()

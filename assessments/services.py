@@ -12,7 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
-from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.errors import ConflictError, RuleViolation
+from assessments import application_rules
+from assessments.application_services import completion_errors
 from assessments.models import (
     DETENTION_OUTCOMES,
     OPEN_ASSESSMENT_STATUSES,
@@ -24,7 +26,6 @@ from assessments.models import (
     Outcome,
     TimelineEvent,
 )
-from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
 from rota import ranking
@@ -63,10 +64,6 @@ TIME_FIELDS = ("seen_at", "application_signed_at", "bed_found_at", "conveyed_at"
 DOCTOR_FIELDS = ("name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed")
 MAX_HOURS_WORKED = Decimal("72")
 FUTURE_TOLERANCE = timedelta(minutes=5)
-NR_OBJECTION_BARS_S3 = (
-    "The nearest relative objected: an application for section 3 cannot be made (s11(4)). "
-    "Record a different outcome, or seek displacement of the nearest relative under s29."
-)
 
 
 def _lock(assessment: Assessment) -> Assessment:
@@ -308,22 +305,29 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
     hours = record.get("hours_worked")
     if hours is not None and not (Decimal(0) <= Decimal(str(hours)) <= MAX_HOURS_WORKED):
         add("hours_worked", f"Hours worked must be between 0 and {MAX_HOURS_WORKED}")
-    if outcome == Outcome.DETAINED_S3 and record.get("nearest_relative_action") == NearestRelativeAction.OBJECTED:
-        add("outcome", NR_OBJECTION_BARS_S3)
+    section = application_rules.OUTCOME_SECTION.get(outcome, "")
+    if record.get("nearest_relative_action") == NearestRelativeAction.OBJECTED:
+        for e in application_rules.objection_errors(section, frozenset({section}), displaced=False):
+            add("outcome", e.message)
     doctors = list(doctors)
     for index, doctor in enumerate(doctors):
         if not (doctor.get("name") or "").strip():
             add("doctors", f"Enter the name of doctor {index + 1}")
     if outcome in DETENTION_OUTCOMES:
-        examined = sorted(_london_day(d["examined_at"]) for d in doctors if d.get("examined_at"))
-        if len(examined) >= 2 and not clocks.medical_examinations_close_enough(examined[0], examined[-1]):
-            add(
-                "doctors",
-                "The medical examinations are more than 5 clear days apart (s12(1)): "
-                f"{examined[0]:%d/%m/%Y} and {examined[-1]:%d/%m/%Y}. A new examination is needed.",
+        # The doctors on the record are checked early, by the same rules the application is checked by.
+        recs = [
+            application_rules.Recommendation(
+                doctor=d.get("name") or "",
+                examined_on=_london_day(d["examined_at"]) if d.get("examined_at") else None,
+                s12_approved=bool(d.get("s12_approved")),
             )
-        if outcome != Outcome.DETAINED_S4 and len(doctors) >= 2 and not any(d.get("s12_approved") for d in doctors):
-            add("doctors", "At least one doctor must be section 12 approved (s12(2))")
+            for d in doctors
+        ]
+        for e in application_rules.examinations_apart_errors(recs):
+            add("doctors", e.message)
+        if section != "s4" and len(recs) >= 2:
+            for e in application_rules.approved_doctor_errors(recs, None):
+                add("doctors", e.message)
     return errors
 
 
@@ -406,8 +410,10 @@ def assessment_complete(
 ) -> Assessment:
     """Complete the assessment: it needs an outcome and the work times; the referral becomes assessed.
 
-    Raise ValidationError naming what is missing, ConflictError if it is already completed,
-    declined or not yet accepted.
+    An outcome that rests on an application (detained under s2, s3 or s4, guardianship) needs a
+    recorded application of that section that is still lawful (RuleViolation naming the
+    provisions otherwise). Raise ValidationError naming what is missing, ConflictError if it is
+    already completed, declined or not yet accepted.
     """
     now = now or timezone.now()
     locked = _lock(assessment)
@@ -423,6 +429,9 @@ def assessment_complete(
         errors["work_ended_at"] = ["Record when work ended before completing"]
     if errors:
         raise ValidationError(errors)
+    broken = completion_errors(locked, locked.outcome)
+    if broken:  # an outcome resting on an application needs a lawful one (assessments.application_rules)
+        raise RuleViolation(broken)
     update_fields = ["status", "completed_at", "late_after", "updated_at"]
     if locked.hours_worked is None:
         locked.hours_worked = _hours_between(locked.work_started_at, locked.work_ended_at)
