@@ -77,20 +77,32 @@ def render_html(
     return render_to_string(template, context, request=request)
 
 
+def _static_file(url: str) -> str | None:
+    """The file on disk behind URL when it is one of the app's static files, else None."""
+    path = urlsplit(url).path
+    prefix = "/" + settings.STATIC_URL.lstrip("/")
+    name = path[len(prefix) :] if path.startswith(prefix) else ""
+    if not name:
+        return None
+    found = finders.find(name)
+    if not found and staticfiles_storage.exists(name):  # a hashed name, after collectstatic
+        found = staticfiles_storage.path(name)
+    return found if isinstance(found, str) else None
+
+
 def pdf_from_html(html: str, *, base_url: str) -> bytes:
     """Return the PDF of HTML. WeasyPrint reads the page's own static files from disk and fetches nothing else."""
-    from weasyprint import HTML  # imported here: it loads Pango, which only document requests need
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def fetch_static(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        path = urlsplit(url).path
-        prefix = "/" + settings.STATIC_URL.lstrip("/")
-        name = path[len(prefix) :] if path.startswith(prefix) else ""
-        found = finders.find(name) if name else None
-        if not found and name and staticfiles_storage.exists(name):  # a hashed name, after collectstatic
-            found = staticfiles_storage.path(name)
-        if not found or isinstance(found, list):
-            raise ValueError(f"Documents load nothing from outside: {url}")
-        with open(found, "rb") as handle:
-            return {"string": handle.read(), "mime_type": "text/css" if found.endswith(".css") else None}
+    class StaticOnly(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            found = _static_file(url)
+            if found is None:
+                raise ValueError(f"Documents load nothing from outside: {url}")
+            with open(found, "rb") as handle:
+                body = handle.read()
+            content_type = "text/css" if found.endswith(".css") else "application/octet-stream"
+            return URLFetcherResponse(url, body, {"Content-Type": content_type})
 
-    return HTML(string=html, base_url=base_url, url_fetcher=fetch_static).write_pdf()
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnly()).write_pdf()

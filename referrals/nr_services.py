@@ -140,7 +140,13 @@ def nearest_relative_save(
                 for i, r in enumerate(relatives)
             ]
         )
-    default_relative = record.name
+    found = s26.identify_nearest_relative(
+        relative_facts(Relative.objects.filter(person=person)),
+        on=today,
+        patient_date_of_birth=person.date_of_birth,
+        in_care_of=record.in_care_of,
+    )
+    default_relative = found.name
     NearestRelativeObjection.objects.bulk_create(
         [
             NearestRelativeObjection(
@@ -167,12 +173,6 @@ def nearest_relative_save(
             )
             for d in displacement
         ]
-    )
-    found = s26.identify_nearest_relative(
-        relative_facts(Relative.objects.filter(person=person)),
-        on=today,
-        patient_date_of_birth=person.date_of_birth,
-        in_care_of=record.in_care_of,
     )
     record.name, record.relationship, record.reasons = found.name, found.relationship, found.reasons
     record.updated_by = actor
