@@ -147,6 +147,12 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     assert "checked" in no_bed  # what was typed is kept
     record["record-outcome"] = "detained_s2"
     assert client.post(f"{url}record/", record).status_code == 302
+    # A detention rests on an application: completing without one is refused.
+    response = client.post(url + "complete/")
+    assert response.status_code == 400
+    assert "Record the application" in response.content.decode()
+    record["record-outcome"] = "informal_admission"
+    assert client.post(f"{url}record/", record).status_code == 302
     response = client.post(url + "complete/", follow=True)
     assert "completed" in response.content.decode()
     accepted.refresh_from_db()
