@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from referrals.transitions import referral_move
 
 from amhp_hub.common.audit import audit
-from amhp_hub.common.errors import ConflictError, RuleViolation
+from amhp_hub.common.errors import ConflictError, RuleError
 from assessments import application_rules as rules
 from assessments.models import (
     Application,
@@ -27,9 +26,8 @@ from assessments.models import (
     Recommendation,
     TimelineEvent,
 )
-from referrals.constants import Status
-from referrals.models import Referral
 from referrals.nr_selectors import NearestRelativeView, nearest_relative_for
+from referrals.services import referral_record_pathway
 from rota.timefmt import LONDON
 
 APPLICATION_FIELDS = (
@@ -151,7 +149,7 @@ def application_submit(
 ) -> Submitted:
     """Record the signed application if the Act allows it; a valid one moves the referral to application_made.
 
-    Raise RuleViolation with every provision broken (nothing is saved), ConflictError when the
+    Raise RuleError with every provision broken (nothing is saved), ConflictError when the
     allocation is not accepted, was declined or is completed. Submitting again replaces the
     application (the referral stays application_made). Return the application and the prompts
     (s11(3)) that remain.
@@ -163,7 +161,7 @@ def application_submit(
     recommendations = [dict(r) for r in recommendations]
     errors, prompts = application_check(locked, data, recommendations, now=now)
     if errors:
-        raise RuleViolation(errors)
+        raise rule_error(errors)
     nearest = nearest_relative_for(locked.referral.person)
     values = {f: data.get(f) for f in APPLICATION_FIELDS}
     for f in ("nearest_relative_reason", "conflict_of_interest_reason", "grounds"):
@@ -216,7 +214,9 @@ def application_submit(
             "nearest_relative_step": application.nearest_relative_step,
         },
     )
-    record_application_signed(locked, at=application.signed_at, actor=actor, channel=channel)
+    referral_record_pathway(
+        referral=locked.referral, actor=actor, channel=channel, now=now, facts=pathway_facts(locked)
+    )
     return Submitted(application=application, prompts=prompts)
 
 
@@ -225,18 +225,45 @@ def prompts_for(application: Application) -> list[dict[str, str]]:
     return [p.as_dict() for p in rules.application_prompts(stored_facts(application))]
 
 
-def record_application_signed(locked: Assessment, *, at: datetime, actor: Any, channel: str) -> None:
-    """A signed, valid application moves the referral to application_made: its clocks keep running."""
-    referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    if referral.status == Status.ALLOCATED:
-        referral_move(
-            referral,
-            Status.APPLICATION_MADE,
-            actor=actor,
-            at=at,
-            channel=channel,
-            audit_changes={"assessment": str(locked.pk)},
-        )
+def rule_error(errors: list[dict[str, str]]) -> RuleError:
+    """The RuleError (HTTP 400 naming each provision) for ERRORS from the rule module."""
+    return RuleError([(e["provision"], e["field"], e["message"]) for e in errors])
+
+
+def pathway_facts(assessment: Assessment) -> dict[str, Any]:
+    """The facts the referral's deadlines read from the lawful application, or {} when none is recorded.
+
+    The examinations are the recommending doctors': their times where recorded (s4 needs them),
+    otherwise the start of the London day of the examination (the s6(1)(a) count is in days).
+    """
+    application = Application.objects.filter(assessment=assessment).prefetch_related("recommendations").first()
+    if application is None:
+        return {}
+    times = [
+        r.examined_at or datetime.combine(r.examined_on, time.min, tzinfo=LONDON)
+        for r in application.recommendations.all()
+    ]
+    return {
+        "application_section": application.section,
+        "application_signed_at": application.signed_at,
+        "applicant_seen_at": application.applicant_seen_at,
+        "first_examined_at": min(times, default=None),
+        "last_examined_at": max(times, default=None),
+    }
+
+
+def unsigned_application_errors(assessment: Assessment, field: str) -> list[dict[str, str]]:
+    """An application counts as signed only once it is recorded and found lawful (assessments.application_rules)."""
+    if Application.objects.filter(assessment=assessment).exists():
+        return []
+    return [
+        {
+            "provision": "s11(1)",
+            "field": field,
+            "message": "Make the application on the application page, where it is checked against the Act, "
+            "before recording it as signed.",
+        }
+    ]
 
 
 def completion_errors(assessment: Assessment, outcome: str) -> list[dict[str, str]]:

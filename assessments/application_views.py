@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from amhp_hub.common.audit import audit
-from amhp_hub.common.errors import ConflictError, RuleViolation
+from amhp_hub.common.errors import ConflictError, RuleError
 from amhp_hub.common.web import role_required
 from assessments import application_services, documents, selectors
 from assessments.application_forms import ApplicationForm
@@ -65,8 +65,8 @@ def application(request: HttpRequest, pk: str) -> HttpResponse:
             except ConflictError as exc:
                 messages.error(request, exc.message)
                 return redirect("assessments:application", pk=assessment.pk)
-            except RuleViolation as exc:
-                rule_errors = exc.rule_errors
+            except RuleError as exc:
+                rule_errors = [{"provision": p, "field": f, "message": m} for p, f, m in exc.violations]
                 form.add_rule_errors(rule_errors)
             else:
                 messages.success(

@@ -12,9 +12,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
-from amhp_hub.common.errors import ConflictError, RuleViolation
+from amhp_hub.common.errors import ConflictError
 from assessments import application_rules
-from assessments.application_services import completion_errors
+from assessments.application_services import (
+    completion_errors,
+    pathway_facts,
+    rule_error,
+    unsigned_application_errors,
+)
 from assessments.models import (
     DETENTION_OUTCOMES,
     OPEN_ASSESSMENT_STATUSES,
@@ -28,6 +33,8 @@ from assessments.models import (
 )
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
+from referrals.services import referral_record_pathway
+from referrals.transitions import referral_move
 from rota import ranking
 from rota.models import Leave, Role, StaffProfile
 from rota.selectors import current_shift_for
@@ -118,10 +125,11 @@ def assessment_allocate(
             assessment.save(force_insert=True)
     except IntegrityError as exc:  # assessment_one_live_per_referral: the database's last word on races
         raise ConflictError(f"Referral {locked.reference} is already allocated") from exc
-    before = locked.status
-    locked.status = Status.ALLOCATED
-    locked.save(update_fields=["status", "updated_at"])
-    referral.status = locked.status
+    referral_move(
+        locked, Status.ALLOCATED, actor=actor, at=now, channel=channel, audit_changes={"assessment": str(assessment.pk)}
+    )
+    if referral is not locked:
+        referral.refresh_from_db(fields=["status", "updated_at"])
     TimelineEvent.objects.create(
         assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note="", recorded_by=actor
     )
@@ -132,14 +140,6 @@ def assessment_allocate(
         obj=assessment,
         channel=channel,
         changes={"referral": str(locked.pk), "amhp": str(staff.pk), "shift_ends_at": shift.ends_at.isoformat()},
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=locked,
-        channel=channel,
-        changes={"status": [before, locked.status], "assessment": str(assessment.pk)},
     )
     return assessment
 
@@ -194,8 +194,15 @@ def assessment_decline(
         assessment=locked, kind=TimelineEvent.Kind.DECLINED, at=now, note=reason, recorded_by=actor
     )
     referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    referral.status = Status.ACCEPTED
-    referral.save(update_fields=["status", "updated_at"])
+    referral_move(
+        referral,
+        Status.ACCEPTED,
+        actor=actor,
+        reason=reason,
+        at=now,
+        channel=channel,
+        audit_changes={"declined_assessment": str(locked.pk)},
+    )
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -203,14 +210,6 @@ def assessment_decline(
         obj=locked,
         channel=channel,
         changes={"status": [before, AssessmentStatus.DECLINED], "reason": reason},
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=referral,
-        channel=channel,
-        changes={"status": [Status.ALLOCATED, Status.ACCEPTED], "declined_assessment": str(locked.pk)},
     )
     return locked
 
@@ -252,6 +251,10 @@ def assessment_record_event(
         raise ValidationError(errors)
     locked = _lock(assessment)
     _require_working(locked)
+    if kind == TimelineEvent.Kind.APPLICATION_SIGNED:
+        broken = unsigned_application_errors(locked, "kind")
+        if broken:
+            raise rule_error(broken)
     event = TimelineEvent.objects.create(
         assessment=locked, kind=kind, at=at, note=(note or "").strip(), recorded_by=actor
     )
@@ -264,6 +267,8 @@ def assessment_record_event(
         locked.status = AssessmentStatus.IN_PROGRESS
         update_fields.append("status")
     locked.save(update_fields=update_fields)
+    if field:
+        _sync_pathway(locked, actor=actor, channel=channel, now=now)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -273,6 +278,27 @@ def assessment_record_event(
         changes={"timeline": [kind, at.isoformat()], **({field: at.isoformat()} if field else {})},
     )
     return event
+
+
+PATHWAY_SOURCES = ("seen_at", "application_signed_at", "conveyed_at", "outcome")
+
+
+def _sync_pathway(locked: Assessment, *, actor: Any, channel: str, now: datetime) -> None:
+    """Give the referral the facts its deadlines read: seen, examinations, application, conveyance.
+
+    The application's facts (its section, signature, the applicant's visit and the recommending
+    doctors' examinations) come from the lawful application when one is recorded, and a signed
+    application moves an allocated referral to application_made (referrals.services).
+    """
+    examined = [t for t in locked.doctors.values_list("examined_at", flat=True) if t is not None]
+    facts: dict[str, Any] = {
+        "applicant_seen_at": locked.seen_at,
+        "conveyed_at": locked.conveyed_at,
+        "first_examined_at": min(examined, default=None),
+        "last_examined_at": max(examined, default=None),
+    }
+    facts.update(pathway_facts(locked))
+    referral_record_pathway(referral=locked.referral, actor=actor, channel=channel, now=now, facts=facts)
 
 
 def _london_day(value: datetime) -> Any:
@@ -375,6 +401,10 @@ def assessment_update_record(
         errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+    if merged["application_signed_at"] != locked.application_signed_at:
+        broken = unsigned_application_errors(locked, "application_signed_at")
+        if broken:
+            raise rule_error(broken)
 
     if merged["hours_worked"] is None and merged["work_started_at"] and merged["work_ended_at"]:
         merged["hours_worked"] = _hours_between(merged["work_started_at"], merged["work_ended_at"])
@@ -397,6 +427,8 @@ def assessment_update_record(
                 doctor.save(update_fields=fields)
         else:
             Doctor.objects.create(assessment=locked, **{k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    if doctors or any(f in changed for f in PATHWAY_SOURCES):
+        _sync_pathway(locked, actor=actor, channel=channel, now=now)
     changes: dict[str, Any] = diff(before, snapshot(locked, RECORD_FIELDS))
     if doctors:
         changes["doctors"] = [str(d.get("name") or d.get("id")) for d in doctors]
@@ -411,7 +443,7 @@ def assessment_complete(
     """Complete the assessment: it needs an outcome and the work times; the referral becomes assessed.
 
     An outcome that rests on an application (detained under s2, s3 or s4, guardianship) needs a
-    recorded application of that section that is still lawful (RuleViolation naming the
+    recorded application of that section that is still lawful (RuleError naming the
     provisions otherwise). Raise ValidationError naming what is missing, ConflictError if it is
     already completed, declined or not yet accepted.
     """
@@ -431,7 +463,7 @@ def assessment_complete(
         raise ValidationError(errors)
     broken = completion_errors(locked, locked.outcome)
     if broken:  # an outcome resting on an application needs a lawful one (assessments.application_rules)
-        raise RuleViolation(broken)
+        raise rule_error(broken)
     update_fields = ["status", "completed_at", "late_after", "updated_at"]
     if locked.hours_worked is None:
         locked.hours_worked = _hours_between(locked.work_started_at, locked.work_ended_at)
@@ -449,9 +481,9 @@ def assessment_complete(
         recorded_by=actor,
     )
     referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    referral.status = Status.ASSESSED
-    referral.closed_at = now
-    referral.save(update_fields=["status", "closed_at", "updated_at"])
+    if referral.status == Status.ALLOCATED:
+        # With a signed application the referral is already application_made and stays open.
+        referral_move(referral, Status.ASSESSED, actor=actor, at=now, channel=channel)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -463,14 +495,6 @@ def assessment_complete(
             "outcome": locked.outcome,
             "hours_worked": str(locked.hours_worked),
         },
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=referral,
-        channel=channel,
-        changes={"status": [Status.ALLOCATED, Status.ASSESSED]},
     )
     return locked
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.audit import audit
-from amhp_hub.common.errors import ConflictError, RuleViolation
+from amhp_hub.common.errors import ConflictError
 from amhp_hub.common.web import add_service_errors, role_required
 from assessments import selectors, services
 from assessments.forms import DeclineForm, DoctorForm, EventForm, RecordForm
@@ -254,7 +254,7 @@ def complete(request: HttpRequest, pk: str) -> HttpResponse:
     except ConflictError as exc:
         messages.error(request, exc.message)
         return redirect("assessments:detail", pk=assessment.pk)
-    except (ValidationError, RuleViolation) as exc:
+    except ValidationError as exc:
         return _detail_page(request, assessment, status=400, complete_errors=exc.message_dict)
     messages.success(request, f"Assessment of referral {assessment.referral.reference} completed")
     return redirect("assessments:detail", pk=assessment.pk)

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit
-from amhp_hub.common.errors import RuleViolation
+from amhp_hub.common.errors import RuleError
 from referrals import nearest_relative as s26
 from referrals.models import (
+    OPEN_STATUS_VALUES,
     Displacement,
     NearestRelativeObjection,
     NearestRelativeRecord,
@@ -25,6 +26,7 @@ from referrals.models import (
     Referral,
     Relative,
 )
+from referrals.services import CLOCK_FIELDS, apply_clocks
 from rota.timefmt import LONDON
 
 RELATIVE_FIELDS = (
@@ -177,6 +179,11 @@ def nearest_relative_save(
     record.name, record.relationship, record.reasons = found.name, found.relationship, found.reasons
     record.updated_by = actor
     record.save()
+    if displacement:
+        # s29(4): the s2 detention of this person's open cases may now run on; their deadlines move.
+        for referral in Referral.objects.select_for_update().filter(person=person, status__in=OPEN_STATUS_VALUES):
+            apply_clocks(referral, now=now)
+            referral.save(update_fields=[*CLOCK_FIELDS, "updated_at"])
     audit(
         actor=actor,
         service_id=person.service_id,
@@ -213,7 +220,7 @@ def nr_request_record(
 ) -> NearestRelativeRequest:
     """Record a nearest relative's request for an AMHP to consider the case (s13(4)), with its outcome if known.
 
-    Raise RuleViolation (s13(4)) when no application follows and no written reasons are given, and
+    Raise RuleError (s13(4)) when no application follows and no written reasons are given, and
     ValidationError for a missing name, a future date or an unknown outcome.
     """
     now = now or timezone.now()
@@ -228,7 +235,7 @@ def nr_request_record(
         raise ValidationError(errors)
     broken = s26.s13_4_request_errors(outcome=outcome, reasons=reasons)
     if broken:
-        raise RuleViolation([e.as_dict() for e in broken])
+        raise RuleError([(e.provision, e.field, e.message) for e in broken])
     request = NearestRelativeRequest.objects.create(
         person=person,
         referral=referral,

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from amhp_hub.common.audit import audit
-from amhp_hub.common.errors import RuleViolation
 from amhp_hub.common.web import role_required
 from referrals import nr_services
 from referrals.nr_forms import ObjectionForm, RelativeForm, RequestForm
@@ -69,7 +68,7 @@ def nearest_relative(request: HttpRequest, pk: str) -> HttpResponse:
         if form.is_valid():
             try:
                 write(form)
-            except (ValidationError, RuleViolation) as exc:
+            except ValidationError as exc:
                 for field, msgs in exc.message_dict.items():
                     for msg in msgs:
                         form.add_error(field if field in form.fields else None, msg)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 
 class ConflictError(Exception):
     """The write conflicts with the record's current state (HTTP 409)."""
@@ -11,19 +13,19 @@ class ConflictError(Exception):
         self.message = message
 
 
-class RuleViolation(Exception):
-    """A legal rule is broken. RULE_ERRORS are {"provision", "field", "message"} dicts (HTTP 400 with "errors").
+class RuleError(ValidationError):
+    """A write refused by a legal rule: each violation names the provision of the Act it applies.
 
-    `message_dict` maps each field to its messages, as a ValidationError's does, so forms can show them.
+    ``violations`` is a list of (provision, field, message). It is a ValidationError whose field
+    messages end with the provision, so forms show it as any other error; the API answers 400
+    with those field messages and ``{"errors": [{"provision", "field", "message"}]}``
+    (DESIGN.md section 8).
     """
 
-    def __init__(self, rule_errors: list[dict[str, str]]) -> None:
-        super().__init__("; ".join(e["message"] for e in rule_errors))
-        self.rule_errors = rule_errors
-
-    @property
-    def message_dict(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for e in self.rule_errors:
-            out.setdefault(e["field"], []).append(e["message"])
-        return out
+    def __init__(self, violations: list[tuple[str, str, str]]) -> None:
+        fields: dict[str, list[str]] = {}
+        for provision, field, message in violations:
+            shown = message if f"({provision})" in message else f"{message} ({provision})"
+            fields.setdefault(field or "non_field_errors", []).append(shown)
+        super().__init__(fields)
+        self.violations = violations
