@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
 from amhp_hub.common.errors import ConflictError, RuleError
-from referrals import clocks, deadlines
+from referrals import clocks, deadlines, person_rules
 from referrals.constants import (
     PRIORITY_RANK,
     QUEUE_STATUSES,
@@ -182,6 +182,8 @@ def compute_flags(referral: Referral) -> list[str]:
         flags.append(Flag.RISK_WEAPONS)
     if referral.risk_children:
         flags.append(Flag.RISK_CHILDREN)
+    if person_rules.is_child(person.age_on(timezone.localdate())):
+        flags.append(Flag.UNDER_18)
     return [str(f) for f in flags]
 
 
@@ -204,6 +206,14 @@ def _find_or_update_person(*, service: Service, person_data: Mapping[str, Any]) 
 
 
 @transaction.atomic
+def _place_of_safety_check(*, date_of_birth: date | None, place_of_safety_type: str, now: datetime) -> None:
+    """s136A (referrals.person_rules): raise RuleError when a child is at a police station as a place of safety."""
+    age = person_rules.age_on(date_of_birth, timezone.localtime(now).date())
+    broken = person_rules.place_of_safety_errors(age=age, place_of_safety_type=place_of_safety_type or "")
+    if broken:
+        raise RuleError([(e.provision, e.field, e.message) for e in broken])
+
+
 def referral_create(
     *,
     service: Service,
@@ -221,7 +231,14 @@ def referral_create(
     errors = validate_referral_data(data, draft=draft, now=now)
     if errors:
         raise ValidationError(errors)
+    _place_of_safety_check(
+        date_of_birth=data.get("date_of_birth"), place_of_safety_type=data.get("place_of_safety_type") or "", now=now
+    )
     person = _find_or_update_person(service=service, person_data={k: data.get(k) for k in PERSON_FIELDS})
+    if data.get("date_of_birth") is None:
+        _place_of_safety_check(
+            date_of_birth=person.date_of_birth, place_of_safety_type=data.get("place_of_safety_type") or "", now=now
+        )
     referral = Referral(
         service=service,
         person=person,
@@ -295,6 +312,11 @@ def referral_update(
     errors = validate_referral_data(merged, draft=draft, now=now)
     if errors:
         raise ValidationError(errors)
+    _place_of_safety_check(
+        date_of_birth=merged.get("date_of_birth"),
+        place_of_safety_type=merged.get("place_of_safety_type") or "",
+        now=now,
+    )
 
     before = {**snapshot(person, PERSON_FIELDS), **snapshot(referral, (*REFERRAL_FIELDS, "priority", "status"))}
     person_changed = [k for k in PERSON_FIELDS if k in data and getattr(person, k) != data[k]]

@@ -87,8 +87,9 @@ def test_s13_4_no_application_needs_written_reasons(consultant_api: Any, person:
 def test_a_child_in_care_has_the_council_as_nearest_relative(
     consultant_api: Any, make_referral: Any, service: Any, consultant: Any
 ) -> None:
-    today = timezone.localdate()
-    child = make_referral(service, consultant.user, date_of_birth=today.replace(year=today.year - 15)).person
+    child = make_referral(
+        service, consultant.user, date_of_birth=timezone.localdate() - timedelta(days=15 * 365)
+    ).person
     payload = {
         "relatives": [{"name": "Ana", "relationship": "parent"}],
         "in_care_of": "Riverside Council",
