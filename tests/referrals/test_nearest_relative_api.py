@@ -88,7 +88,9 @@ def test_a_child_in_care_has_the_council_as_nearest_relative(
     consultant_api: Any, make_referral: Any, service: Any, consultant: Any
 ) -> None:
     child = make_referral(
-        service, consultant.user, date_of_birth=timezone.localdate() - timedelta(days=15 * 365)
+        service,
+        consultant.user,
+        date_of_birth=timezone.localdate() - timedelta(days=15 * 365 + 10),  # aged 15
     ).person
     payload = {
         "relatives": [{"name": "Ana", "relationship": "parent"}],
