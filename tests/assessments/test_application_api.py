@@ -147,3 +147,37 @@ def test_completing_as_detained_under_s3_needs_a_valid_application(
     completed = services.assessment_complete(assessment=accepted, actor=on_duty_amhp.user)
     assert completed.status == "completed"
     assert Referral.objects.get(pk=accepted.referral_id).status == "application_made"
+
+
+def test_s29_displacement_on_ground_c_keeps_the_s2_running_until_decided(
+    api_client_for: Any, accepted: Assessment, on_duty_amhp: Any, s3_payload: Any, consultant: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from referrals.services import referral_admit
+
+    client = api_client_for(on_duty_amhp)
+    assert (
+        client.post(
+            url(accepted), s3_payload(section="s2", nearest_relative_step="informed"), format="json"
+        ).status_code
+        == 201
+    )
+    admitted = timezone.now() - timedelta(hours=1)
+    referral_admit(referral=accepted.referral, actor=on_duty_amhp.user, at=admitted)
+    desk = api_client_for(consultant)
+
+    def s2_due() -> str | None:
+        rows = desk.get(f"/api/v1/referrals/{accepted.referral_id}/deadlines/").json()
+        return next(d["due_at"] for d in rows if d["rule"] == "detention_s2")
+
+    # s2(4): 28 days beginning with the day of admission, so it ends at the start of day 29.
+    first = s2_due()
+    assert first is not None
+    person_url = f"/api/v1/people/{accepted.referral.person_id}/nearest-relative/"
+    today = timezone.localdate()
+    body = {"displacement": [{"ground": "c", "applied_on": today.isoformat()}]}
+    assert desk.post(person_url, body, format="json").status_code == 200
+    assert s2_due() is None  # s29(4): the s2 continues until the application is disposed of
