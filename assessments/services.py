@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
-from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.errors import ConflictError, RuleError
 from assessments import application_rules
 from assessments.application_services import (
     completion_errors,
@@ -35,7 +35,7 @@ from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
 from referrals.services import referral_record_pathway
 from referrals.transitions import referral_move
-from rota import ranking
+from rota import approval, ranking
 from rota.models import Leave, Role, StaffProfile
 from rota.selectors import current_shift_for
 from rota.timefmt import LONDON
@@ -106,6 +106,9 @@ def assessment_allocate(
         raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
     if Leave.objects.filter(staff=staff, cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).exists():
         raise ValidationError({"amhp": [f"{staff.display_name} is on leave"]})
+    problem = approval.approval_problem(staff.display_name, staff.warrant_expires_on, now.astimezone(LONDON).date())
+    if problem:
+        raise RuleError([(approval.PROVISION, "amhp", f"{problem}: they cannot be allocated")])
     shift = current_shift_for(staff=staff, at=now)
     if shift is None:
         raise ValidationError({"amhp": [f"{staff.display_name} is not on duty now"]})

@@ -59,6 +59,7 @@ class LondonDateTimeWidget(forms.MultiWidget):
             ),
         }
         super().__init__(widgets)
+        self.input_label = ""
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
@@ -69,6 +70,9 @@ class LondonDateTimeWidget(forms.MultiWidget):
         if base:
             context["widget"]["subwidgets"][0]["attrs"]["id"] = base
             context["widget"]["subwidgets"][1]["attrs"]["id"] = f"{base}_clock"
+        # Form renderers show a multi-part field as a fieldset: name the input after the field too.
+        if self.input_label:
+            context["widget"]["subwidgets"][0]["attrs"]["aria-label"] = self.input_label
         return context
 
     def id_for_label(self, id_: str) -> str:
@@ -100,6 +104,10 @@ class LondonDateTimeField(forms.Field):
         "invalid": "Enter a real date and time, like 23/11/2026 14:30",
         "required": "Enter the date and time",
     }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.widget.input_label = str(self.label or "")
 
     def to_python(self, value: Any) -> datetime | None:
         if isinstance(value, list | tuple):
