@@ -37,13 +37,7 @@ class LondonDateTimeWidget(forms.MultiWidget):
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         widgets = {
             "": forms.DateTimeInput(
-                # The field's legend names the question; the input itself still needs a label (WCAG 4.1.2).
-                attrs={
-                    "type": "datetime-local",
-                    "class": "govuk-input govuk-input--width-20",
-                    "aria-label": "Date and time (UK)",
-                    **(attrs or {}),
-                },
+                attrs={"type": "datetime-local", "class": "govuk-input govuk-input--width-20", **(attrs or {})},
                 format=DATETIME_INPUT,
             ),
             "clock": forms.Select(
