@@ -328,6 +328,23 @@ class ApplicationSerializer(serializers.Serializer):
     grounds = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
 
 
+class RuleMessageSerializer(serializers.Serializer):
+    provision = serializers.CharField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ApplicationOutSerializer(ApplicationSerializer):
+    """The application as stored, with the referral's status and what the AMHP must still do (s11(3))."""
+
+    id = serializers.IntegerField()
+    assessment = serializers.UUIDField()
+    referral = serializers.UUIDField()
+    referral_status = serializers.CharField()
+    nearest_relative_name = serializers.CharField()
+    prompts = RuleMessageSerializer(many=True)
+
+
 def _application_out(application: Application, prompts: list[dict[str, str]] | None = None) -> dict[str, Any]:
     assessment = application.assessment
     return {
@@ -382,7 +399,7 @@ class ApplicationView(_AssessmentView):
             .first()
         )
 
-    @extend_schema(responses=ApplicationSerializer)
+    @extend_schema(responses=ApplicationOutSerializer)
     def get(self, request: Request, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         application = self._application(assessment)
@@ -391,7 +408,7 @@ class ApplicationView(_AssessmentView):
         audit(actor=request.user, service_id=assessment.service_id, action="view", obj=application, channel="api")
         return Response(_application_out(application))
 
-    @extend_schema(request=ApplicationSerializer, responses={201: ApplicationSerializer})
+    @extend_schema(request=ApplicationSerializer, responses={201: ApplicationOutSerializer})
     def post(self, request: Request, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         serializer = ApplicationSerializer(data=request.data)
