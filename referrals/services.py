@@ -205,7 +205,6 @@ def _find_or_update_person(*, service: Service, person_data: Mapping[str, Any]) 
     return person
 
 
-@transaction.atomic
 def _place_of_safety_check(*, date_of_birth: date | None, place_of_safety_type: str, now: datetime) -> None:
     """s136A (referrals.person_rules): raise RuleError when a child is at a police station as a place of safety."""
     age = person_rules.age_on(date_of_birth, timezone.localtime(now).date())
@@ -214,6 +213,7 @@ def _place_of_safety_check(*, date_of_birth: date | None, place_of_safety_type: 
         raise RuleError([(e.provision, e.field, e.message) for e in broken])
 
 
+@transaction.atomic
 def referral_create(
     *,
     service: Service,
