@@ -130,9 +130,8 @@ def test_completing_as_detained_under_s3_needs_a_valid_application(
 ) -> None:
     from datetime import timedelta
 
+    from django.core.exceptions import ValidationError
     from django.utils import timezone
-
-    from amhp_hub.common.errors import RuleError
 
     now = timezone.now()
     services.assessment_update_record(
@@ -140,9 +139,9 @@ def test_completing_as_detained_under_s3_needs_a_valid_application(
         actor=on_duty_amhp.user,
         data={"outcome": "detained_s3", "work_started_at": now - timedelta(hours=3), "work_ended_at": now},
     )
-    with pytest.raises(RuleError) as info:
+    with pytest.raises(ValidationError) as info:
         services.assessment_complete(assessment=accepted, actor=on_duty_amhp.user)
-    assert [provision for provision, _, _ in info.value.violations] == ["s11(1)"]
+    assert "application_signed_at" in info.value.message_dict
     assert api_client_for(on_duty_amhp).post(url(accepted), s3_payload(), format="json").status_code == 201
     completed = services.assessment_complete(assessment=accepted, actor=on_duty_amhp.user)
     assert completed.status == "completed"

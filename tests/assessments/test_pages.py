@@ -150,7 +150,7 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     # A detention rests on an application: completing without one is refused.
     response = client.post(url + "complete/")
     assert response.status_code == 400
-    assert "Record the application" in response.content.decode()
+    assert "Record when the application was signed" in response.content.decode()
     record["record-outcome"] = "informal_admission"
     assert client.post(f"{url}record/", record).status_code == 302
     response = client.post(url + "complete/", follow=True)
@@ -159,7 +159,8 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     queued_referral.refresh_from_db()
     assert accepted.status == "completed"
     assert accepted.hours_worked is not None
-    assert queued_referral.status == "assessed"
+    # The case stays open, its clocks watched, until the person is admitted.
+    assert queued_referral.status == "application_made"
     assert "decision" in [e.kind for e in accepted.timeline.all()]
 
 
