@@ -159,8 +159,8 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     queued_referral.refresh_from_db()
     assert accepted.status == "completed"
     assert accepted.hours_worked is not None
-    # The case stays open, its clocks watched, until the person is admitted.
-    assert queued_referral.status == "application_made"
+    # No application was made: the case ends as assessed.
+    assert queued_referral.status == "assessed"
     assert "decision" in [e.kind for e in accepted.timeline.all()]
 
 
