@@ -15,6 +15,7 @@ from amhp_hub.common.tokens import ObtainTokenView
 from amhp_hub.common.views import SignInView, healthz
 from amhp_hub.views import home
 from referrals import api as referrals_api
+from referrals import nr_api
 
 # /admin/ needs a verified second factor as well as staff status.
 admin.site.__class__ = OTPAdminSite
@@ -35,6 +36,7 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
+    path("people/<uuid:pk>/nearest-relative/", nr_api.NearestRelativeView.as_view(), name="api-nearest-relative"),
     path("", include("rota.api_urls")),
     path("", include("assessments.api_urls")),
     path("", include("assessments.jobs_api_urls")),

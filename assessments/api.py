@@ -15,8 +15,18 @@ from rest_framework.views import APIView
 from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
 from amhp_hub.common.requests import StaffAPIRequest
-from assessments import selectors, services
-from assessments.models import Assessment, DelayReason, Doctor, NearestRelativeAction, Outcome, TimelineEvent
+from assessments import application_services, selectors, services
+from assessments.models import (
+    Application,
+    ApplicationSection,
+    Assessment,
+    DelayReason,
+    Doctor,
+    NearestRelativeAction,
+    NearestRelativeStep,
+    Outcome,
+    TimelineEvent,
+)
 from referrals.selectors import referrals_visible_to
 from rota.models import StaffProfile
 
@@ -300,3 +310,128 @@ class TimelineView(_AssessmentView):
             assessment=assessment, actor=request.user, channel="api", **serializer.validated_data
         )
         return Response(TimelineEventOutSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class RecommendationSerializer(serializers.Serializer):
+    doctor = serializers.CharField(max_length=150)
+    examined_on = serializers.DateField(required=False, allow_null=True)
+    examined_at = serializers.DateTimeField(required=False, allow_null=True)
+    signed_on = serializers.DateField(required=False, allow_null=True)
+    s12_approved = serializers.BooleanField(default=False)
+    s12_approval_expires_on = serializers.DateField(required=False, allow_null=True)
+    previous_acquaintance = serializers.BooleanField(default=False)
+    no_acquaintance_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ApplicationSerializer(serializers.Serializer):
+    """The application (DESIGN.md section 8). Validity is decided by assessments.application_rules."""
+
+    section = serializers.ChoiceField(choices=ApplicationSection.choices)
+    signed_at = serializers.DateTimeField(required=False, allow_null=True)
+    applicant_seen_at = serializers.DateTimeField(required=False, allow_null=True)
+    recommendations = RecommendationSerializer(many=True, required=False, default=list)
+    nearest_relative_step = serializers.ChoiceField(
+        choices=NearestRelativeStep.choices, required=False, allow_blank=True, default=""
+    )
+    nearest_relative_reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    conflict_of_interest_declared = serializers.BooleanField(default=False)
+    conflict_of_interest_reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    learning_disability = serializers.BooleanField(default=False)
+    autism = serializers.BooleanField(default=False)
+    abnormally_aggressive_or_seriously_irresponsible = serializers.BooleanField(default=False)
+    grounds = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+
+
+class RuleMessageSerializer(serializers.Serializer):
+    provision = serializers.CharField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ApplicationOutSerializer(ApplicationSerializer):
+    """The application as stored, with the referral's status and what the AMHP must still do (s11(3))."""
+
+    id = serializers.IntegerField()
+    assessment = serializers.UUIDField()
+    referral = serializers.UUIDField()
+    referral_status = serializers.CharField()
+    nearest_relative_name = serializers.CharField()
+    prompts = RuleMessageSerializer(many=True)
+
+
+def _application_out(application: Application, prompts: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    assessment = application.assessment
+    return {
+        "id": application.pk,
+        "assessment": str(assessment.pk),
+        "referral": str(assessment.referral_id),
+        "referral_status": assessment.referral.status,
+        "section": application.section,
+        "signed_at": serializers.DateTimeField().to_representation(application.signed_at),
+        "applicant_seen_at": serializers.DateTimeField().to_representation(application.applicant_seen_at),
+        "recommendations": [
+            {
+                "doctor": r.doctor,
+                "examined_on": r.examined_on.isoformat(),
+                "examined_at": serializers.DateTimeField().to_representation(r.examined_at) if r.examined_at else None,
+                "signed_on": r.signed_on.isoformat(),
+                "s12_approved": r.s12_approved,
+                "s12_approval_expires_on": r.s12_approval_expires_on.isoformat() if r.s12_approval_expires_on else None,
+                "previous_acquaintance": r.previous_acquaintance,
+                "no_acquaintance_reason": r.no_acquaintance_reason,
+            }
+            for r in application.recommendations.all()
+        ],
+        "nearest_relative_step": application.nearest_relative_step,
+        "nearest_relative_reason": application.nearest_relative_reason,
+        "nearest_relative_name": application.nearest_relative_name,
+        "conflict_of_interest_declared": application.conflict_of_interest_declared,
+        "conflict_of_interest_reason": application.conflict_of_interest_reason,
+        "learning_disability": application.learning_disability,
+        "autism": application.autism,
+        "abnormally_aggressive_or_seriously_irresponsible": (
+            application.abnormally_aggressive_or_seriously_irresponsible
+        ),
+        "grounds": application.grounds,
+        "prompts": prompts if prompts is not None else application_services.prompts_for(application),
+    }
+
+
+class ApplicationView(_AssessmentView):
+    """GET, POST /api/v1/assessments/{id}/application/: the application; 201, or 400 naming the provisions broken.
+
+    A valid application moves the referral to application_made. GET is 404 until one is recorded.
+    """
+
+    roles = {"get": READ_ROLES, "post": AMHP_ROLES}
+
+    def _application(self, assessment: Assessment) -> Application | None:
+        return (
+            Application.objects.filter(assessment=assessment)
+            .select_related("assessment__referral__person")
+            .prefetch_related("recommendations")
+            .first()
+        )
+
+    @extend_schema(responses=ApplicationOutSerializer)
+    def get(self, request: StaffAPIRequest, pk: str) -> Response:
+        assessment = self.get_object(request, pk)
+        application = self._application(assessment)
+        if application is None:
+            return Response({"detail": "No application has been recorded for this assessment."}, status=404)
+        audit(actor=request.user, service_id=assessment.service_id, action="view", obj=application, channel="api")
+        return Response(_application_out(application))
+
+    @extend_schema(request=ApplicationSerializer, responses={201: ApplicationOutSerializer})
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
+        assessment = self.get_object(request, pk)
+        serializer = ApplicationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        recommendations = data.pop("recommendations", [])
+        submitted = application_services.application_submit(
+            assessment=assessment, actor=request.user, data=data, recommendations=recommendations, channel="api"
+        )
+        application = self._application(assessment)
+        application = application or submitted.application
+        return Response(_application_out(application, submitted.prompts), status=status.HTTP_201_CREATED)

@@ -10,5 +10,6 @@ urlpatterns = [
     path("assessments/<uuid:pk>/accept/", api.AcceptView.as_view(), name="api-assessment-accept"),
     path("assessments/<uuid:pk>/decline/", api.DeclineView.as_view(), name="api-assessment-decline"),
     path("assessments/<uuid:pk>/complete/", api.CompleteView.as_view(), name="api-assessment-complete"),
+    path("assessments/<uuid:pk>/application/", api.ApplicationView.as_view(), name="api-assessment-application"),
     path("assessments/<uuid:pk>/timeline/", api.TimelineView.as_view(), name="api-assessment-timeline"),
 ]

@@ -290,3 +290,62 @@ class SweepMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job}/{self.scope} to {self.swept_until:%Y-%m-%d %H:%M:%S}"
+
+
+class ApplicationSection(models.TextChoices):
+    S2 = "s2", "Section 2 (admission for assessment)"
+    S3 = "s3", "Section 3 (admission for treatment)"
+    S4 = "s4", "Section 4 (emergency admission)"
+    GUARDIANSHIP = "guardianship", "Guardianship (s7)"
+
+
+class NearestRelativeStep(models.TextChoices):
+    CONSULTED = "consulted", "Consulted (s11(4))"
+    INFORMED = "informed", "Informed (s11(3))"
+    NOT_PRACTICABLE = "not_practicable", "Not reasonably practicable, or would cause unreasonable delay"
+    NONE = "none", "There is no nearest relative"
+
+
+class Application(models.Model):
+    """The AMHP's application under the Act, as signed. Stored only once it passes assessments.application_rules."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="application")
+    section = models.CharField(max_length=20, choices=ApplicationSection.choices)
+    signed_at = models.DateTimeField()
+    applicant_seen_at = models.DateTimeField()
+    nearest_relative_step = models.CharField(max_length=20, choices=NearestRelativeStep.choices)
+    nearest_relative_reason = models.TextField(blank=True)
+    nearest_relative_name = models.CharField(max_length=150, blank=True)
+    conflict_of_interest_declared = models.BooleanField(default=False)
+    conflict_of_interest_reason = models.TextField(blank=True)
+    learning_disability = models.BooleanField(default=False)
+    autism = models.BooleanField(default=False)
+    abnormally_aggressive_or_seriously_irresponsible = models.BooleanField(default=False)
+    grounds = models.TextField(blank=True, help_text="Outline of the grounds, for the AMHP's report")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.section} signed {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class Recommendation(models.Model):
+    """One medical recommendation founding the application (s12)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="recommendations")
+    position = models.PositiveSmallIntegerField(default=0)
+    doctor = models.CharField(max_length=150)
+    examined_on = models.DateField()
+    examined_at = models.DateTimeField(null=True, blank=True)
+    signed_on = models.DateField()
+    s12_approved = models.BooleanField(default=False)
+    s12_approval_expires_on = models.DateField(null=True, blank=True)
+    previous_acquaintance = models.BooleanField(default=False)
+    no_acquaintance_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["application", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.doctor

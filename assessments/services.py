@@ -15,6 +15,13 @@ from django.utils import timezone
 from amhp_hub.common.audit import audit, diff, snapshot
 from amhp_hub.common.errors import ConflictError, RuleError
 from amhp_hub.common.versioning import require_version
+from assessments import application_rules
+from assessments.application_services import (
+    completion_errors,
+    pathway_facts,
+    rule_error,
+    unsigned_application_errors,
+)
 from assessments.models import (
     DETENTION_OUTCOMES,
     OPEN_ASSESSMENT_STATUSES,
@@ -27,7 +34,6 @@ from assessments.models import (
     TimelineEvent,
 )
 from assessments.notify import notification_send
-from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
 from referrals.services import referral_record_pathway
@@ -68,10 +74,6 @@ TIME_FIELDS = ("seen_at", "application_signed_at", "bed_found_at", "conveyed_at"
 DOCTOR_FIELDS = ("name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed")
 MAX_HOURS_WORKED = Decimal("72")
 FUTURE_TOLERANCE = timedelta(minutes=5)
-NR_OBJECTION_BARS_S3 = (
-    "The nearest relative objected: an application for section 3 cannot be made (s11(4)). "
-    "Record a different outcome, or seek displacement of the nearest relative under s29."
-)
 
 
 def _lock(assessment: Assessment) -> Assessment:
@@ -295,6 +297,10 @@ def assessment_record_event(
     assert at is not None  # narrowed by the check above
     locked = _lock(assessment)
     _require_working(locked)
+    if kind == TimelineEvent.Kind.APPLICATION_SIGNED:
+        broken = unsigned_application_errors(locked, "kind")
+        if broken:
+            raise rule_error(broken)
     event = TimelineEvent.objects.create(
         assessment=locked, kind=kind, at=at, note=(note or "").strip(), recorded_by=actor
     )
@@ -321,30 +327,25 @@ def assessment_record_event(
 
 
 APPLICATION_OUTCOMES = (*DETENTION_OUTCOMES, Outcome.APPLICATION_AWAITING_BED)
-SECTION_OF_OUTCOME = {Outcome.DETAINED_S2: "s2", Outcome.DETAINED_S3: "s3", Outcome.DETAINED_S4: "s4"}
 PATHWAY_SOURCES = ("seen_at", "application_signed_at", "conveyed_at", "outcome")
 
 
 def _sync_pathway(locked: Assessment, *, actor: Any, channel: str, now: datetime) -> None:
     """Give the referral the facts its deadlines read: seen, examinations, application, conveyance.
 
-    A signed application moves an allocated referral to application_made (referrals.services).
+    The application's facts (its section, signature, the applicant's visit and the recommending
+    doctors' examinations) come from the lawful application when one is recorded, and a signed
+    application moves an allocated referral to application_made (referrals.services).
     """
     examined = [t for t in locked.doctors.values_list("examined_at", flat=True) if t is not None]
-    referral_record_pathway(
-        referral=locked.referral,
-        actor=actor,
-        channel=channel,
-        now=now,
-        facts={
-            "applicant_seen_at": locked.seen_at,
-            "application_signed_at": locked.application_signed_at,
-            "application_section": SECTION_OF_OUTCOME.get(locked.outcome),  # type: ignore[call-overload]
-            "conveyed_at": locked.conveyed_at,
-            "first_examined_at": min(examined, default=None),
-            "last_examined_at": max(examined, default=None),
-        },
-    )
+    facts: dict[str, Any] = {
+        "applicant_seen_at": locked.seen_at,
+        "conveyed_at": locked.conveyed_at,
+        "first_examined_at": min(examined, default=None),
+        "last_examined_at": max(examined, default=None),
+    }
+    facts.update(pathway_facts(locked))
+    referral_record_pathway(referral=locked.referral, actor=actor, channel=channel, now=now, facts=facts)
 
 
 def _london_day(value: datetime) -> Any:
@@ -381,8 +382,10 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
     hours = record.get("hours_worked")
     if hours is not None and not (Decimal(0) <= Decimal(str(hours)) <= MAX_HOURS_WORKED):
         add("hours_worked", f"Hours worked must be between 0 and {MAX_HOURS_WORKED}")
-    if outcome == Outcome.DETAINED_S3 and record.get("nearest_relative_action") == NearestRelativeAction.OBJECTED:
-        add("outcome", NR_OBJECTION_BARS_S3)
+    section = application_rules.OUTCOME_SECTION.get(outcome, "")
+    if record.get("nearest_relative_action") == NearestRelativeAction.OBJECTED:
+        for e in application_rules.objection_errors(section, frozenset({section}), displaced=False):
+            add("outcome", e.message)
     for field in ("outcome_notes", "nearest_relative_notes"):
         text = record.get(field) or ""
         if len(text) > NOTES_MAX_LENGTH:
@@ -392,15 +395,20 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
         if not (doctor.get("name") or "").strip():
             add("doctors", f"Enter the name of doctor {index + 1}")
     if outcome in DETENTION_OUTCOMES:
-        examined = sorted(_london_day(d["examined_at"]) for d in doctors if d.get("examined_at"))
-        if len(examined) >= 2 and not clocks.medical_examinations_close_enough(examined[0], examined[-1]):
-            add(
-                "doctors",
-                "The medical examinations are more than 5 clear days apart (s12(1)): "
-                f"{examined[0]:%d/%m/%Y} and {examined[-1]:%d/%m/%Y}. A new examination is needed.",
+        # The doctors on the record are checked early, by the same rules the application is checked by.
+        recs = [
+            application_rules.Recommendation(
+                doctor=d.get("name") or "",
+                examined_on=_london_day(d["examined_at"]) if d.get("examined_at") else None,
+                s12_approved=bool(d.get("s12_approved")),
             )
-        if outcome != Outcome.DETAINED_S4 and len(doctors) >= 2 and not any(d.get("s12_approved") for d in doctors):
-            add("doctors", "At least one doctor must be section 12 approved (s12(2))")
+            for d in doctors
+        ]
+        for e in application_rules.examinations_apart_errors(recs):
+            add("doctors", e.message)
+        if section != "s4" and len(recs) >= 2:
+            for e in application_rules.approved_doctor_errors(recs, None):
+                add("doctors", e.message)
     return errors
 
 
@@ -458,6 +466,10 @@ def assessment_update_record(
         errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+    if merged["application_signed_at"] != locked.application_signed_at:
+        broken = unsigned_application_errors(locked, "application_signed_at")
+        if broken:
+            raise rule_error(broken)
 
     if merged["hours_worked"] is None and merged["work_started_at"] and merged["work_ended_at"]:
         merged["hours_worked"] = _hours_between(merged["work_started_at"], merged["work_ended_at"])
@@ -496,8 +508,10 @@ def assessment_complete(
 ) -> Assessment:
     """Complete the assessment: it needs an outcome and the work times; the referral becomes assessed.
 
-    Raise ValidationError naming what is missing, ConflictError if it is already completed,
-    declined or not yet accepted.
+    An outcome that rests on an application (detained under s2, s3 or s4, guardianship) needs a
+    recorded application of that section that is still lawful (RuleError naming the
+    provisions otherwise). Raise ValidationError naming what is missing, ConflictError if it is
+    already completed, declined or not yet accepted.
     """
     now = now or timezone.now()
     locked = _lock(assessment)
@@ -516,6 +530,9 @@ def assessment_complete(
         errors["application_signed_at"] = ["Record when the application was signed before completing"]
     if errors:
         raise ValidationError(errors)
+    broken = completion_errors(locked, locked.outcome)
+    if broken:  # an outcome resting on an application needs a lawful one (assessments.application_rules)
+        raise rule_error(broken)
     assert locked.work_started_at is not None and locked.work_ended_at is not None  # checked above
     update_fields = ["status", "completed_at", "late_after", "updated_at"]
     if locked.hours_worked is None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import views
+from assessments import application_views, views
 
 app_name = "assessments"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("assessments/<uuid:pk>/doctors/", views.add_doctor, name="add_doctor"),
     path("assessments/<uuid:pk>/record/", views.update_record, name="update_record"),
     path("assessments/<uuid:pk>/complete/", views.complete, name="complete"),
+    path("assessments/<uuid:pk>/application/", application_views.application, name="application"),
+    path("assessments/<uuid:pk>/documents/<slug:kind>/", application_views.document, name="document"),
+    path(
+        "assessments/<uuid:pk>/documents/<slug:kind>.pdf",
+        application_views.document,
+        {"fmt": "pdf"},
+        name="document_pdf",
+    ),
 ]

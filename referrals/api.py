@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
+from amhp_hub.common.errors import RuleError
 from amhp_hub.common.pagination import CappedLimitOffsetPagination
 from amhp_hub.common.requests import StaffAPIRequest
 from referrals import deadlines, selectors, services
@@ -200,6 +201,8 @@ def _nest_person_errors(exc: ValidationError) -> serializers.ValidationError:
             errors.setdefault("person", {})[field] = messages
         else:
             errors[field] = messages
+    if isinstance(exc, RuleError):  # a legal rule: name its provision (DESIGN.md section 8)
+        errors["errors"] = [{"provision": p, "field": f, "message": m} for p, f, m in exc.violations]
     return serializers.ValidationError(errors or {"non_field_errors": exc.messages})
 
 

@@ -147,6 +147,7 @@ class Flag(models.TextChoices):
     RISK_VIOLENCE = "risk_violence", "Risk of violence"
     RISK_WEAPONS = "risk_weapons", "Weapons"
     RISK_CHILDREN = "risk_children", "Children involved"
+    UNDER_18 = "under_18", "Under 18: CAMHS-experienced assessor and an age-appropriate ward (s131A)"
 
 
 FLAG_LABELS = dict(Flag.choices)

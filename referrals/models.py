@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from referrals import person_rules
 from referrals.constants import (
     FLAG_LABELS,
     OPEN_STATUSES,
@@ -77,10 +78,8 @@ class Person(models.Model):
         return format_nhs_number(self.nhs_number) if self.nhs_number else ""
 
     def age_on(self, day: date) -> int | None:
-        if self.date_of_birth is None:
-            return None
-        dob = self.date_of_birth
-        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        """Whole years on DAY (referrals.person_rules.age_on), or None without a date of birth."""
+        return person_rules.age_on(self.date_of_birth, day)
 
 
 class Referral(models.Model):
@@ -279,6 +278,133 @@ class SearchQuery(models.Model):
 
     def __str__(self) -> str:
         return f"search {self.pk}"
+
+
+class NearestRelativeRecord(models.Model):
+    """The person's nearest relative (s26), shared by all their referrals: who, and the steps that decided it.
+
+    The relatives are entered once (`Relative` rows); `name`, `relationship` and `reasons` are
+    what `referrals.nearest_relative.identify_nearest_relative` made of them when last saved.
+    `in_care_of` names the council for a child in care under a care order (s27).
+    """
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="nearest_relative_record")
+    name = models.CharField(max_length=150, blank=True)
+    relationship = models.CharField(max_length=30, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    in_care_of = models.CharField(max_length=150, blank=True)
+    parental_responsibility = models.CharField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.name or 'none'}"
+
+
+class Relative(models.Model):
+    """A relative of the person (or a s26(7) co-resident), as entered once for all referrals."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relatives")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=150)
+    relationship = models.CharField(max_length=30)
+    date_of_birth = models.DateField(null=True, blank=True)
+    half_blood = models.BooleanField(default=False)
+    lives_with_patient = models.BooleanField(default=False)
+    cares_for_patient = models.BooleanField(default=False)
+    ordinarily_resident_uk = models.BooleanField(default=True)
+    years_living_with_patient = models.DecimalField(max_digits=4, decimal_places=1, default=0)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["person", "position", "id"]
+        indexes = [models.Index(fields=["person", "position", "id"], name="relative_person_order")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relationship})"
+
+
+class NearestRelativeObjection(models.Model):
+    """An objection by the nearest relative (s11(4)): it belongs to the person and every referral sees it."""
+
+    class To(models.TextChoices):
+        S3 = "s3", "Section 3"
+        GUARDIANSHIP = "guardianship", "Guardianship"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="nr_objections")
+    date = models.DateField()
+    to = models.CharField(max_length=20, choices=To.choices)
+    relative = models.CharField(max_length=150)
+    notes = models.TextField(blank=True)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person", "-date", "-id"]
+        indexes = [models.Index(fields=["person", "date", "id"], name="nr_objection_person_date")]
+
+    def __str__(self) -> str:
+        return f"{self.relative} objects to {self.to} ({self.date})"
+
+
+class Displacement(models.Model):
+    """An application to the county court to displace the nearest relative (s29) and its outcome."""
+
+    class Ground(models.TextChoices):
+        NO_NEAREST_RELATIVE = "a", "(a) no nearest relative, or not reasonably practicable to find out"
+        INCAPABLE = "b", "(b) incapable of acting by reason of illness"
+        UNREASONABLE_OBJECTION = "c", "(c) unreasonably objects to an application"
+        DISCHARGE_WITHOUT_REGARD = "d", "(d) discharged or is likely to discharge without due regard"
+        NOT_SUITABLE = "e", "(e) not a suitable person to act"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="displacements")
+    ground = models.CharField(max_length=1, choices=Ground.choices)
+    applied_on = models.DateField()
+    decided_on = models.DateField(null=True, blank=True)
+    order_made = models.BooleanField(default=False)
+    acting_nearest_relative = models.CharField(max_length=150, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person", "-applied_on", "-id"]
+        indexes = [models.Index(fields=["person", "applied_on", "id"], name="displacement_person_applied")]
+
+    def __str__(self) -> str:
+        return f"s29({self.ground}) applied {self.applied_on}"
+
+
+class NearestRelativeRequest(models.Model):
+    """A nearest relative's request that an AMHP consider the case (s13(4)), and what came of it.
+
+    When no application follows, the AMHP must give the nearest relative reasons in writing.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Being considered"
+        APPLICATION_MADE = "application_made", "Application made"
+        NO_APPLICATION = "no_application", "No application: written reasons given"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="nr_requests")
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="nr_requests")
+    relative = models.CharField(max_length=150)
+    requested_on = models.DateField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    reasons = models.TextField(blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person", "-requested_on", "-id"]
+        indexes = [models.Index(fields=["person", "requested_on", "id"], name="nr_request_person_requested")]
+
+    def __str__(self) -> str:
+        return f"s13(4) request by {self.relative} on {self.requested_on}"
 
 
 class LegalStatusChange(models.Model):

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from referrals import deadlines
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.deadlines import LegalPeriod
-from referrals.models import LegalStatusChange, Person, Referral, SearchQuery, TriageRecord
+from referrals.models import Displacement, LegalStatusChange, Person, Referral, SearchQuery, TriageRecord
 from referrals.search import Terms
 from rota.models import Role, StaffProfile
 
@@ -153,6 +153,14 @@ def case_facts(referral: Referral, history: list[LegalPeriod] | None = None) -> 
         history = [LegalPeriod(referral.legal_status, referral.legal_power_started_at)]
     examinations = [t for t in (referral.first_examined_at, referral.last_examined_at) if t is not None]
     ended = referral.closed_at if referral.status in (Status.ASSESSED, Status.REDIRECTED, Status.CLOSED) else None
+    s29 = None
+    if not referral._state.adding:
+        # s29(4): an application to displace the nearest relative on ground (c) or (d) extends s2.
+        s29 = (
+            Displacement.objects.filter(person_id=referral.person_id, ground__in=deadlines.S29_GROUNDS)
+            .order_by("-applied_on", "-id")
+            .first()
+        )
     return deadlines.CaseFacts(
         history=history,
         extension_hours=referral.extension_hours,
@@ -163,4 +171,8 @@ def case_facts(referral: Referral, history: list[LegalPeriod] | None = None) -> 
         conveyed_at=referral.conveyed_at,
         admitted_at=referral.admitted_at,
         ended_at=ended,
+        s29_ground=s29.ground if s29 else "",
+        s29_applied_on=s29.applied_on if s29 else None,
+        s29_decided_on=s29.decided_on if s29 else None,
+        s29_order_made=s29.order_made if s29 else False,
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from amhp_hub.common.audit import audit, diff, snapshot
 from amhp_hub.common.errors import ConflictError, RuleError
 from amhp_hub.common.versioning import require_version
-from referrals import clocks, deadlines
+from referrals import clocks, deadlines, person_rules
 from referrals.constants import (
     PRIORITY_RANK,
     QUEUE_STATUSES,
@@ -209,6 +209,8 @@ def compute_flags(referral: Referral) -> list[str]:
         flags.append(Flag.RISK_WEAPONS)
     if referral.risk_children:
         flags.append(Flag.RISK_CHILDREN)
+    if person_rules.is_child(person.age_on(timezone.localdate())):
+        flags.append(Flag.UNDER_18)
     return [str(f) for f in flags]
 
 
@@ -323,6 +325,14 @@ def _match_person(
     return person, changes
 
 
+def _place_of_safety_check(*, date_of_birth: date | None, place_of_safety_type: str, now: datetime) -> None:
+    """s136A (referrals.person_rules): raise RuleError when a child is at a police station as a place of safety."""
+    age = person_rules.age_on(date_of_birth, timezone.localtime(now).date())
+    broken = person_rules.place_of_safety_errors(age=age, place_of_safety_type=place_of_safety_type or "")
+    if broken:
+        raise RuleError([(e.provision, e.field, e.message) for e in broken])
+
+
 @transaction.atomic
 def referral_create(
     *,
@@ -359,6 +369,11 @@ def referral_create(
         person.full_clean(exclude=["given_name", "family_name"])
         person.save()
         person_changes = {}
+    _place_of_safety_check(
+        date_of_birth=data.get("date_of_birth") or person.date_of_birth,
+        place_of_safety_type=data.get("place_of_safety_type") or "",
+        now=now,
+    )
     referral = Referral(
         service=service,
         person=person,
@@ -449,6 +464,11 @@ def referral_update(
     errors = validate_referral_data(merged, draft=draft, now=now)
     if errors:
         raise ValidationError(errors)
+    _place_of_safety_check(
+        date_of_birth=merged.get("date_of_birth"),
+        place_of_safety_type=merged.get("place_of_safety_type") or "",
+        now=now,
+    )
 
     before = {**snapshot(person, PERSON_FIELDS), **snapshot(referral, (*REFERRAL_FIELDS, "priority", "status"))}
     person_values = {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import access_views, views
+from referrals import access_views, nr_views, views
 
 app_name = "referrals"
 
@@ -16,5 +16,6 @@ urlpatterns = [
     path("referrals/<uuid:pk>/extend/", views.referral_extend, name="extend"),
     path("referrals/<uuid:pk>/legal-status/", views.referral_legal_status, name="legal_status"),
     path("referrals/<uuid:pk>/admit/", views.referral_admit, name="admit"),
+    path("people/<uuid:pk>/nearest-relative/", nr_views.nearest_relative, name="nearest_relative"),
     path("people/<uuid:pk>/access/", access_views.person_access, name="person_access"),
 ]

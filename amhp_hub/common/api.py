@@ -92,4 +92,3 @@ class HasRole(permissions.BasePermission):
         key = getattr(view, "action", None) or (request.method or "").lower()
         allowed = roles.get(key, roles.get("*"))
         return allowed is not None and profile.role in allowed
-

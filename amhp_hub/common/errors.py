@@ -25,6 +25,7 @@ class RuleError(ValidationError):
     def __init__(self, violations: list[tuple[str, str, str]]) -> None:
         fields: dict[str, list[str]] = {}
         for provision, field, message in violations:
-            fields.setdefault(field or "non_field_errors", []).append(f"{message} ({provision})")
+            shown = message if f"({provision})" in message else f"{message} ({provision})"
+            fields.setdefault(field or "non_field_errors", []).append(shown)
         super().__init__(fields)
         self.violations = violations

@@ -12,7 +12,6 @@ from django.views.decorators.cache import never_cache
 from amhp_hub.common import health
 from amhp_hub.common.security import client_ip
 
-
 # Seams for the checks, so a test can point one at a broken database or broker.
 HEALTH_CONNECTION: Any = None
 

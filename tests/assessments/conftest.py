@@ -66,3 +66,48 @@ def allocate(consultant: StaffProfile) -> Callable[..., Assessment]:
 def accepted(allocate: Callable[..., Assessment], queued_referral: Referral, on_duty_amhp: StaffProfile) -> Assessment:
     assessment = allocate(queued_referral, on_duty_amhp)
     return services.assessment_accept(assessment=assessment, actor=on_duty_amhp.user)
+
+
+@pytest.fixture
+def application_day() -> Any:
+    """Two days ago in London: an application signed then at 14:00, well clear of midnight."""
+    from datetime import date
+
+    day: date = timezone.localdate() - timedelta(days=2)
+    return day
+
+
+@pytest.fixture
+def s3_payload(application_day: Any) -> Callable[..., dict[str, Any]]:
+    """A lawful s3 application as the API takes it (DESIGN.md section 8); keyword arguments change it."""
+
+    def make(**changes: Any) -> dict[str, Any]:
+        day = application_day
+        at = datetime(day.year, day.month, day.day, 14, 0, tzinfo=LONDON)
+        payload: dict[str, Any] = {
+            "section": "s3",
+            "signed_at": at.isoformat(),
+            "applicant_seen_at": (at - timedelta(hours=2)).isoformat(),
+            "recommendations": [
+                {
+                    "doctor": "Dr Adeyemi",
+                    "examined_on": (day - timedelta(days=1)).isoformat(),
+                    "signed_on": (day - timedelta(days=1)).isoformat(),
+                    "s12_approved": True,
+                },
+                {
+                    "doctor": "Dr Brennan",
+                    "examined_on": day.isoformat(),
+                    "signed_on": day.isoformat(),
+                    "previous_acquaintance": True,
+                },
+            ],
+            "nearest_relative_step": "consulted",
+            "nearest_relative_reason": "",
+            "conflict_of_interest_declared": False,
+            "grounds": "Relapse of psychosis; not taking medication; at risk of self-neglect.",
+        }
+        payload.update(changes)
+        return payload
+
+    return make

@@ -33,6 +33,8 @@ def test_the_assessment_page_shows_reason_risks_place_phones_link_and_key_times(
     on_duty_amhp: StaffProfile,
     allocate: Callable[..., Assessment],
     logged_in_client: Callable[..., Any],
+    api_client_for: Callable[..., Any],
+    s3_payload: Callable[..., dict[str, Any]],
 ) -> None:
     referral = make_referral(
         service,
@@ -49,9 +51,21 @@ def test_the_assessment_page_shows_reason_risks_place_phones_link_and_key_times(
     assessment = services.assessment_accept(assessment=allocate(referral, on_duty_amhp), actor=on_duty_amhp.user)
     seen = timezone.now() - timedelta(minutes=30)
     services.assessment_record_event(assessment=assessment, actor=on_duty_amhp.user, kind="seen", at=seen)
-    services.assessment_record_event(
-        assessment=assessment, actor=on_duty_amhp.user, kind="application_signed", at=seen + timedelta(minutes=20)
+    # The application is signed through the application record, which checks it against the Act.
+    day = timezone.localtime(seen).date().isoformat()
+    made = api_client_for(on_duty_amhp).post(
+        f"/api/v1/assessments/{assessment.pk}/application/",
+        s3_payload(
+            signed_at=(seen + timedelta(minutes=20)).isoformat(),
+            applicant_seen_at=seen.isoformat(),
+            recommendations=[
+                {"doctor": "Dr Adeyemi", "examined_on": day, "signed_on": day, "s12_approved": True},
+                {"doctor": "Dr Brennan", "examined_on": day, "signed_on": day, "previous_acquaintance": True},
+            ],
+        ),
+        format="json",
     )
+    assert made.status_code == 201, made.content
 
     page = logged_in_client(on_duty_amhp).get(f"/assessments/{assessment.pk}/").content.decode()
 

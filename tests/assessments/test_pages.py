@@ -154,11 +154,11 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     assert "checked" in no_bed  # what was typed is kept
     record["record-outcome"] = "detained_s2"
     assert client.post(f"{url}record/", record).status_code == 302
-    # A detention outcome needs the signed application: without it the assessment cannot complete.
-    refused = client.post(url + "complete/", {"confirm": "yes"})
-    assert refused.status_code == 400
-    assert "Record when the application was signed" in refused.content.decode()
-    record["record-application_signed_at"] = local(now - timedelta(hours=1, minutes=30))
+    # A detention rests on an application: completing without one is refused.
+    response = client.post(url + "complete/", {"confirm": "yes"})
+    assert response.status_code == 400
+    assert "Record when the application was signed" in response.content.decode()
+    record["record-outcome"] = "informal_admission"
     assert client.post(f"{url}record/", record).status_code == 302
     response = client.post(url + "complete/", {"confirm": "yes"}, follow=True)
     assert "completed" in response.content.decode()
@@ -166,8 +166,8 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     queued_referral.refresh_from_db()
     assert accepted.status == "completed"
     assert accepted.hours_worked is not None
-    # The case stays open, its clocks watched, until the person is admitted.
-    assert queued_referral.status == "application_made"
+    # No application was made: the case ends as assessed.
+    assert queued_referral.status == "assessed"
     assert "decision" in [e.kind for e in accepted.timeline.all()]
 
 

@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from amhp_hub.common.errors import RuleError
 from assessments import services
+from assessments.application_services import application_submit
 from assessments.models import Assessment
 from referrals import transitions
 from referrals.models import Referral
@@ -52,8 +54,26 @@ def test_signed_application_moves_the_referral_to_application_made_and_keeps_it_
             {"name": "Dr B", "examined_at": now - timedelta(hours=2)},
         ],
     )
-    services.assessment_record_event(
-        assessment=s136_work, actor=on_duty_amhp.user, kind="application_signed", at=now - timedelta(hours=1)
+    # Recording "application signed" alone is refused: the application is made on its own record.
+    with pytest.raises(RuleError):
+        services.assessment_record_event(
+            assessment=s136_work, actor=on_duty_amhp.user, kind="application_signed", at=now - timedelta(hours=1)
+        )
+    today = timezone.localtime(now - timedelta(hours=3)).date()
+    recommendation = {"examined_on": today, "signed_on": today, "examined_at": now - timedelta(hours=3)}
+    application_submit(
+        assessment=s136_work,
+        actor=on_duty_amhp.user,
+        data={
+            "section": "s2",
+            "signed_at": now - timedelta(hours=1),
+            "applicant_seen_at": now - timedelta(hours=3),
+            "nearest_relative_step": "informed",
+        },
+        recommendations=[
+            {"doctor": "Dr A", "s12_approved": True, **recommendation},
+            {"doctor": "Dr B", "previous_acquaintance": True, **recommendation},
+        ],
     )
     referral = Referral.objects.get(pk=s136_work.referral_id)
     assert referral.status == "application_made"

@@ -66,11 +66,22 @@ def test_s136_through_application_to_admission_with_the_deadlines_moving(
         mobile.get_by_label("Section 12 approved").set_checked(name == "Dr Adeyemi")
         mobile.get_by_label("When the doctor examined the person").fill(local(now - timedelta(minutes=minutes)))
         mobile.get_by_role("button", name="Add doctor").click()
-    mobile.get_by_text("Add to the timeline").click()
-    mobile.get_by_label("What happened").select_option("application_signed")
-    mobile.get_by_label("When it happened").fill(local(now - timedelta(minutes=20)))
-    mobile.get_by_role("button", name="Add event").click()
-    assert mobile.get_by_text("Added to the timeline").is_visible()
+    # The application is made on its own page, where it is checked against the Act.
+    mobile.get_by_role("link", name="Make or review the application").click()
+    mobile.get_by_label("Section 2 (admission for assessment)").check()
+    mobile.get_by_label("When you signed the application").fill(local(now - timedelta(minutes=20)))
+    mobile.get_by_label("When you last saw the person").fill(local(now - timedelta(minutes=60)))
+    for n, (name, minutes) in enumerate((("Dr Adeyemi", 90), ("Dr Brook", 60)), start=1):
+        day = timezone.localtime(now - timedelta(minutes=minutes)).strftime("%Y-%m-%d")
+        box = mobile.locator("fieldset", has_text=f"Medical recommendation {n}")
+        box.get_by_label("Doctor's name").fill(name)
+        box.get_by_label("Date of the examination").fill(day)
+        box.get_by_label("Date the recommendation was signed").fill(day)
+        box.get_by_label("Approved under section 12").set_checked(n == 1)
+        box.get_by_label("Knew the person before").set_checked(n == 2)
+    mobile.get_by_label("Informed (s11(3))").check()
+    mobile.get_by_role("button", name="Make the application").click()
+    assert "waiting for admission" in mobile.locator(".govuk-notification-banner--success").inner_text()
     assert Referral.objects.get(pk=referral.pk).status == "application_made"
 
     # On the referral page the s136 is met by the application; the s6 conveyance clock now runs.

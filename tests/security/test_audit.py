@@ -96,7 +96,7 @@ def test_the_app_role_may_insert_audit_rows_but_not_change_them(
 ) -> None:
     import psycopg2
 
-    from amhp_hub.common.management.commands.db_app_role import ensure_role
+    from dashboards.management.commands.db_app_role import ensure_role
 
     role = "amhp_i9_app"
     ensure_role(role, "app-role-test-password")
