@@ -227,7 +227,8 @@ def applicant_seen_errors(facts: ApplicationFacts) -> list[RuleError]:
     if facts.applicant_seen_at is None:
         provision = "s4(5)" if facts.section == "s4" else "s11(5)"
         return [RuleError(provision, "applicant_seen_at", f"Enter when you personally saw the patient ({provision}).")]
-    if facts.signed_at is None:
+    application_on = facts.application_on
+    if facts.signed_at is None or application_on is None:
         return []
     if facts.applicant_seen_at > facts.signed_at:
         return [
@@ -244,13 +245,13 @@ def applicant_seen_errors(facts: ApplicationFacts) -> list[RuleError]:
             ]
         return []
     seen_on = facts.applicant_seen_at.astimezone(LONDON).date()
-    if not clocks.applicant_saw_patient_in_time(seen_on, facts.application_on):
+    if not clocks.applicant_saw_patient_in_time(seen_on, application_on):
         return [
             RuleError(
                 "s11(5)",
                 "applicant_seen_at",
                 f"You saw the patient on {seen_on:%d/%m/%Y}, outside the 14 days ending with the application date "
-                f"{facts.application_on:%d/%m/%Y} (s11(5)). See them again before applying.",
+                f"{application_on:%d/%m/%Y} (s11(5)). See them again before applying.",
             )
         ]
     return []

@@ -28,7 +28,7 @@ def _s13_request(assessment: Assessment, nearest: NearestRelativeView) -> Neares
     """The nearest relative's request that this referral answers with no application (its own, else the latest)."""
     refused = [q for q in nearest.requests if q.outcome == NearestRelativeRequest.Outcome.NO_APPLICATION]
     own = [q for q in refused if q.referral_id == assessment.referral_id]
-    return (own or refused or [None])[0]
+    return next(iter(own or refused), None)
 
 
 def available(assessment: Assessment, application: Application | None, nearest: NearestRelativeView) -> dict[str, str]:

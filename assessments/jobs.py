@@ -18,7 +18,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -329,7 +329,7 @@ def accrued_by_month(staff_ids: Collection[Any], first: datetime, last: datetime
         worked_from__lt=_next_month(month_start(last)),
     ).exclude(status=ToilEntry.Status.REJECTED)
     for staff_id, worked_from, minutes in rows.values_list("staff_id", "worked_from", "minutes"):
-        totals[(staff_id, month_start(worked_from))] += minutes
+        totals[(staff_id, month_start(cast(datetime, worked_from)))] += minutes  # the filter excludes null
     return totals
 
 
@@ -430,7 +430,12 @@ def book_toil(*, now: datetime, service_id: int | None = None) -> int:
             ]
             month_totals = accrued_by_month(amhp_ids, min(shift_ends), max(shift_ends)) if new else {}
             by_pk = {row[0]: row for row in new}
-            plan = toil_plan([row[:5] for row in new], booked, defaultdict(int, month_totals))
+            # The filters above exclude null shift ends and ends of work.
+            plan = toil_plan(
+                cast(list[tuple[Any, Any, datetime, datetime | None, datetime]], [row[:5] for row in new]),
+                cast(list[tuple[Any, datetime, datetime | None, datetime]], booked),
+                defaultdict(int, month_totals),
+            )
             entries = [
                 ToilEntry(
                     staff_id=by_pk[pk][1],

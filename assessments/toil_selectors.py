@@ -76,7 +76,7 @@ def toil_balances(service_id: int, *, today: date | None = None) -> list[StaffPr
 
     Two queries: the AMHPs with their pending totals, and their approved entries.
     """
-    staff = list(
+    staff: list[StaffProfile] = list(
         StaffProfile.objects.filter(service_id=service_id, role=Role.AMHP)
         .select_related("user")
         .annotate(pending=Coalesce(Sum("toil_entries__minutes", filter=Q(toil_entries__status=PENDING)), Value(0)))

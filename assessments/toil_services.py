@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -192,8 +192,12 @@ def toil_recompute(*, now: datetime | None = None, service_id: int | None = None
     for staff_id, worked_from, minutes in accruals.filter(
         assessment__isnull=True, worked_from__isnull=False
     ).values_list("staff_id", "worked_from", "minutes"):
-        month_totals[(staff_id, month_start(worked_from))] += minutes
-    plan = toil_plan([(r[1], r[2], r[3], r[4], r[5]) for r in rows], [], month_totals)
+        month_totals[(staff_id, month_start(cast(datetime, worked_from)))] += minutes
+    # The filters above exclude null shift ends and ends of work.
+    new = cast(
+        list[tuple[Any, Any, datetime, datetime | None, datetime]], [(r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    )
+    plan = toil_plan(new, [], month_totals)
     by_assessment = {r[1]: r for r in rows}
     changed = 0
     for assessment_id, minutes, over_cap in plan:

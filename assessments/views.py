@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -200,8 +200,9 @@ def _record_post(
         except StaleWrite as exc:
             # Keep what was typed and say what the other change was; saving again applies it to the new version.
             form.add_error(None, exc.message)
-            form.data = form.data.copy()
-            form.data[form.add_prefix("version")] = str(exc.current_version)
+            data = cast(QueryDict, form.data).copy()
+            data[form.add_prefix("version")] = str(exc.current_version)
+            form.data = data
             return _detail_page(request, _own(request, pk), status=409, **{form_slot: form})
         except ConflictError as exc:
             messages.error(request, exc.message)

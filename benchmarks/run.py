@@ -12,6 +12,7 @@ this process, so the figures are the application and database time without a net
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -151,7 +152,7 @@ def main(argv: list[str]) -> int:
             client.get(url)
         durations = []
         for url in urls:
-            more, response = timed(lambda url=url: client.get(url), max(1, args.requests // len(urls)))
+            more, response = timed(functools.partial(client.get, url), max(1, args.requests // len(urls)))
             if response.status_code != 200:
                 sys.exit(f"GET {url} answered {response.status_code}")
             durations.extend(more)

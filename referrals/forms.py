@@ -351,7 +351,8 @@ class SearchForm(forms.Form):
         self.helper.form_tag = False
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.errors and not (cleaned.get("text") or "").strip() and not cleaned.get("date_of_birth"):
             self.add_error("text", "Enter a name, NHS number, referral reference or date of birth")
         return cleaned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -9,12 +10,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole
 from amhp_hub.common.audit import audit
+from amhp_hub.common.requests import StaffAPIRequest
 from referrals import nearest_relative as s26
 from referrals import nr_selectors, nr_services
 from referrals.models import Displacement, NearestRelativeObjection, NearestRelativeRequest, Person
@@ -32,7 +33,7 @@ class RelativeSerializer(serializers.Serializer):
     cares_for_patient = serializers.BooleanField(default=False)
     ordinarily_resident_uk = serializers.BooleanField(default=True)
     years_living_with_patient = serializers.DecimalField(
-        max_digits=4, decimal_places=1, min_value=0, max_value=120, default=0
+        max_digits=4, decimal_places=1, min_value=0, max_value=120, default=Decimal(0)
     )
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     address = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -141,17 +142,17 @@ class NearestRelativeView(APIView):
     permission_classes = [HasRole]
     roles = {"get": READ_ROLES, "post": READ_ROLES}
 
-    def _person(self, request: Request, pk: str) -> Person:
+    def _person(self, request: StaffAPIRequest, pk: str) -> Person:
         return get_object_or_404(nr_selectors.people_visible_to(request.user.staff_profile), pk=pk)
 
     @extend_schema(responses={200: dict})
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: StaffAPIRequest, pk: str) -> Response:
         person = self._person(request, pk)
         audit(actor=request.user, service_id=person.service_id, action="view", obj=person, channel="api")
         return Response(_record(nr_selectors.nearest_relative_for(person)))
 
     @extend_schema(request=NearestRelativeInSerializer, responses={200: dict})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         person = self._person(request, pk)
         serializer = NearestRelativeInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

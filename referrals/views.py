@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -218,8 +218,9 @@ def referral_edit(request: StaffRequest, pk: str) -> HttpResponse:
     except StaleWrite as exc:
         # Keep what was typed; say what the other change was. Saving again applies it over the new version.
         form.add_error(None, exc.message)
-        form.data = form.data.copy()
-        form.data["version"] = str(exc.current_version)
+        data = cast(QueryDict, form.data).copy()
+        data["version"] = str(exc.current_version)
+        form.data = data
         return _form_page(request, form, referral, status=409)
     except ConflictError as exc:
         messages.error(request, exc.message)
@@ -234,7 +235,8 @@ def _local(value: Any) -> Any:
 
 def _allocation_history() -> Any:
     # Every allocation of the referral, declined ones included, oldest first (referrals may not import assessments).
-    return Referral.assessments.rel.related_model.objects.select_related("allocated_by").order_by("allocated_at")
+    assessment_model: Any = Referral.assessments.rel.related_model
+    return assessment_model.objects.select_related("allocated_by").order_by("allocated_at")
 
 
 @login_required
@@ -384,7 +386,7 @@ def _search_page(
 
 @role_required(*EVERYONE)
 @require_http_methods(["GET", "POST"])
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: StaffRequest) -> HttpResponse:
     """The search form. It posts, and the results live behind a random id, so no name or NHS number is in a URL."""
     if request.method == "GET":
         return _search_page(request, SearchForm())
@@ -402,7 +404,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @role_required(*EVERYONE)
 @require_http_methods(["GET"])
-def search_results(request: HttpRequest, pk: str) -> HttpResponse:
+def search_results(request: StaffRequest, pk: str) -> HttpResponse:
     profile = request.user.staff_profile
     query = selectors.search_get(profile=profile, pk=pk)
     if query is None:
@@ -427,7 +429,7 @@ def search_results(request: HttpRequest, pk: str) -> HttpResponse:
 
 @role_required(*DESK)
 @require_http_methods(["GET"])
-def my_drafts(request: HttpRequest) -> HttpResponse:
+def my_drafts(request: StaffRequest) -> HttpResponse:
     """The caller's own drafts, newest first, a page at a time."""
     profile = request.user.staff_profile
     page = CappedPaginator(selectors.my_drafts(profile=profile), settings.QUEUE_PAGE_SIZE).get_page(

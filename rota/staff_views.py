@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.web import role_required
 from rota import services
 from rota.models import Role, StaffProfile
 
 
 @role_required(Role.MANAGER)
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: StaffRequest) -> HttpResponse:
     people = (
         StaffProfile.objects.filter(service_id=request.user.staff_profile.service_id)
         .select_related("user")
@@ -25,7 +26,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.MANAGER)
 @require_POST
-def staff_deactivate(request: HttpRequest, pk: str) -> HttpResponse:
+def staff_deactivate(request: StaffRequest, pk: str) -> HttpResponse:
     profile = get_object_or_404(
         StaffProfile.objects.select_related("user"), pk=pk, service_id=request.user.staff_profile.service_id
     )

@@ -71,7 +71,7 @@ def reject_unknown_fields() -> None:
                 raise exceptions.ValidationError({name: ["This field is not recognised."] for name in unknown})
         return original(self, data)
 
-    serializers.Serializer.to_internal_value = to_internal_value  # type: ignore[method-assign]
+    serializers.Serializer.to_internal_value = to_internal_value  # type: ignore[method-assign, assignment]
     serializers.Serializer._rejects_unknown_fields = True  # type: ignore[attr-defined]
 
 

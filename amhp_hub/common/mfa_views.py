@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from amhp_hub.common import mfa
+from amhp_hub.common.requests import StaffRequest
 
 RECOVERY_SESSION_KEY = "mfa_new_recovery_codes"
 
@@ -76,9 +77,9 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: StaffRequest) -> HttpResponse:
     """Show newly issued recovery codes once; a verified user may issue a new set (the old ones stop working)."""
-    if not request.user.is_verified():
+    if not request.user.is_verified():  # type: ignore[attr-defined]  # added to the user by django_otp's OTPMiddleware
         return redirect("/mfa/verify/")
     if request.method == "POST":
         request.session[RECOVERY_SESSION_KEY] = mfa.issue_recovery_codes(request.user)

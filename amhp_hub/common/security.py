@@ -40,6 +40,12 @@ class RequestInfo:
     channel: str
 
 
+class CorrelatedRequest(HttpRequest):
+    """A request once CorrelationMiddleware has given it its correlation id."""
+
+    correlation_id: str
+
+
 _request_info: ContextVar[RequestInfo | None] = ContextVar("amhp_request_info", default=None)
 
 
@@ -97,7 +103,7 @@ class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: CorrelatedRequest) -> HttpResponse:
         incoming = request.META.get("HTTP_X_CORRELATION_ID", "")
         request.correlation_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
         token = _request_info.set(
@@ -114,7 +120,7 @@ class RequestContextMiddleware:
         response["X-Correlation-ID"] = request.correlation_id
         return response
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    def process_exception(self, request: CorrelatedRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DB_FAULTS):
             log.warning(
                 "database fault on %s %s [%s]: %s", request.method, request.path, request.correlation_id, exception

@@ -8,6 +8,7 @@ someone else saved in between, and the service refuses with StaleWrite, naming t
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -62,11 +63,7 @@ def require_version(obj: Any, expected: int | None) -> None:
     if expected is None or int(expected) == obj.version:
         return
     other = last_change(obj)
-    when = (
-        timezone.localtime(timezone.datetime.fromisoformat(other["at"])).strftime("%H:%M on %-d %b")
-        if other["at"]
-        else ""
-    )
+    when = timezone.localtime(datetime.fromisoformat(other["at"])).strftime("%H:%M on %-d %b") if other["at"] else ""
     fields = ", ".join(f.replace("_", " ") for f in other["fields"]) or "its details"
     who = f" by {other['by']}" if other["by"] else ""
     message = (
