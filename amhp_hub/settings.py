@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rota",
     "referrals",
     "assessments",
+    "planning",
     "dashboards",
 ]
 

@@ -1,0 +1,14 @@
+"""Celery task for the rota designer: a thin wrapper taking the run's id."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from assessments.tasks import JobTask
+from planning import services
+
+
+@shared_task(base=JobTask, name="planning.tasks.run_design", soft_time_limit=600, time_limit=660)
+def run_design(run_id: int) -> None:
+    """Run a rota designer comparison; a finished run is left alone, so a repeat delivery does nothing."""
+    services.design_run_execute(run_id=run_id)
