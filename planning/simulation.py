@@ -194,7 +194,8 @@ class Report:
     statutory_breaches: int
     call_ins: int
     unallocated: int
-    waits_hours: list[float]
+    waits_hours: list[float]  # hours from receipt to the start of work
+    queue_waits_hours: list[float]  # hours from receipt to allocation (time in the queue)
     wait_by_hour: list[float]  # mean hours from receipt to the start of work, by hour of receipt
     cover_needed_by_hour: list[float]  # mean AMHPs busy on assessments, by hour of day
     assessment_hours_by_hour: list[float]  # assessment hours worked in each hour of day
@@ -386,7 +387,8 @@ def simulate(
             if can_wait:
                 heapq.heappush(queue, (next_start, order, case))
                 continue
-            allocation = _call_in(case, state, service)
+            # Only a running statutory clock brings someone in off the rota; other work stays in the queue.
+            allocation = _call_in(case, state, service) if expires is not None else None
         if allocation is None or allocation.amhp_id not in people:
             results[case.id] = CaseResult(
                 case.id,
@@ -467,6 +469,7 @@ def _report(
                 breaches += 1
                 rest_messages.append(f"{people[amhp].name if amhp in people else amhp}: {breach.message}")
     waits: list[float] = []
+    queue_waits = [(r.allocated_at - by_id[r.case_id].received_at) / HOUR for r in results if r.allocated_at]
     wait_sum = [0.0] * 24
     wait_n = [0] * 24
     busy_hours = [0.0] * 24
@@ -492,6 +495,7 @@ def _report(
         call_ins=sum(1 for r in results if r.called_in),
         unallocated=sum(1 for r in results if r.amhp_id is None),
         waits_hours=waits,
+        queue_waits_hours=queue_waits,
         wait_by_hour=[wait_sum[h] / wait_n[h] if wait_n[h] else 0.0 for h in range(24)],
         cover_needed_by_hour=[busy_hours[h] / day_count for h in range(24)],
         assessment_hours_by_hour=busy_hours,

@@ -134,6 +134,22 @@ class _Slot:
     next_shift: ShiftSlot | None
 
 
+def _merge_overlapping(shifts: list[ShiftSlot]) -> list[ShiftSlot]:
+    """One AMHP's shifts with overlapping ones joined (they cannot work both at once).
+
+    A joined shift keeps the id and name of the one ending last, as allocation counts that one's end.
+    """
+    merged: list[ShiftSlot] = []
+    for slot in sorted(shifts, key=lambda s: (s.start, s.end, s.id)):
+        if merged and slot.start < merged[-1].end:
+            last = merged[-1]
+            keep = slot if slot.end > last.end else last
+            merged[-1] = dataclasses.replace(keep, start=last.start, end=max(last.end, slot.end))
+        else:
+            merged.append(slot)
+    return merged
+
+
 def _slots(
     shifts: Sequence[ShiftSlot],
     people: Mapping[str, Practitioner],
@@ -147,8 +163,8 @@ def _slots(
         by_amhp[slot.amhp_id].append(slot)
     usable: list[_Slot] = []
     excluded: dict[str, list[str]] = defaultdict(list)
-    for amhp_id, own in by_amhp.items():
-        own.sort(key=lambda s: (s.start, s.end, s.id))
+    for amhp_id, listed in by_amhp.items():
+        own = _merge_overlapping(listed)
         person = people.get(amhp_id)
         for index, slot in enumerate(own):
             if slot.end <= now or slot.start >= horizon_end:
