@@ -33,7 +33,7 @@ import dataclasses
 import os
 import time as _time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -132,6 +132,11 @@ class _Slot:
     free_from: datetime
     rest_limit: datetime
     next_shift: ShiftSlot | None
+
+
+def urgent_now(case: Case, now: datetime) -> bool:
+    """Emergency-band work, and work already past its due time, goes to someone on duty now if anyone can take it."""
+    return case.priority_rank == 1 or (case.due_at is not None and case.due_at <= now)
 
 
 def _merge_overlapping(shifts: list[ShiftSlot]) -> list[ShiftSlot]:
@@ -281,6 +286,7 @@ def plan_queue(
     assessed_before: Mapping[str, frozenset[str]] | None = None,
     horizon: timedelta = HORIZON,
     time_limit: float = 0.8,
+    now_only: Callable[[Case, datetime], bool] | None = None,
 ) -> Plan:
     """Propose an AMHP and shift for every case over ``now`` to ``now + horizon``.
 
@@ -291,6 +297,7 @@ def plan_queue(
     """
     require_aware(now, "now")
     started = _time.perf_counter()
+    now_only = now_only or urgent_now
     cases = sorted(cases, key=_edf_key)
     people = {p.id: p for p in practitioners}
     workload = workload or {}
@@ -303,6 +310,9 @@ def plan_queue(
         ready = case.ready_at or now
         alone = timedelta(minutes=minutes[r])
         eligible[r] = [s for s, u in enumerate(slots) if ready < u.slot.end and u.free_from + alone <= u.rest_limit]
+        if now_only(case, now):
+            current = [s for s in eligible[r] if slots[s].slot.start <= now]
+            eligible[r] = current or eligible[r]
     hint = _greedy_hint(cases, slots, eligible, minutes, now)
     scores = _ranking_scores(cases, slots, eligible, workload, assessed_before)
 
@@ -578,6 +588,11 @@ def _why_none(case: Case, slots: Sequence[_Slot], excluded: Mapping[str, list[st
     return tuple(reasons[:6])
 
 
+def _clock_running(case: Case, now: datetime) -> bool:
+    """In the replay a detention's clock is never spent waiting for a later shift."""
+    return case.expires_at is not None or urgent_now(case, now)
+
+
 def planner_policy_factory(horizon: timedelta = HORIZON, time_limit: float = 0.3):  # noqa: ANN201 - a Policy
     """A simulation policy: each new case is planned with the solver across current and later shifts."""
     from planning import simulation
@@ -585,11 +600,6 @@ def planner_policy_factory(horizon: timedelta = HORIZON, time_limit: float = 0.3
     def policy(case: Case, state: simulation.State, service: simulation.Service) -> simulation.Allocation | None:
         now = state.now
         nearby = [s for s in service.shifts if s.end > now and s.start < now + horizon + REST + MAX_OVERRUN]
-        if case.expires_at is not None:
-            # A detention's clock is never spent waiting for a later shift: only who is on duty now
-            # (and the rest before their next shift) is considered.
-            on_now = {s.amhp_id for s in nearby if s.covers(now)}
-            nearby = [s for s in nearby if s.amhp_id in on_now and (s.covers(now) or s.start > now)]
         workload = {}
         for amhp_id, busy in state.free_at.items():
             count, hours = state.open_hours(amhp_id)
@@ -606,6 +616,7 @@ def planner_policy_factory(horizon: timedelta = HORIZON, time_limit: float = 0.3
             assessed_before=assessed,
             horizon=horizon,
             time_limit=time_limit,
+            now_only=_clock_running,
         )
         proposal = result.proposals[0]
         if proposal.amhp_id is None:
