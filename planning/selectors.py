@@ -14,7 +14,7 @@ from django.db.models import Count, Max, Min, Sum
 
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, ToilEntry
 from assessments.selectors import language_needed
-from planning import solver
+from planning import demand, solver
 from planning.simulation import Case, Practitioner, ShiftSlot
 from planning.simulation import Service as SimService
 from referrals.constants import QUEUE_STATUSES
@@ -259,4 +259,22 @@ def rota_period(*, service_id: int) -> tuple[date, date] | None:
     return found["first"], found["last"]
 
 
-__all__ = ["History", "PlanContext", "current_plan", "history", "practitioners", "rota_period", "rota_slots"]
+@dataclass(frozen=True)
+class AssessmentDemand:
+    by_hour: list[float]  # assessment hours worked in each Europe/London hour of day
+    total_hours: float
+    after_5pm_share: float | None
+
+
+def assessment_demand(*, service_id: int, start: date, end: date) -> AssessmentDemand:
+    """When the work of assessments of referrals received on local days START..END happened. One query."""
+    first, last = day_start(start), day_start(end + timedelta(days=1))
+    intervals = Assessment.objects.filter(
+        service_id=service_id,
+        referral__received_at__gte=first,
+        referral__received_at__lt=last,
+        work_started_at__isnull=False,
+        work_ended_at__isnull=False,
+    ).values_list("work_started_at", "work_ended_at")
+    by_hour = demand.hours_by_hour(intervals.iterator(chunk_size=5000))
+    return AssessmentDemand(by_hour=by_hour, total_hours=sum(by_hour), after_5pm_share=demand.after_5pm_share(by_hour))

@@ -152,6 +152,9 @@ def design_run_execute(*, run_id: int) -> DesignRun | None:
             },
             "options": {},
         }
+        recorded = selectors.assessment_demand(service_id=run.service_id, start=run.period_start, end=run.period_end)
+        results["recorded"]["assessment_hours_by_hour"] = [round(v, 2) for v in recorded.by_hour]
+        results["recorded"]["after_5pm_share"] = recorded.after_5pm_share
         # The period as it was: the real rota and today's allocation, for reference.
         actual = simulation.simulate(history.cases, history.service)
         results["actual_rota"] = {**actual.summary(), **_series(actual)}

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from assessments.toil import DEFAULT_BLOCK_MINUTES, overrun_minutes
+from planning import demand
 from referrals import clocks
 from rota import ranking, working_time
 from rota.timefmt import LONDON, require_aware
@@ -207,11 +208,8 @@ class Report:
 
     @property
     def after_5pm_share(self) -> float:
-        """Share of assessment hours worked from 17:00 to midnight and overnight to 08:00."""
-        total = sum(self.assessment_hours_by_hour)
-        if total == 0:
-            return 0.0
-        return sum(self.assessment_hours_by_hour[h] for h in (*range(17, 24), *range(0, 8))) / total
+        """Share of assessment hours worked from 17:00 to midnight (``planning.demand``); 0 with none."""
+        return demand.after_5pm_share(self.assessment_hours_by_hour) or 0.0
 
     @property
     def median_wait_hours(self) -> float | None:
@@ -483,7 +481,8 @@ def _report(
         hour = case.received_at.astimezone(LONDON).hour
         wait_sum[hour] += wait
         wait_n[hour] += 1
-        _spread_hours(result.started_at, result.ended_at, busy_hours, days)
+        demand.spread_by_hour(result.started_at, result.ended_at, busy_hours)
+        days.update(_local_days(result.started_at, result.ended_at))
     day_count = max(1, len(days))
     return Report(
         results=results,
@@ -503,16 +502,9 @@ def _report(
     )
 
 
-def _spread_hours(start: datetime, end: datetime, totals: list[float], days: set[date]) -> None:
-    """Add the elapsed time of [start, end) to the Europe/London hour of day it falls in."""
-    cursor = start
-    while cursor < end:
-        local = cursor.astimezone(LONDON)
-        days.add(local.date())
-        next_hour = (cursor.astimezone(UTC).replace(minute=0, second=0, microsecond=0)) + HOUR
-        step_end = min(end, next_hour)
-        totals[local.hour] += (step_end - cursor) / HOUR
-        cursor = step_end
+def _local_days(start: datetime, end: datetime) -> set[date]:
+    first, last = start.astimezone(LONDON).date(), end.astimezone(LONDON).date()
+    return {first + timedelta(days=i) for i in range((last - first).days + 1)}
 
 
 def with_rota(service: Service, shifts: Iterable[ShiftSlot]) -> Service:

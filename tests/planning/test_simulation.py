@@ -112,7 +112,7 @@ def test_assessment_hours_after_5pm_are_counted_by_local_hour() -> None:
     report = simulate([case("r1", at(16), actual_hours=2.0)], service)
     assert report.assessment_hours_by_hour[16] == 1.0
     assert report.assessment_hours_by_hour[17] == 1.0
-    assert report.after_5pm_share == 0.5
+    assert report.after_5pm_share == 0.5  # 17:00-18:00 of 16:00-18:00
 
 
 def test_hours_are_counted_in_london_time_across_the_autumn_clock_change() -> None:
