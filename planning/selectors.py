@@ -100,18 +100,20 @@ class PlanContext:
     generated_at: datetime
 
 
-def current_plan(*, service_id: int, now: datetime, time_limit: float = 0.8) -> PlanContext:
+def current_plan(*, service_id: int, now: datetime, time_limit: float = 0.8, limit: int | None = None) -> PlanContext:
     """Plan every referral in the service's queue over the next 24 hours (rules in ``planning.solver``).
 
-    Six queries whatever the queue's size: the queue, the shifts, the AMHPs, their leave,
-    their open work, and who assessed these people before.
+    Seven queries whatever the queue's size: the service, the queue, the shifts, the AMHPs, their
+    leave, their open work, who assessed these people before (and the proposed AMHPs' names).
+    ``limit`` plans only the first referrals in queue order.
     """
     service = Service.objects.get(pk=service_id)
-    referrals = list(
+    queue = (
         Referral.objects.filter(service_id=service_id, status__in=QUEUE_STATUSES)
         .select_related("person")
         .order_by("priority_rank", "due_at", "received_at", "id")
     )
+    referrals = list(queue[:limit] if limit is not None else queue)
     cases = [_case_for(r, service) for r in referrals]
     horizon_end = now + solver.HORIZON
     slots = rota_slots(service_id=service_id, start=now, end=horizon_end + REST_LOOKAHEAD)

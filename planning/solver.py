@@ -258,14 +258,16 @@ def _greedy_hint(
     for r in sorted(range(len(cases)), key=lambda i: _edf_key(cases[i])):
         best: tuple | None = None
         expires = cases[r].expires_at
+        urgent = urgent_now(cases[r], now)
         for s in eligible[r]:
             u = slots[s]
             finish = u.free_from + timedelta(minutes=used[s] + minutes[r])
             if finish > u.rest_limit:
                 continue
             miss = expires is not None and finish > expires
+            deferred = urgent and u.slot.start > now
             over = max(0, _minutes(finish - u.slot.end))
-            key = (miss, over, used[s], u.slot.start, s)
+            key = (miss, deferred, over, used[s], u.slot.start, s)
             if best is None or key < best:
                 best = key
         if best is None:
@@ -297,7 +299,6 @@ def plan_queue(
     """
     require_aware(now, "now")
     started = _time.perf_counter()
-    now_only = now_only or urgent_now
     cases = sorted(cases, key=_edf_key)
     people = {p.id: p for p in practitioners}
     workload = workload or {}
@@ -310,7 +311,7 @@ def plan_queue(
         ready = case.ready_at or now
         alone = timedelta(minutes=minutes[r])
         eligible[r] = [s for s, u in enumerate(slots) if ready < u.slot.end and u.free_from + alone <= u.rest_limit]
-        if now_only(case, now):
+        if now_only is not None and now_only(case, now):
             current = [s for s in eligible[r] if slots[s].slot.start <= now]
             eligible[r] = current or eligible[r]
     hint = _greedy_hint(cases, slots, eligible, minutes, now)
@@ -365,6 +366,17 @@ def plan_queue(
             late.append(late_of[r])
             if case.due_at <= horizon_end:
                 model.AddImplication(unassigned[r], late_of[r])
+        if urgent_now(case, now):
+            # Emergency-band or overdue: counted late unless someone on duty now takes it, so the shifts
+            # on now fill with the most urgent work first and the rest goes to the next shifts.
+            flag = late_of.get(r)
+            if flag is None:
+                flag = late_of[r] = model.NewBoolVar(f"late{r}")
+                late.append(flag)
+                model.AddImplication(unassigned[r], flag)
+            for s in eligible[r]:
+                if slots[s].slot.start > now:
+                    model.AddImplication(x[(r, s)], flag)
     for s, rs in by_slot.items():
         u = slots[s]
         start = _minutes(u.free_from - now)
@@ -376,7 +388,7 @@ def plan_queue(
             checks = [
                 (deadline, flag)
                 for deadline, flag in ((cases[r].expires_at, miss_of.get(r)), (cases[r].due_at, late_of.get(r)))
-                if flag is not None and deadline is not None and deadline < u.rest_limit
+                if flag is not None and deadline is not None and now < deadline < u.rest_limit
             ]
             if not checks:
                 continue  # the shift's capacity already keeps this case's deadlines
@@ -409,8 +421,10 @@ def plan_queue(
         end = finish_at.get(r)
         model.AddHint(var, 1 if end is None or end > cases[r].expires_at else 0)
     for r, var in late_of.items():
-        end = finish_at.get(r)
-        model.AddHint(var, 1 if end is None or end > cases[r].due_at else 0)
+        end, chosen = finish_at.get(r), hint.get(r)
+        deferred = chosen is not None and slots[chosen].slot.start > now and urgent_now(cases[r], now)
+        due = cases[r].due_at
+        model.AddHint(var, 1 if end is None or deferred or (due is not None and due > now and end > due) else 0)
     model.AddHint(busiest, max((bases.get(a, 0) + m for a, m in per_amhp.items()), default=0))
 
     # The objectives in strict order as one weighted sum: each weight is larger than the most the

@@ -19,6 +19,16 @@ def test_routine_work_goes_to_tomorrows_shift_rather_than_running_past_todays_en
     assert proposal.starts_at == at(9, 1)
 
 
+def test_urgent_work_is_done_now_even_past_shift_end_rather_than_tomorrow() -> None:
+    # 10:00, A on to 14:00 and again at 09:00 tomorrow. Two overdue urgent 4 h cases: both now
+    # (the second 14:00-18:00, 4 h over) beat one waiting until tomorrow.
+    shifts = [shift("a", at(6), at(14)), shift("a", at(9, 1), at(17, 1))]
+    overdue = [case(f"r{i}", at(5), "community", due_at=at(8), priority_rank=2) for i in range(2)]
+    plan = plan_queue(overdue, shifts, [person("a")], now=at(10))
+    assert [p.shift_id for p in plan.proposals] == [shifts[0].id, shifts[0].id]
+    assert plan.minutes_past_shift_end == 240
+
+
 def test_a_statutory_deadline_comes_before_work_past_shift_end() -> None:
     # s136 arrival 06:00 ends 06:00 tomorrow (s136(2A)). At 15:00 only A is on (to 16:00), then nobody
     # until 09:00 tomorrow: only doing it now (4 h, to 19:00, 3 h over) meets the deadline.
@@ -91,3 +101,14 @@ def test_continuity_breaks_a_tie_and_is_given_as_a_reason() -> None:
     )
     assert plan.proposals[0].amhp_id == "b"
     assert "Assessed this person before" in plan.proposals[0].reasons
+
+
+def test_overdue_work_fills_the_shift_on_now_first_and_the_rest_goes_to_the_next_shift() -> None:
+    # 10:00. A is on to 14:00, then on again at 03:00 tomorrow, so work today must end by 16:00 (11 h
+    # rest). Two urgent 4 h cases already past their due time: one is done now (10:00-14:00); the other
+    # cannot also be (it would end 18:00), so it goes to tomorrow's shift rather than to nobody.
+    shifts = [shift("a", at(6), at(14)), shift("a", at(3, 1), at(11, 1))]
+    overdue = [case(f"r{i}", at(5), "community", due_at=at(8), priority_rank=2) for i in range(2)]
+    plan = plan_queue(overdue, shifts, [person("a")], now=at(10))
+    assert sorted(p.shift_id for p in plan.proposals) == sorted(s.id for s in shifts)
+    assert plan.unassigned == 0
