@@ -14,6 +14,7 @@ from referrals.constants import (
     OPEN_STATUSES,
     QUEUE_STATUSES,
     Ethnicity,
+    S136Consultee,
     LegalStatus,
     Priority,
     Sex,
@@ -110,6 +111,15 @@ class Referral(models.Model):
     nearest_relative_phone = models.CharField(max_length=40, blank=True)
     s12_doctor_arranged = models.BooleanField(default=False)
     bed_identified = models.BooleanField(default=False)
+    # Police and place-of-safety liaison (s136(1C) consultation; the handover at the place of safety).
+    police_incident_number = models.CharField(max_length=40, blank=True)
+    s136_consulted = models.CharField(
+        max_length=30, choices=S136Consultee.choices, blank=True, help_text="Who the police consulted, s136(1C)"
+    )
+    s136_consulted_name = models.CharField(max_length=120, blank=True)
+    s136_consulted_at = models.DateTimeField(null=True, blank=True)
+    police_arrived_at = models.DateTimeField(null=True, blank=True, help_text="Police arrived at the place of safety")
+    police_handover_at = models.DateTimeField(null=True, blank=True, help_text="Police handed over and left")
 
     # Computed by referrals.services on every change (repeat, duplicate, missing information, risks).
     flags = models.JSONField(default=list, blank=True)
