@@ -18,7 +18,7 @@ from amhp_hub.common.audit import audit
 from assessments import selectors, services
 from assessments.models import Assessment, DelayReason, Doctor, NearestRelativeAction, Outcome, TimelineEvent
 from referrals.selectors import referrals_visible_to
-from rota.models import StaffProfile
+from rota.models import DirectoryDoctor, StaffProfile
 
 DESK_ROLES = {"consultant", "manager"}
 READ_ROLES = {"consultant", "manager", "amhp"}
@@ -42,10 +42,14 @@ class CandidateSerializer(serializers.Serializer):
 class DoctorSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
     name = serializers.CharField(max_length=120, required=False)
+    directory_doctor = serializers.PrimaryKeyRelatedField(
+        queryset=DirectoryDoctor.objects.all(), required=False, allow_null=True
+    )
+    s12_approved = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     class Meta:
         model = Doctor
-        fields = ["id", "name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed"]
+        fields = ["id", "directory_doctor", "name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed"]
 
 
 class TimelineEventSerializer(serializers.ModelSerializer):

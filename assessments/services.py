@@ -27,6 +27,7 @@ from assessments.models import (
 from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
+from rota import doctors as doctor_rules
 from rota import ranking
 from rota.models import Leave, Role, StaffProfile
 from rota.selectors import current_shift_for
@@ -60,7 +61,14 @@ RECORD_FIELDS = (
     "hours_worked",
 )
 TIME_FIELDS = ("seen_at", "application_signed_at", "bed_found_at", "conveyed_at", "work_started_at", "work_ended_at")
-DOCTOR_FIELDS = ("name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed")
+DOCTOR_FIELDS = (
+    "directory_doctor",
+    "name",
+    "s12_approved",
+    "previous_acquaintance",
+    "examined_at",
+    "recommendation_signed",
+)
 MAX_HOURS_WORKED = Decimal("72")
 FUTURE_TOLERANCE = timedelta(minutes=5)
 NR_OBJECTION_BARS_S3 = (
@@ -311,9 +319,22 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
     if outcome == Outcome.DETAINED_S3 and record.get("nearest_relative_action") == NearestRelativeAction.OBJECTED:
         add("outcome", NR_OBJECTION_BARS_S3)
     doctors = list(doctors)
+    today = _london_day(timezone.now())
     for index, doctor in enumerate(doctors):
         if not (doctor.get("name") or "").strip():
             add("doctors", f"Enter the name of doctor {index + 1}")
+        listed = doctor.get("directory_doctor")
+        if listed is not None and doctor.get("s12_approved"):
+            day = _london_day(doctor["examined_at"]) if doctor.get("examined_at") else today
+            if not doctor_rules.s12_approval_in_date(
+                approved=listed.s12_approved, expires_on=listed.s12_approval_expires_on, on_day=day
+            ):
+                expiry = f" expired on {listed.s12_approval_expires_on:%d/%m/%Y}" if listed.s12_approval_expires_on else " is not recorded"
+                add(
+                    "doctors",
+                    f"{listed.name}'s section 12 approval{expiry}: they cannot give the s12-approved "
+                    f"recommendation (s12(2)) for an examination on {day:%d/%m/%Y}",
+                )
     if outcome in DETENTION_OUTCOMES:
         examined = sorted(_london_day(d["examined_at"]) for d in doctors if d.get("examined_at"))
         if len(examined) >= 2 and not clocks.medical_examinations_close_enough(examined[0], examined[-1]):
@@ -325,6 +346,23 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
         if outcome != Outcome.DETAINED_S4 and len(doctors) >= 2 and not any(d.get("s12_approved") for d in doctors):
             add("doctors", "At least one doctor must be section 12 approved (s12(2))")
     return errors
+
+
+def _from_directory(doctor: dict[str, Any]) -> dict[str, Any]:
+    """Fill a new doctor's name and s12 approval from the directory entry chosen, when the AMHP left them out."""
+    listed = doctor.get("directory_doctor")
+    if listed is None or doctor.get("id") is not None:
+        if doctor.get("s12_approved", False) is None:
+            doctor.pop("s12_approved")
+        return doctor
+    if not (doctor.get("name") or "").strip():
+        doctor["name"] = listed.name
+    if "s12_approved" not in doctor or doctor["s12_approved"] is None:
+        day = _london_day(doctor["examined_at"]) if doctor.get("examined_at") else _london_day(timezone.now())
+        doctor["s12_approved"] = doctor_rules.s12_approval_in_date(
+            approved=listed.s12_approved, expires_on=listed.s12_approval_expires_on, on_day=day
+        )
+    return doctor
 
 
 @transaction.atomic
@@ -347,12 +385,15 @@ def assessment_update_record(
     now = now or timezone.now()
     locked = _lock(assessment)
     _require_working(locked)
-    doctors = [dict(d) for d in doctors]
-    existing = {d.pk: d for d in locked.doctors.all()}
+    doctors = [_from_directory(dict(d)) for d in doctors]
+    existing = {d.pk: d for d in locked.doctors.select_related("directory_doctor")}
     errors: dict[str, list[str]] = {}
     for d in doctors:
         if d.get("id") is not None and d["id"] not in existing:
             errors.setdefault("doctors", []).append("That doctor is not part of this assessment")
+        listed = d.get("directory_doctor")
+        if listed is not None and listed.service_id != locked.service_id:
+            errors.setdefault("doctors", []).append("Choose a doctor from this service's directory")
     for field in TIME_FIELDS:
         value = data.get(field)
         if value is not None and value > now + FUTURE_TOLERANCE:
