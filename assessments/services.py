@@ -31,7 +31,7 @@ from rota import doctors as doctor_rules
 from rota import ranking
 from rota.models import Leave, Role, StaffProfile
 from rota.selectors import current_shift_for
-from rota.timefmt import LONDON
+from rota.timefmt import LONDON, format_local
 
 # Kinds an AMHP records; the others are written by allocation, acceptance and decline.
 RECORDABLE_EVENTS = tuple(
@@ -85,11 +85,31 @@ def _hours_between(start: datetime, end: datetime) -> Decimal:
     return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
 
 
+def _allocation_note(assessment: Assessment) -> str:
+    if assessment.called_in:
+        return f"Called in off the rota: {assessment.call_in_reason}"
+    if assessment.planned_for:
+        return f"Planned work for the shift from {format_local(assessment.planned_shift.starts_at)}"
+    return ""
+
+
 @transaction.atomic
 def assessment_allocate(
-    *, referral: Referral, amhp: StaffProfile, actor: Any, now: datetime | None = None, channel: str = "web"
+    *,
+    referral: Referral,
+    amhp: StaffProfile,
+    actor: Any,
+    now: datetime | None = None,
+    channel: str = "web",
+    planned_at: datetime | None = None,
+    call_in_reason: str = "",
 ) -> Assessment:
     """Allocate REFERRAL to AMHP, who must be on duty now; return the new assessment.
+
+    With PLANNED_AT (later than now) the work goes to the AMHP's shift covering that time
+    instead: planned work such as an s3 assessment late in an s2, or a s135 warrant day.
+    With CALL_IN_REASON an AMHP not on duty is brought in (an off-rota call-in, recorded
+    and reported); it is refused for someone who is on duty.
 
     Raise ConflictError if the referral already has a live assessment or is not in the
     queue, and ValidationError (field "amhp") if the AMHP is not an AMHP of the referral's
@@ -110,9 +130,18 @@ def assessment_allocate(
         raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
     if Leave.objects.filter(staff=staff, cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).exists():
         raise ValidationError({"amhp": [f"{staff.display_name} is on leave"]})
-    shift = current_shift_for(staff=staff, at=now)
-    if shift is None:
-        raise ValidationError({"amhp": [f"{staff.display_name} is not on duty now"]})
+    call_in_reason = (call_in_reason or "").strip()
+    if planned_at is not None and planned_at <= now:
+        raise ValidationError({"planned_at": ["Planned work must start later than now"]})
+    shift = current_shift_for(staff=staff, at=planned_at or now)
+    if shift is None and planned_at is not None:
+        raise ValidationError({"amhp": [f"{staff.display_name} is not on the rota at {format_local(planned_at)}"]})
+    if shift is not None and call_in_reason and planned_at is None:
+        raise ValidationError({"call_in_reason": [f"{staff.display_name} is on duty now: this is not a call-in"]})
+    if shift is None and not call_in_reason:
+        raise ValidationError(
+            {"amhp": [f"{staff.display_name} is not on duty now: give the reason to call them in off the rota"]}
+        )
     assessment = Assessment(
         service_id=locked.service_id,
         referral=locked,
@@ -121,8 +150,12 @@ def assessment_allocate(
         allocated_at=now,
         allocated_by=actor,
         expected_hours=Decimal(str(ranking.expected_hours(locked.legal_status or "community"))),
-        shift_ends_at=shift.ends_at,
-        late_after=shift.ends_at,
+        shift_ends_at=shift.ends_at if shift else None,
+        late_after=shift.ends_at if shift else None,
+        planned_shift=shift if planned_at is not None else None,
+        planned_for=planned_at,
+        called_in=shift is None,
+        call_in_reason=call_in_reason if shift is None else "",
     )
     try:
         with transaction.atomic():
@@ -134,7 +167,7 @@ def assessment_allocate(
     locked.save(update_fields=["status", "updated_at"])
     referral.status = locked.status
     TimelineEvent.objects.create(
-        assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note="", recorded_by=actor
+        assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note=_allocation_note(assessment), recorded_by=actor
     )
     audit(
         actor=actor,
@@ -142,7 +175,13 @@ def assessment_allocate(
         action="allocate",
         obj=assessment,
         channel=channel,
-        changes={"referral": str(locked.pk), "amhp": str(staff.pk), "shift_ends_at": shift.ends_at.isoformat()},
+        changes={
+            "referral": str(locked.pk),
+            "amhp": str(staff.pk),
+            "shift_ends_at": shift.ends_at.isoformat() if shift else None,
+            **({"planned_for": planned_at.isoformat()} if planned_at else {}),
+            **({"call_in": call_in_reason} if shift is None else {}),
+        },
     )
     audit(
         actor=actor,

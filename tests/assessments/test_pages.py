@@ -144,7 +144,7 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     assert "s11(4)" in response.content.decode()
     html = response.content.decode()
     no_amhp = html[html.index('value="no_amhp"') : html.index('value="no_amhp"') + 80]
-    assert "checked" in no_bed  # what was typed is kept
+    assert "checked" in no_amhp  # what was typed is kept
     record["record-outcome"] = "detained_s2"
     assert client.post(f"{url}record/", record).status_code == 302
     response = client.post(url + "complete/", follow=True)
