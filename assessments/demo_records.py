@@ -26,7 +26,7 @@ from assessments.models import (
 from referrals.constants import ETHNIC_GROUP, Status
 from referrals.models import Referral
 from rota import ranking
-from rota.models import Role, Service, StaffProfile
+from rota.models import Role, Service, StaffProfile, WorkedPeriod
 
 LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
@@ -136,6 +136,19 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
         Assessment.objects.bulk_create(batch)
         TimelineEvent.objects.bulk_create(events)
         Doctor.objects.bulk_create(doctors)
+        WorkedPeriod.objects.bulk_create(
+            [
+                WorkedPeriod(
+                    staff_id=a.amhp_id,
+                    started_at=a.work_started_at,
+                    ended_at=a.work_ended_at,
+                    source="assessment",
+                    source_id=str(a.pk),
+                )
+                for a in batch
+                if a.work_started_at and a.work_ended_at and a.work_ended_at > a.work_started_at
+            ]
+        )
         created += len(batch)
         batch.clear()
         events.clear()

@@ -29,7 +29,7 @@ from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
 from rota import doctors as doctor_rules
 from rota import ranking
-from rota.models import Leave, Role, StaffProfile
+from rota.models import Leave, Role, StaffProfile, WorkedPeriod
 from rota.selectors import current_shift_for
 from rota.timefmt import LONDON, format_local
 
@@ -387,6 +387,19 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
     return errors
 
 
+def _record_worked_period(assessment: Assessment) -> None:
+    """Keep the AMHP's worked time in step with the record's work times, for the working-time checks."""
+    start, end = assessment.work_started_at, assessment.work_ended_at
+    if start and end and end > start:
+        WorkedPeriod.objects.update_or_create(
+            source="assessment",
+            source_id=str(assessment.pk),
+            defaults={"staff_id": assessment.amhp_id, "started_at": start, "ended_at": end},
+        )
+    else:
+        WorkedPeriod.objects.filter(source="assessment", source_id=str(assessment.pk)).delete()
+
+
 def _from_directory(doctor: dict[str, Any]) -> dict[str, Any]:
     """Fill a new doctor's name and s12 approval from the directory entry chosen, when the AMHP left them out."""
     listed = doctor.get("directory_doctor")
@@ -473,6 +486,8 @@ def assessment_update_record(
                 doctor.save(update_fields=fields)
         else:
             Doctor.objects.create(assessment=locked, **{k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    if "work_started_at" in changed or "work_ended_at" in changed:
+        _record_worked_period(locked)
     changes: dict[str, Any] = diff(before, snapshot(locked, RECORD_FIELDS))
     if doctors:
         changes["doctors"] = [str(d.get("name") or d.get("id")) for d in doctors]
