@@ -16,5 +16,7 @@ urlpatterns = [
     path("assessments/<uuid:pk>/accept/", api.AcceptView.as_view(), name="api-assessment-accept"),
     path("assessments/<uuid:pk>/decline/", api.DeclineView.as_view(), name="api-assessment-decline"),
     path("assessments/<uuid:pk>/complete/", api.CompleteView.as_view(), name="api-assessment-complete"),
+    path("assessments/<uuid:pk>/handover/", api.HandoverView.as_view(), name="api-assessment-handover"),
+    path("assessments/<uuid:pk>/reassign/", api.ReassignView.as_view(), name="api-assessment-reassign"),
     path("assessments/<uuid:pk>/timeline/", api.TimelineView.as_view(), name="api-assessment-timeline"),
 ]
