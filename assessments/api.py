@@ -78,7 +78,15 @@ class DoctorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Doctor
-        fields = ["id", "directory_doctor", "name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed"]
+        fields = [
+            "id",
+            "directory_doctor",
+            "name",
+            "s12_approved",
+            "previous_acquaintance",
+            "examined_at",
+            "recommendation_signed",
+        ]
 
 
 class TimelineEventSerializer(serializers.ModelSerializer):
@@ -184,7 +192,9 @@ class AllocationListSerializer(serializers.ModelSerializer):
 
 class AllocateSerializer(serializers.Serializer):
     amhp = serializers.UUIDField()
-    planned_at = serializers.DateTimeField(required=False, help_text="Allocate to the AMHP's later shift covering this time")
+    planned_at = serializers.DateTimeField(
+        required=False, help_text="Allocate to the AMHP's later shift covering this time"
+    )
     call_in_reason = serializers.CharField(
         required=False, allow_blank=True, help_text="Bring in an AMHP who is not on duty (an off-rota call-in)"
     )

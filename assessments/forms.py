@@ -10,7 +10,6 @@ from django import forms
 
 from assessments.models import (
     MANUAL_DELAY_REASONS,
-    DelayReason,
     NearestRelativeAction,
     Outcome,
     RequestKind,
@@ -167,7 +166,6 @@ class DoctorForm(forms.Form):
             Button("add-doctor", "Add doctor"),
         )
 
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         chosen = self.directory.get(data.get("directory_doctor")) if data.get("directory_doctor") else None
@@ -190,7 +188,9 @@ class RequestForm(forms.Form):
     doctor = forms.TypedChoiceField(
         label="Doctor from the directory", required=False, coerce=int, empty_value=None, choices=[("", "None")]
     )
-    to = forms.CharField(label="Who was asked", required=False, max_length=200, help_text="A name, bed manager or control room")
+    to = forms.CharField(
+        label="Who was asked", required=False, max_length=200, help_text="A name, bed manager or control room"
+    )
     requested_at = _dt("When it was requested", required=True)
     outcome = forms.ChoiceField(label="Outcome", choices=RequestOutcome.choices, initial=RequestOutcome.PENDING)
     arrived_at = _dt("When it arrived (if it has)")
@@ -230,6 +230,33 @@ class RequestUpdateForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(Field.select("outcome"), Field("arrived_at"), Button("update-request", "Save"))
+
+
+class HandoverForm(forms.Form):
+    """Hand work on: the AMHP to the next AMHP (notes), or the desk reassigning (reason)."""
+
+    to = forms.ChoiceField(label="Hand to", error_messages={"required": "Choose the AMHP to hand to"})
+    notes = forms.CharField(label="Handover notes", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, targets: Any = (), reassign: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "handover")
+        super().__init__(*args, **kwargs)
+        self.targets = {str(t.staff.pk): t for t in targets}
+        self.fields["to"].choices = [("", "Choose an AMHP"), *[(k, t.label) for k, t in self.targets.items()]]
+        if reassign:
+            self.fields["to"].label = "Reassign to"
+            self.fields["notes"].label = "Reason for reassigning"
+        what = "the reason for reassigning" if reassign else "handover notes"
+        self.fields["notes"].error_messages["required"] = f"Enter {what}"
+        self.helper = _helper(
+            Field.select("to"), Field.textarea("notes"), Button("hand-on", "Reassign" if reassign else "Hand over")
+        )
+
+    def clean_to(self) -> Any:
+        target = self.targets.get(self.cleaned_data["to"])
+        if target is None:
+            raise forms.ValidationError("Choose an AMHP on duty now or within the hour")
+        return target.staff
 
 
 class DeclineForm(forms.Form):

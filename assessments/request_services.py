@@ -111,7 +111,9 @@ def case_request_update(
     errors: dict[str, list[str]] = {}
     if "outcome" in clean and clean["outcome"] not in RequestOutcome.values:
         errors["outcome"] = ["Choose the outcome: pending, accepted, refused or no answer"]
-    _check(requested_at=locked.requested_at, arrived_at=clean.get("arrived_at", locked.arrived_at), now=now, errors=errors)
+    _check(
+        requested_at=locked.requested_at, arrived_at=clean.get("arrived_at", locked.arrived_at), now=now, errors=errors
+    )
     if errors:
         raise ValidationError(errors)
     if clean.get("arrived_at") is not None and "outcome" not in clean and locked.outcome == RequestOutcome.PENDING:

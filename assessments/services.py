@@ -167,7 +167,11 @@ def assessment_allocate(
     locked.save(update_fields=["status", "updated_at"])
     referral.status = locked.status
     TimelineEvent.objects.create(
-        assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note=_allocation_note(assessment), recorded_by=actor
+        assessment=assessment,
+        kind=TimelineEvent.Kind.ALLOCATED,
+        at=now,
+        note=_allocation_note(assessment),
+        recorded_by=actor,
     )
     audit(
         actor=actor,
@@ -368,7 +372,11 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
             if not doctor_rules.s12_approval_in_date(
                 approved=listed.s12_approved, expires_on=listed.s12_approval_expires_on, on_day=day
             ):
-                expiry = f" expired on {listed.s12_approval_expires_on:%d/%m/%Y}" if listed.s12_approval_expires_on else " is not recorded"
+                expiry = (
+                    f" expired on {listed.s12_approval_expires_on:%d/%m/%Y}"
+                    if listed.s12_approval_expires_on
+                    else " is not recorded"
+                )
                 add(
                     "doctors",
                     f"{listed.name}'s section 12 approval{expiry}: they cannot give the s12-approved "

@@ -14,4 +14,7 @@ urlpatterns = [
     path("assessments/<uuid:pk>/doctors/", views.add_doctor, name="add_doctor"),
     path("assessments/<uuid:pk>/record/", views.update_record, name="update_record"),
     path("assessments/<uuid:pk>/complete/", views.complete, name="complete"),
+    path("assessments/<uuid:pk>/requests/", views.add_request, name="add_request"),
+    path("assessments/<uuid:pk>/requests/<int:request_id>/", views.update_request, name="update_request"),
+    path("assessments/<uuid:pk>/handover/", views.hand_on, name="handover"),
 ]

@@ -83,7 +83,9 @@ class DoctorListView(APIView):
     @extend_schema(responses=DoctorSerializer(many=True))
     def get(self, request: Request) -> Response:
         rows = doctor_selectors.directory_rows(
-            service_id=_service_id(request), at=timezone.now(), likely_first=request.query_params.get("available") == "1"
+            service_id=_service_id(request),
+            at=timezone.now(),
+            likely_first=request.query_params.get("available") == "1",
         )
         return Response(DoctorSerializer([r.doctor for r in rows], many=True).data)
 

@@ -268,7 +268,9 @@ def worked_intervals(
 
     Filter by SERVICE_ID or STAFF_IDS. Two queries whatever the number of people.
     """
-    shifts = Shift.objects.filter(cancelled_at__isnull=True, staff__role=Role.AMHP, starts_at__lt=end, ends_at__gt=start)
+    shifts = Shift.objects.filter(
+        cancelled_at__isnull=True, staff__role=Role.AMHP, starts_at__lt=end, ends_at__gt=start
+    )
     periods = WorkedPeriod.objects.filter(started_at__lt=end, ended_at__gt=start)
     if service_id is not None:
         shifts = shifts.filter(service_id=service_id)

@@ -97,7 +97,9 @@ def test_allocating_someone_off_duty_needs_a_call_in_reason_and_is_recorded(
     url = f"/api/v1/referrals/{queued_referral.pk}/allocate/"
     response = consultant_api.post(url, {"amhp": str(amhp.pk)}, format="json")
     assert response.status_code == 400 and "call them in" in str(response.json())
-    response = consultant_api.post(url, {"amhp": str(amhp.pk), "call_in_reason": "Nobody on duty speaks Polish"}, format="json")
+    response = consultant_api.post(
+        url, {"amhp": str(amhp.pk), "call_in_reason": "Nobody on duty speaks Polish"}, format="json"
+    )
     assert response.status_code == 201, response.json()
     assessment = Assessment.objects.get(pk=response.json()["id"])
     assert assessment.called_in and assessment.call_in_reason == "Nobody on duty speaks Polish"

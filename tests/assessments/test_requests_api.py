@@ -72,13 +72,18 @@ def test_patch_with_arrival_before_request_is_400_and_changes_nothing(api_client
 
 def test_unknown_kind_and_future_request_are_400(api_client_for: Any, accepted: Any) -> None:
     client = api_client_for(accepted.amhp)
-    assert client.post(url(accepted.referral), {"kind": "taxi", "requested_at": timezone.now().isoformat()}).status_code == 400
+    assert (
+        client.post(url(accepted.referral), {"kind": "taxi", "requested_at": timezone.now().isoformat()}).status_code
+        == 400
+    )
     future = (timezone.now() + timedelta(hours=2)).isoformat()
     response = client.post(url(accepted.referral), {"kind": "bed", "requested_at": future})
     assert response.status_code == 400 and "requested_at" in response.json()
 
 
-def test_another_services_doctor_cannot_be_named(api_client_for: Any, accepted: Any, other_service: Any, consultant: Any) -> None:
+def test_another_services_doctor_cannot_be_named(
+    api_client_for: Any, accepted: Any, other_service: Any, consultant: Any
+) -> None:
     elsewhere = doctor_services.doctor_create(
         service_id=other_service.pk, actor=consultant.user, data={"name": "Dr Far", "gmc_number": "7099999"}
     )

@@ -26,7 +26,10 @@ def test_a_consultant_adds_a_doctor_with_windows(consultant_api: Any) -> None:
         "s12_approval_expires_on": "2028-03-31",
         "languages": ["Yoruba", "English"],
         "areas": ["North"],
-        "availability": [{"weekday": 0, "start": "17:00", "end": "22:00"}, {"weekday": 5, "start": "09:00", "end": "13:00"}],
+        "availability": [
+            {"weekday": 0, "start": "17:00", "end": "22:00"},
+            {"weekday": 5, "start": "09:00", "end": "13:00"},
+        ],
         "phone": "07700 900123",
     }
     response = consultant_api.post(DOCTORS, body, format="json")

@@ -380,7 +380,10 @@ def test_allocating_late_work_breaks_11h_rest_before_tomorrows_early() -> None:
     from rota.working_time import DAILY_REST, Interval, allocation_breaches
 
     # Tue 1 Dec 2026 day shift 09:00-17:00, Wed 2 Dec early 07:00-15:00 (GMT).
-    worked = [Interval(_london(2026, 12, 1, 9), _london(2026, 12, 1, 17)), Interval(_london(2026, 12, 2, 7), _london(2026, 12, 2, 15))]
+    worked = [
+        Interval(_london(2026, 12, 1, 9), _london(2026, 12, 1, 17)),
+        Interval(_london(2026, 12, 2, 7), _london(2026, 12, 2, 15)),
+    ]
     # New work from 16:00 expected to take 6 h: ends 22:00, then 9 h until 07:00 (< 11 h).
     projected = Interval(_london(2026, 12, 1, 16), _london(2026, 12, 1, 22))
     (breach,) = allocation_breaches(worked, projected)
@@ -392,7 +395,10 @@ def test_allocating_late_work_breaks_11h_rest_before_tomorrows_early() -> None:
 def test_work_inside_the_shift_breaks_nothing() -> None:
     from rota.working_time import Interval, allocation_breaches
 
-    worked = [Interval(_london(2026, 12, 1, 9), _london(2026, 12, 1, 17)), Interval(_london(2026, 12, 2, 7), _london(2026, 12, 2, 15))]
+    worked = [
+        Interval(_london(2026, 12, 1, 9), _london(2026, 12, 1, 17)),
+        Interval(_london(2026, 12, 2, 7), _london(2026, 12, 2, 15)),
+    ]
     assert allocation_breaches(worked, Interval(_london(2026, 12, 1, 10), _london(2026, 12, 1, 14))) == []
 
 
@@ -400,7 +406,10 @@ def test_an_existing_short_rest_is_not_blamed_on_the_allocation() -> None:
     from rota.working_time import Interval, allocation_breaches
 
     # Already short: late 14:00-22:00 Mon 30 Nov, then early 07:00 Tue = 9 h, before any allocation.
-    worked = [Interval(_london(2026, 11, 30, 14), _london(2026, 11, 30, 22)), Interval(_london(2026, 12, 1, 7), _london(2026, 12, 1, 15))]
+    worked = [
+        Interval(_london(2026, 11, 30, 14), _london(2026, 11, 30, 22)),
+        Interval(_london(2026, 12, 1, 7), _london(2026, 12, 1, 15)),
+    ]
     assert allocation_breaches(worked, Interval(_london(2026, 11, 30, 15), _london(2026, 11, 30, 20))) == []
 
 
