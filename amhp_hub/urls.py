@@ -41,4 +41,5 @@ urlpatterns = [
     path("notifications/", include("assessments.notification_urls")),
     path("toil/", include("assessments.toil_urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("doctors/", include("rota.doctor_urls")),
 ]
