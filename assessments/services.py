@@ -27,6 +27,8 @@ from assessments.models import (
 from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
+from referrals.services import referral_record_pathway
+from referrals.transitions import referral_move
 from rota import doctors as doctor_rules
 from rota import ranking
 from rota.models import Leave, Role, StaffProfile, WorkedPeriod
@@ -162,10 +164,11 @@ def assessment_allocate(
             assessment.save(force_insert=True)
     except IntegrityError as exc:  # assessment_one_live_per_referral: the database's last word on races
         raise ConflictError(f"Referral {locked.reference} is already allocated") from exc
-    before = locked.status
-    locked.status = Status.ALLOCATED
-    locked.save(update_fields=["status", "updated_at"])
-    referral.status = locked.status
+    referral_move(
+        locked, Status.ALLOCATED, actor=actor, at=now, channel=channel, audit_changes={"assessment": str(assessment.pk)}
+    )
+    if referral is not locked:
+        referral.refresh_from_db(fields=["status", "updated_at"])
     TimelineEvent.objects.create(
         assessment=assessment,
         kind=TimelineEvent.Kind.ALLOCATED,
@@ -186,14 +189,6 @@ def assessment_allocate(
             **({"planned_for": planned_at.isoformat()} if planned_at else {}),
             **({"call_in": call_in_reason} if shift is None else {}),
         },
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=locked,
-        channel=channel,
-        changes={"status": [before, locked.status], "assessment": str(assessment.pk)},
     )
     return assessment
 
@@ -248,8 +243,15 @@ def assessment_decline(
         assessment=locked, kind=TimelineEvent.Kind.DECLINED, at=now, note=reason, recorded_by=actor
     )
     referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    referral.status = Status.ACCEPTED
-    referral.save(update_fields=["status", "updated_at"])
+    referral_move(
+        referral,
+        Status.ACCEPTED,
+        actor=actor,
+        reason=reason,
+        at=now,
+        channel=channel,
+        audit_changes={"declined_assessment": str(locked.pk)},
+    )
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -257,14 +259,6 @@ def assessment_decline(
         obj=locked,
         channel=channel,
         changes={"status": [before, AssessmentStatus.DECLINED], "reason": reason},
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=referral,
-        channel=channel,
-        changes={"status": [Status.ALLOCATED, Status.ACCEPTED], "declined_assessment": str(locked.pk)},
     )
     return locked
 
@@ -318,6 +312,8 @@ def assessment_record_event(
         locked.status = AssessmentStatus.IN_PROGRESS
         update_fields.append("status")
     locked.save(update_fields=update_fields)
+    if field:
+        _sync_pathway(locked, actor=actor, channel=channel, now=now)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -327,6 +323,32 @@ def assessment_record_event(
         changes={"timeline": [kind, at.isoformat()], **({field: at.isoformat()} if field else {})},
     )
     return event
+
+
+SECTION_OF_OUTCOME = {Outcome.DETAINED_S2: "s2", Outcome.DETAINED_S3: "s3", Outcome.DETAINED_S4: "s4"}
+PATHWAY_SOURCES = ("seen_at", "application_signed_at", "conveyed_at", "outcome")
+
+
+def _sync_pathway(locked: Assessment, *, actor: Any, channel: str, now: datetime) -> None:
+    """Give the referral the facts its deadlines read: seen, examinations, application, conveyance.
+
+    A signed application moves an allocated referral to application_made (referrals.services).
+    """
+    examined = [t for t in locked.doctors.values_list("examined_at", flat=True) if t is not None]
+    referral_record_pathway(
+        referral=locked.referral,
+        actor=actor,
+        channel=channel,
+        now=now,
+        facts={
+            "applicant_seen_at": locked.seen_at,
+            "application_signed_at": locked.application_signed_at,
+            "application_section": SECTION_OF_OUTCOME.get(locked.outcome),
+            "conveyed_at": locked.conveyed_at,
+            "first_examined_at": min(examined, default=None),
+            "last_examined_at": max(examined, default=None),
+        },
+    )
 
 
 def _london_day(value: datetime) -> Any:
@@ -496,6 +518,8 @@ def assessment_update_record(
             Doctor.objects.create(assessment=locked, **{k: v for k, v in d.items() if k in DOCTOR_FIELDS})
     if "work_started_at" in changed or "work_ended_at" in changed:
         _record_worked_period(locked)
+    if doctors or any(f in changed for f in PATHWAY_SOURCES):
+        _sync_pathway(locked, actor=actor, channel=channel, now=now)
     changes: dict[str, Any] = diff(before, snapshot(locked, RECORD_FIELDS))
     if doctors:
         changes["doctors"] = [str(d.get("name") or d.get("id")) for d in doctors]
@@ -543,9 +567,9 @@ def assessment_complete(
         recorded_by=actor,
     )
     referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    referral.status = Status.ASSESSED
-    referral.closed_at = now
-    referral.save(update_fields=["status", "closed_at", "updated_at"])
+    if referral.status == Status.ALLOCATED:
+        # With a signed application the referral is already application_made and stays open.
+        referral_move(referral, Status.ASSESSED, actor=actor, at=now, channel=channel)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -557,14 +581,6 @@ def assessment_complete(
             "outcome": locked.outcome,
             "hours_worked": str(locked.hours_worked),
         },
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=referral,
-        channel=channel,
-        changes={"status": [Status.ALLOCATED, Status.ASSESSED]},
     )
     return locked
 
