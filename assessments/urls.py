@@ -7,6 +7,7 @@ app_name = "assessments"
 urlpatterns = [
     path("referrals/<uuid:pk>/candidates/", views.candidates, name="candidates"),
     path("my/allocations/", views.my_allocations, name="my_allocations"),
+    path("board/", views.board, name="board"),
     path("assessments/<uuid:pk>/", views.detail, name="detail"),
     path("assessments/<uuid:pk>/accept/", views.accept, name="accept"),
     path("assessments/<uuid:pk>/decline/", views.decline, name="decline"),

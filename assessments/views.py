@@ -19,6 +19,7 @@ from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
 from amhp_hub.common.web import add_service_errors, role_required
 from assessments import handover_selectors, handover_services, request_selectors, request_services, selectors, services
+from assessments.board import BOARD_LIMIT, board_rows
 from assessments.forms import (
     DeclineForm,
     DoctorForm,
@@ -375,3 +376,12 @@ def hand_on(request: HttpRequest, pk: str) -> HttpResponse:
                 return redirect("assessments:detail", pk=assessment.pk)
             return redirect("assessments:my_allocations")
     return _detail_page(request, _own(request, pk), status=400, handover_form=form)
+
+
+@role_required(*DESK)
+def board(request: HttpRequest) -> HttpResponse:
+    """The consultant's live board of every open case; htmx refreshes it like the queue."""
+    now = timezone.now()
+    rows, more = board_rows(service_id=_profile(request).service_id, now=now)
+    template = "assessments/_board_table.html" if getattr(request, "htmx", False) else "assessments/board.html"
+    return render(request, template, {"rows": rows, "more": more, "limit": BOARD_LIMIT, "now": now})

@@ -108,3 +108,55 @@ def current_blocker(waits: Iterable[Wait]) -> Wait | None:
 def doctor_calls(requests: Iterable[RequestFact]) -> int:
     """Return how many calls were made to find the doctors (both kinds): the "calls to find a doctor" figure."""
     return sum(1 for f in requests if f.kind in ("s12_doctor", "second_doctor"))
+
+
+# --- The stage a case has reached, for the consultant's live board --------------------------------
+
+AWAITING_AMHP = "awaiting_amhp"
+AWAITING_DOCTORS = "awaiting_doctors"
+AWAITING_ASSESSMENT = "awaiting_assessment"
+SEEN = "seen"
+APPLICATION_MADE = "application_made"
+AWAITING_BED = "awaiting_bed"
+AWAITING_CONVEYANCE = "awaiting_conveyance"
+STAGE_LABELS = {
+    AWAITING_AMHP: "Awaiting an AMHP",
+    AWAITING_DOCTORS: "Awaiting doctors",
+    AWAITING_ASSESSMENT: "Doctors arranged, awaiting assessment",
+    SEEN: "Seen",
+    APPLICATION_MADE: "Application made",
+    AWAITING_BED: "Awaiting bed",
+    AWAITING_CONVEYANCE: "Awaiting conveyance",
+}
+DOCTOR_KINDS = ("s12_doctor", "second_doctor")
+CONVEYANCE_KINDS = ("ambulance", "police", "secure_transport")
+NO_AMHP = "no_amhp"
+
+
+def case_stage(*, allocated: bool, seen: bool, application_made: bool, waits: Iterable[Wait]) -> str:
+    """Return the stage an open case has reached (one of STAGE_LABELS).
+
+    Not allocated: awaiting an AMHP. After the application is signed: awaiting a bed while a bed
+    is awaited, then awaiting conveyance while an ambulance, police or secure transport is
+    awaited, else "application made". Allocated and not yet seen: awaiting doctors until a doctor
+    has arrived. Otherwise seen.
+    """
+    waits = list(waits)
+    running = {w.kind for w in waits if w.running}
+    if not allocated:
+        return AWAITING_AMHP
+    if application_made:
+        if "bed" in running:
+            return AWAITING_BED
+        if running & set(CONVEYANCE_KINDS):
+            return AWAITING_CONVEYANCE
+        return APPLICATION_MADE
+    if seen:
+        return SEEN
+    doctor_arrived = any(w.kind in DOCTOR_KINDS and w.ended_at is not None for w in waits)
+    return AWAITING_ASSESSMENT if doctor_arrived else AWAITING_DOCTORS
+
+
+def amhp_wait(*, waiting_since: datetime, now: datetime) -> Wait:
+    """The wait for an AMHP of a case nobody has been allocated: "No AMHP available", the hub's own capacity."""
+    return Wait(NO_AMHP, waiting_since, None, max(now - waiting_since, timedelta(0)), 0, True)

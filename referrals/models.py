@@ -166,6 +166,12 @@ class Referral(models.Model):
                 fields=["statutory_expires_at"], condition=Q(status__in=OPEN_STATUS_VALUES), name="referral_open_expiry"
             ),
             models.Index(fields=["updated_at"], name="referral_updated"),
+            # The consultant's live board: open cases by earliest deadline, then arrival.
+            models.Index(
+                fields=["service", "statutory_expires_at", "received_at", "id"],
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+                name="referral_board_order",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(extension_hours__lte=12), name="referral_extension_at_most_12h"),

@@ -76,3 +76,43 @@ def test_arrival_before_request_is_an_error() -> None:
     assert arrival_error(at(12), at(11, 59)) is not None
     assert arrival_error(at(12), at(12)) is None
     assert arrival_error(at(12), None) is None
+
+
+# --- the stage of a case ------------------------------------------------------------------------
+
+from assessments.waits import (  # noqa: E402
+    APPLICATION_MADE,
+    AWAITING_AMHP,
+    AWAITING_ASSESSMENT,
+    AWAITING_BED,
+    AWAITING_CONVEYANCE,
+    AWAITING_DOCTORS,
+    SEEN,
+    amhp_wait,
+    case_stage,
+)
+
+
+def stage(facts: list[RequestFact], **flags: bool) -> str:
+    values = {"allocated": True, "seen": False, "application_made": False, **flags}
+    return case_stage(waits=waits_by_kind(facts, now=at(20)), **values)
+
+
+def test_stages_through_the_pathway() -> None:
+    doctor = RequestFact("s12_doctor", at(14), "accepted", arrived_at=at(16))
+    bed = RequestFact("bed", at(17), "pending")
+    bed_found = RequestFact("bed", at(17), "accepted", arrived_at=at(18))
+    ambulance = RequestFact("ambulance", at(18), "pending")
+    assert stage([], allocated=False) == AWAITING_AMHP
+    assert stage([]) == AWAITING_DOCTORS
+    assert stage([RequestFact("s12_doctor", at(14), "no_answer")]) == AWAITING_DOCTORS
+    assert stage([doctor]) == AWAITING_ASSESSMENT
+    assert stage([doctor], seen=True) == SEEN
+    assert stage([doctor, bed], seen=True, application_made=True) == AWAITING_BED
+    assert stage([doctor, bed_found, ambulance], seen=True, application_made=True) == AWAITING_CONVEYANCE
+    assert stage([doctor, bed_found], seen=True, application_made=True) == APPLICATION_MADE
+
+
+def test_no_amhp_wait_runs_from_when_the_case_was_waiting() -> None:
+    wait = amhp_wait(waiting_since=at(9), now=at(11, 30))
+    assert wait.kind == "no_amhp" and wait.running and wait.duration == timedelta(hours=2, minutes=30)
