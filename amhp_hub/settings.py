@@ -216,6 +216,8 @@ PRIORITY_TARGET_HOURS = {
     "soon": env_int("TARGET_HOURS_SOON", 24),
     "routine": env_int("TARGET_HOURS_ROUTINE", 120),
 }
+# Local target for the police to hand over at a place of safety (Right Care Right Person phase 4).
+POLICE_HANDOVER_TARGET_MINUTES = env_int("POLICE_HANDOVER_TARGET_MINUTES", 60)
 # Another referral of the same NHS number within this many days is a repeat referral.
 REPEAT_REFERRAL_DAYS = env_int("REPEAT_REFERRAL_DAYS", 28)
 # Queue page size (the page and the API both paginate).

@@ -43,4 +43,5 @@ urlpatterns = [
     path("toil/", include("assessments.toil_urls")),
     path("planning/", include("planning.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("doctors/", include("rota.doctor_urls")),
 ]

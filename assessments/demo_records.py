@@ -29,8 +29,9 @@ from assessments.models import (
 from assessments.selectors import language_needed
 from referrals.constants import ETHNIC_GROUP, Status
 from referrals.models import Person, Referral
+from referrals.transitions import referrals_move_bulk
 from rota import ranking
-from rota.models import Leave, Role, Service, Shift, StaffProfile
+from rota.models import Leave, Role, Service, Shift, StaffProfile, WorkedPeriod
 
 LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
@@ -47,7 +48,8 @@ OTHER_OUTCOMES = {
     Outcome.NOT_COMPLETED_NO_ACCESS: 5,
     Outcome.NOT_COMPLETED_ABSENT: 4,
     Outcome.APPLICATION_AWAITING_BED: 3,
-    Outcome.CTO: 2,
+    Outcome.CTO_REVOCATION_AGREED: 1,
+    Outcome.CTO_REVOCATION_NOT_AGREED: 1,
     Outcome.GUARDIANSHIP: 1,
     Outcome.MEDICAL_RECOMMENDATIONS_EXPIRED: 1,
 }
@@ -237,7 +239,7 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
     )
     # About a third, and at least one each for the demo AMHPs whose sign-ins seed_demo prints.
     to_allocate = [pk for i, pk in enumerate(open_ids) if i < 3 or rng.random() < 0.34]
-    Referral.objects.filter(pk__in=to_allocate).update(status=Status.ALLOCATED)
+    referrals_move_bulk(Referral.objects.filter(pk__in=to_allocate), Status.ACCEPTED, Status.ALLOCATED)
 
     created = 0
     batch: list[Assessment] = []
@@ -273,6 +275,19 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
         Assessment.objects.bulk_create(batch)
         TimelineEvent.objects.bulk_create(events)
         Doctor.objects.bulk_create(doctors)
+        WorkedPeriod.objects.bulk_create(
+            [
+                WorkedPeriod(
+                    staff_id=a.amhp_id,
+                    started_at=a.work_started_at,
+                    ended_at=a.work_ended_at,
+                    source="assessment",
+                    source_id=str(a.pk),
+                )
+                for a in batch
+                if a.work_started_at and a.work_ended_at and a.work_ended_at > a.work_started_at
+            ]
+        )
         created += len(batch)
         batch.clear()
         events.clear()

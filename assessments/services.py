@@ -27,10 +27,13 @@ from assessments.models import (
 from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
+from referrals.services import referral_record_pathway
+from referrals.transitions import referral_move
+from rota import doctors as doctor_rules
 from rota import ranking
-from rota.models import Leave, Role, StaffProfile
+from rota.models import Leave, Role, StaffProfile, WorkedPeriod
 from rota.selectors import current_shift_for
-from rota.timefmt import LONDON
+from rota.timefmt import LONDON, format_local
 
 # Kinds an AMHP records; the others are written by allocation, acceptance and decline.
 RECORDABLE_EVENTS = tuple(
@@ -60,7 +63,14 @@ RECORD_FIELDS = (
     "hours_worked",
 )
 TIME_FIELDS = ("seen_at", "application_signed_at", "bed_found_at", "conveyed_at", "work_started_at", "work_ended_at")
-DOCTOR_FIELDS = ("name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed")
+DOCTOR_FIELDS = (
+    "directory_doctor",
+    "name",
+    "s12_approved",
+    "previous_acquaintance",
+    "examined_at",
+    "recommendation_signed",
+)
 MAX_HOURS_WORKED = Decimal("72")
 FUTURE_TOLERANCE = timedelta(minutes=5)
 NR_OBJECTION_BARS_S3 = (
@@ -77,11 +87,31 @@ def _hours_between(start: datetime, end: datetime) -> Decimal:
     return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
 
 
+def _allocation_note(assessment: Assessment) -> str:
+    if assessment.called_in:
+        return f"Called in off the rota: {assessment.call_in_reason}"
+    if assessment.planned_for:
+        return f"Planned work for the shift from {format_local(assessment.planned_shift.starts_at)}"
+    return ""
+
+
 @transaction.atomic
 def assessment_allocate(
-    *, referral: Referral, amhp: StaffProfile, actor: Any, now: datetime | None = None, channel: str = "web"
+    *,
+    referral: Referral,
+    amhp: StaffProfile,
+    actor: Any,
+    now: datetime | None = None,
+    channel: str = "web",
+    planned_at: datetime | None = None,
+    call_in_reason: str = "",
 ) -> Assessment:
     """Allocate REFERRAL to AMHP, who must be on duty now; return the new assessment.
+
+    With PLANNED_AT (later than now) the work goes to the AMHP's shift covering that time
+    instead: planned work such as an s3 assessment late in an s2, or a s135 warrant day.
+    With CALL_IN_REASON an AMHP not on duty is brought in (an off-rota call-in, recorded
+    and reported); it is refused for someone who is on duty.
 
     Raise ConflictError if the referral already has a live assessment or is not in the
     queue, and ValidationError (field "amhp") if the AMHP is not an AMHP of the referral's
@@ -102,9 +132,18 @@ def assessment_allocate(
         raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
     if Leave.objects.filter(staff=staff, cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).exists():
         raise ValidationError({"amhp": [f"{staff.display_name} is on leave"]})
-    shift = current_shift_for(staff=staff, at=now)
-    if shift is None:
-        raise ValidationError({"amhp": [f"{staff.display_name} is not on duty now"]})
+    call_in_reason = (call_in_reason or "").strip()
+    if planned_at is not None and planned_at <= now:
+        raise ValidationError({"planned_at": ["Planned work must start later than now"]})
+    shift = current_shift_for(staff=staff, at=planned_at or now)
+    if shift is None and planned_at is not None:
+        raise ValidationError({"amhp": [f"{staff.display_name} is not on the rota at {format_local(planned_at)}"]})
+    if shift is not None and call_in_reason and planned_at is None:
+        raise ValidationError({"call_in_reason": [f"{staff.display_name} is on duty now: this is not a call-in"]})
+    if shift is None and not call_in_reason:
+        raise ValidationError(
+            {"amhp": [f"{staff.display_name} is not on duty now: give the reason to call them in off the rota"]}
+        )
     assessment = Assessment(
         service_id=locked.service_id,
         referral=locked,
@@ -113,20 +152,29 @@ def assessment_allocate(
         allocated_at=now,
         allocated_by=actor,
         expected_hours=Decimal(str(ranking.expected_hours(locked.legal_status or "community"))),
-        shift_ends_at=shift.ends_at,
-        late_after=shift.ends_at,
+        shift_ends_at=shift.ends_at if shift else None,
+        late_after=shift.ends_at if shift else None,
+        planned_shift=shift if planned_at is not None else None,
+        planned_for=planned_at,
+        called_in=shift is None,
+        call_in_reason=call_in_reason if shift is None else "",
     )
     try:
         with transaction.atomic():
             assessment.save(force_insert=True)
     except IntegrityError as exc:  # assessment_one_live_per_referral: the database's last word on races
         raise ConflictError(f"Referral {locked.reference} is already allocated") from exc
-    before = locked.status
-    locked.status = Status.ALLOCATED
-    locked.save(update_fields=["status", "updated_at"])
-    referral.status = locked.status
+    referral_move(
+        locked, Status.ALLOCATED, actor=actor, at=now, channel=channel, audit_changes={"assessment": str(assessment.pk)}
+    )
+    if referral is not locked:
+        referral.refresh_from_db(fields=["status", "updated_at"])
     TimelineEvent.objects.create(
-        assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note="", recorded_by=actor
+        assessment=assessment,
+        kind=TimelineEvent.Kind.ALLOCATED,
+        at=now,
+        note=_allocation_note(assessment),
+        recorded_by=actor,
     )
     audit(
         actor=actor,
@@ -134,15 +182,13 @@ def assessment_allocate(
         action="allocate",
         obj=assessment,
         channel=channel,
-        changes={"referral": str(locked.pk), "amhp": str(staff.pk), "shift_ends_at": shift.ends_at.isoformat()},
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=locked,
-        channel=channel,
-        changes={"status": [before, locked.status], "assessment": str(assessment.pk)},
+        changes={
+            "referral": str(locked.pk),
+            "amhp": str(staff.pk),
+            "shift_ends_at": shift.ends_at.isoformat() if shift else None,
+            **({"planned_for": planned_at.isoformat()} if planned_at else {}),
+            **({"call_in": call_in_reason} if shift is None else {}),
+        },
     )
     return assessment
 
@@ -197,8 +243,15 @@ def assessment_decline(
         assessment=locked, kind=TimelineEvent.Kind.DECLINED, at=now, note=reason, recorded_by=actor
     )
     referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    referral.status = Status.ACCEPTED
-    referral.save(update_fields=["status", "updated_at"])
+    referral_move(
+        referral,
+        Status.ACCEPTED,
+        actor=actor,
+        reason=reason,
+        at=now,
+        channel=channel,
+        audit_changes={"declined_assessment": str(locked.pk)},
+    )
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -206,14 +259,6 @@ def assessment_decline(
         obj=locked,
         channel=channel,
         changes={"status": [before, AssessmentStatus.DECLINED], "reason": reason},
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=referral,
-        channel=channel,
-        changes={"status": [Status.ALLOCATED, Status.ACCEPTED], "declined_assessment": str(locked.pk)},
     )
     return locked
 
@@ -267,6 +312,8 @@ def assessment_record_event(
         locked.status = AssessmentStatus.IN_PROGRESS
         update_fields.append("status")
     locked.save(update_fields=update_fields)
+    if field:
+        _sync_pathway(locked, actor=actor, channel=channel, now=now)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -276,6 +323,32 @@ def assessment_record_event(
         changes={"timeline": [kind, at.isoformat()], **({field: at.isoformat()} if field else {})},
     )
     return event
+
+
+SECTION_OF_OUTCOME = {Outcome.DETAINED_S2: "s2", Outcome.DETAINED_S3: "s3", Outcome.DETAINED_S4: "s4"}
+PATHWAY_SOURCES = ("seen_at", "application_signed_at", "conveyed_at", "outcome")
+
+
+def _sync_pathway(locked: Assessment, *, actor: Any, channel: str, now: datetime) -> None:
+    """Give the referral the facts its deadlines read: seen, examinations, application, conveyance.
+
+    A signed application moves an allocated referral to application_made (referrals.services).
+    """
+    examined = [t for t in locked.doctors.values_list("examined_at", flat=True) if t is not None]
+    referral_record_pathway(
+        referral=locked.referral,
+        actor=actor,
+        channel=channel,
+        now=now,
+        facts={
+            "applicant_seen_at": locked.seen_at,
+            "application_signed_at": locked.application_signed_at,
+            "application_section": SECTION_OF_OUTCOME.get(locked.outcome),
+            "conveyed_at": locked.conveyed_at,
+            "first_examined_at": min(examined, default=None),
+            "last_examined_at": max(examined, default=None),
+        },
+    )
 
 
 def _london_day(value: datetime) -> Any:
@@ -311,9 +384,26 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
     if outcome == Outcome.DETAINED_S3 and record.get("nearest_relative_action") == NearestRelativeAction.OBJECTED:
         add("outcome", NR_OBJECTION_BARS_S3)
     doctors = list(doctors)
+    today = _london_day(timezone.now())
     for index, doctor in enumerate(doctors):
         if not (doctor.get("name") or "").strip():
             add("doctors", f"Enter the name of doctor {index + 1}")
+        listed = doctor.get("directory_doctor")
+        if listed is not None and doctor.get("s12_approved"):
+            day = _london_day(doctor["examined_at"]) if doctor.get("examined_at") else today
+            if not doctor_rules.s12_approval_in_date(
+                approved=listed.s12_approved, expires_on=listed.s12_approval_expires_on, on_day=day
+            ):
+                expiry = (
+                    f" expired on {listed.s12_approval_expires_on:%d/%m/%Y}"
+                    if listed.s12_approval_expires_on
+                    else " is not recorded"
+                )
+                add(
+                    "doctors",
+                    f"{listed.name}'s section 12 approval{expiry}: they cannot give the s12-approved "
+                    f"recommendation (s12(2)) for an examination on {day:%d/%m/%Y}",
+                )
     if outcome in DETENTION_OUTCOMES:
         examined = sorted(_london_day(d["examined_at"]) for d in doctors if d.get("examined_at"))
         if len(examined) >= 2 and not clocks.medical_examinations_close_enough(examined[0], examined[-1]):
@@ -325,6 +415,36 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
         if outcome != Outcome.DETAINED_S4 and len(doctors) >= 2 and not any(d.get("s12_approved") for d in doctors):
             add("doctors", "At least one doctor must be section 12 approved (s12(2))")
     return errors
+
+
+def _record_worked_period(assessment: Assessment) -> None:
+    """Keep the AMHP's worked time in step with the record's work times, for the working-time checks."""
+    start, end = assessment.work_started_at, assessment.work_ended_at
+    if start and end and end > start:
+        WorkedPeriod.objects.update_or_create(
+            source="assessment",
+            source_id=str(assessment.pk),
+            defaults={"staff_id": assessment.amhp_id, "started_at": start, "ended_at": end},
+        )
+    else:
+        WorkedPeriod.objects.filter(source="assessment", source_id=str(assessment.pk)).delete()
+
+
+def _from_directory(doctor: dict[str, Any]) -> dict[str, Any]:
+    """Fill a new doctor's name and s12 approval from the directory entry chosen, when the AMHP left them out."""
+    listed = doctor.get("directory_doctor")
+    if listed is None or doctor.get("id") is not None:
+        if doctor.get("s12_approved", False) is None:
+            doctor.pop("s12_approved")
+        return doctor
+    if not (doctor.get("name") or "").strip():
+        doctor["name"] = listed.name
+    if "s12_approved" not in doctor or doctor["s12_approved"] is None:
+        day = _london_day(doctor["examined_at"]) if doctor.get("examined_at") else _london_day(timezone.now())
+        doctor["s12_approved"] = doctor_rules.s12_approval_in_date(
+            approved=listed.s12_approved, expires_on=listed.s12_approval_expires_on, on_day=day
+        )
+    return doctor
 
 
 @transaction.atomic
@@ -347,12 +467,15 @@ def assessment_update_record(
     now = now or timezone.now()
     locked = _lock(assessment)
     _require_working(locked)
-    doctors = [dict(d) for d in doctors]
-    existing = {d.pk: d for d in locked.doctors.all()}
+    doctors = [_from_directory(dict(d)) for d in doctors]
+    existing = {d.pk: d for d in locked.doctors.select_related("directory_doctor")}
     errors: dict[str, list[str]] = {}
     for d in doctors:
         if d.get("id") is not None and d["id"] not in existing:
             errors.setdefault("doctors", []).append("That doctor is not part of this assessment")
+        listed = d.get("directory_doctor")
+        if listed is not None and listed.service_id != locked.service_id:
+            errors.setdefault("doctors", []).append("Choose a doctor from this service's directory")
     for field in TIME_FIELDS:
         value = data.get(field)
         if value is not None and value > now + FUTURE_TOLERANCE:
@@ -393,6 +516,10 @@ def assessment_update_record(
                 doctor.save(update_fields=fields)
         else:
             Doctor.objects.create(assessment=locked, **{k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    if "work_started_at" in changed or "work_ended_at" in changed:
+        _record_worked_period(locked)
+    if doctors or any(f in changed for f in PATHWAY_SOURCES):
+        _sync_pathway(locked, actor=actor, channel=channel, now=now)
     changes: dict[str, Any] = diff(before, snapshot(locked, RECORD_FIELDS))
     if doctors:
         changes["doctors"] = [str(d.get("name") or d.get("id")) for d in doctors]
@@ -440,9 +567,9 @@ def assessment_complete(
         recorded_by=actor,
     )
     referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    referral.status = Status.ASSESSED
-    referral.closed_at = now
-    referral.save(update_fields=["status", "closed_at", "updated_at"])
+    if referral.status == Status.ALLOCATED:
+        # With a signed application the referral is already application_made and stays open.
+        referral_move(referral, Status.ASSESSED, actor=actor, at=now, channel=channel)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -454,14 +581,6 @@ def assessment_complete(
             "outcome": locked.outcome,
             "hours_worked": str(locked.hours_worked),
         },
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=referral,
-        channel=channel,
-        changes={"status": [Status.ALLOCATED, Status.ASSESSED]},
     )
     return locked
 

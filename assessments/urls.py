@@ -7,6 +7,7 @@ app_name = "assessments"
 urlpatterns = [
     path("referrals/<uuid:pk>/candidates/", views.candidates, name="candidates"),
     path("my/allocations/", views.my_allocations, name="my_allocations"),
+    path("board/", views.board, name="board"),
     path("assessments/<uuid:pk>/", views.detail, name="detail"),
     path("assessments/<uuid:pk>/accept/", views.accept, name="accept"),
     path("assessments/<uuid:pk>/decline/", views.decline, name="decline"),
@@ -14,4 +15,7 @@ urlpatterns = [
     path("assessments/<uuid:pk>/doctors/", views.add_doctor, name="add_doctor"),
     path("assessments/<uuid:pk>/record/", views.update_record, name="update_record"),
     path("assessments/<uuid:pk>/complete/", views.complete, name="complete"),
+    path("assessments/<uuid:pk>/requests/", views.add_request, name="add_request"),
+    path("assessments/<uuid:pk>/requests/<int:request_id>/", views.update_request, name="update_request"),
+    path("assessments/<uuid:pk>/handover/", views.hand_on, name="handover"),
 ]

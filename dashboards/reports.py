@@ -425,6 +425,19 @@ SECTIONS: dict[str, tuple[str, str, SectionBuilder]] = {
     "equality": ("Detention rates by ethnicity", "People detained per 100,000 by ethnic group.", equality_section),
 }
 
+
+def _operations(service_id: Any, period: Period, now: datetime) -> Section:
+    from dashboards.operations import operations_section  # it builds on this module's tables
+
+    return operations_section(service_id, period, now)
+
+
+SECTIONS["operations"] = (
+    "Doctors, beds, conveyance and police",
+    "Waits by kind, bed waits to admission, calls to find a doctor, police handovers and call-ins.",
+    _operations,
+)
+
 # Which section each CSV table comes from.
 TABLE_SECTIONS = {
     "demand-by-hour": "demand",
@@ -440,6 +453,11 @@ TABLE_SECTIONS = {
     "warrants-expiring": "workforce",
     "near-retirement": "workforce",
     "equality": "equality",
+    "request-waits": "operations",
+    "bed-waits-admission": "operations",
+    "doctor-calls": "operations",
+    "police-handovers": "operations",
+    "call-ins": "operations",
 }
 
 

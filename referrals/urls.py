@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import views
+from referrals import police_views, views
 
 app_name = "referrals"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("referrals/<uuid:pk>/edit/", views.referral_edit, name="edit"),
     path("referrals/<uuid:pk>/triage/", views.referral_triage, name="triage"),
     path("referrals/<uuid:pk>/extend/", views.referral_extend, name="extend"),
+    path("referrals/<uuid:pk>/police/", police_views.police_liaison, name="police"),
 ]

@@ -24,6 +24,7 @@ from referrals import clocks, selectors, services
 from referrals.constants import FLAG_LABELS, QUEUE_STATUSES, LegalStatus, Priority, Status
 from referrals.forms import ExtensionForm, ReferralForm, TriageForm
 from referrals.models import Referral
+from referrals.police_views import police_summary
 from referrals.services import PERSON_FIELDS, REFERRAL_FIELDS
 from referrals.templatetags.referral_tags import countdown, countdown_class, priority_class
 from rota.models import Role
@@ -225,6 +226,7 @@ def _detail_page(
         "triage_form": triage_form if referral.is_in_queue else None,
         "triage_history": list(selectors.triage_history(referral)),
         "now": timezone.now(),
+        "police": police_summary(referral),
     }
     return render(request, "referrals/referral_detail.html", context, status=status)
 

@@ -135,7 +135,7 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     record = {
         "record-outcome": "detained_s3",
         "record-nearest_relative_action": "objected",
-        "record-delay_reasons": ["no_bed"],
+        "record-delay_reasons": ["no_amhp"],
         "record-work_started_at": local(now - timedelta(hours=3)),
         "record-work_ended_at": local(now - timedelta(hours=1)),
     }
@@ -143,8 +143,8 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     assert response.status_code == 400
     assert "s11(4)" in response.content.decode()
     html = response.content.decode()
-    no_bed = html[html.index('value="no_bed"') : html.index('value="no_bed"') + 80]
-    assert "checked" in no_bed  # what was typed is kept
+    no_amhp = html[html.index('value="no_amhp"') : html.index('value="no_amhp"') + 80]
+    assert "checked" in no_amhp  # what was typed is kept
     record["record-outcome"] = "detained_s2"
     assert client.post(f"{url}record/", record).status_code == 302
     response = client.post(url + "complete/", follow=True)
