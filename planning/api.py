@@ -80,6 +80,9 @@ class PlanView(APIView):
 class AcceptItemSerializer(serializers.Serializer):
     referral = serializers.UUIDField()
     amhp = serializers.UUIDField()
+    shift = serializers.UUIDField(
+        required=False, allow_null=True, help_text="A later shift: planned work from its start"
+    )
 
 
 class AcceptSerializer(serializers.Serializer):
@@ -95,7 +98,7 @@ class AcceptResultSerializer(serializers.Serializer):
 
 
 class PlanAcceptView(APIView):
-    """POST /api/v1/plan/accept/ {"proposals": [{"referral", "amhp"}]}: each becomes a normal allocation.
+    """POST /api/v1/plan/accept/ {"proposals": [{"referral", "amhp", "shift"}]}: each becomes a normal allocation.
 
     201 when every one was allocated; otherwise 409 if any conflicted (already allocated),
     else 400; the body gives each proposal's own status and messages.
@@ -108,7 +111,10 @@ class PlanAcceptView(APIView):
     def post(self, request: Request) -> Response:
         serializer = AcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        items = [(str(i["referral"]), str(i["amhp"])) for i in serializer.validated_data["proposals"]]
+        items = [
+            (str(i["referral"]), str(i["amhp"]), str(i["shift"]) if i.get("shift") else None)
+            for i in serializer.validated_data["proposals"]
+        ]
         results = services.plan_accept(
             actor=request.user, service_id=request.user.staff_profile.service_id, proposals=items, channel="api"
         )

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Max, Min, Sum
 
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, ToilEntry
 from assessments.selectors import language_needed
@@ -118,16 +118,27 @@ def current_plan(*, service_id: int, now: datetime, time_limit: float = 0.8, lim
     horizon_end = now + solver.HORIZON
     slots = rota_slots(service_id=service_id, start=now, end=horizon_end + REST_LOOKAHEAD)
     people = practitioners(service_id=service_id, start=now, end=horizon_end + REST_LOOKAHEAD)
+    open_rows = Assessment.objects.filter(service_id=service_id, status__in=OPEN_ASSESSMENT_STATUSES).values_list(
+        "amhp_id", "expected_hours", "planned_for"
+    )
+    counts: dict[str, int] = defaultdict(int)
+    now_hours: dict[str, float] = defaultdict(float)
+    planned: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    for amhp_id, hours, planned_for in open_rows:
+        key = str(amhp_id)
+        counts[key] += 1
+        if planned_for is not None and planned_for > now:
+            planned[key].append((planned_for, float(hours)))
+        else:
+            now_hours[key] += float(hours)
     workload = {
-        str(row["amhp_id"]): solver.Workload(
-            open_allocations=row["n"],
-            open_hours=float(row["hours"] or 0),
-            busy_until=now + timedelta(hours=float(row["hours"] or 0)),
+        key: solver.Workload(
+            open_allocations=counts[key],
+            open_hours=now_hours[key],
+            busy_until=now + timedelta(hours=now_hours[key]),
+            planned=tuple(planned[key]),
         )
-        for row in Assessment.objects.filter(service_id=service_id, status__in=OPEN_ASSESSMENT_STATUSES)
-        .values("amhp_id")
-        .annotate(n=Count("id"), hours=Sum("expected_hours"))
-        .order_by()
+        for key in counts
     }
     by_person: dict[str, list[str]] = defaultdict(list)
     for case in cases:

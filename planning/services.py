@@ -16,7 +16,7 @@ from assessments.services import assessment_allocate
 from planning import designer, selectors, simulation
 from planning.models import DesignRun
 from referrals.models import Referral
-from rota.models import Role, Service, StaffProfile
+from rota.models import Role, Service, Shift, StaffProfile
 
 MAX_PERIOD_DAYS = 366
 MAX_OPTIONS = 6
@@ -32,32 +32,53 @@ class AcceptResult:
 
 
 def plan_accept(
-    *, actor: Any, service_id: int, proposals: list[tuple[str, str]], now: datetime | None = None, channel: str = "web"
+    *,
+    actor: Any,
+    service_id: int,
+    proposals: list[tuple[str, str] | tuple[str, str, str | None]],
+    now: datetime | None = None,
+    channel: str = "web",
 ) -> list[AcceptResult]:
-    """Turn each accepted (referral, AMHP) proposal into a normal allocation, one transaction each.
+    """Turn each accepted (referral, AMHP[, shift]) proposal into a normal allocation, one transaction each.
 
     Each goes through ``assessments.services.assessment_allocate``, so every guarantee of a
-    single allocation holds (one live allocation per referral, the AMHP locked, on duty and
-    not on leave): a referral allocated meanwhile comes back 409, not a second allocation.
+    single allocation holds (one live allocation per referral, the AMHP locked, on duty or
+    on the rota then, not on leave): a referral allocated meanwhile comes back 409, not a
+    second allocation. A proposal for a shift that starts later is allocated as planned work
+    to that shift, from its start.
     """
     now = now or timezone.now()
     results: list[AcceptResult] = []
-    ids = {r for r, _ in proposals}
+    ids = {item[0] for item in proposals}
+    shift_ids = _uuids({item[2] for item in proposals if len(item) > 2 and item[2]})
+    starts = dict(
+        Shift.objects.filter(service_id=service_id, pk__in=shift_ids, cancelled_at__isnull=True).values_list(
+            "pk", "starts_at"
+        )
+    )
+    starts = {str(k): v for k, v in starts.items()}
     referrals = {str(r.pk): r for r in Referral.objects.filter(service_id=service_id, pk__in=_uuids(ids))}
     staff = {
         str(p.pk): p
         for p in StaffProfile.objects.filter(
-            service_id=service_id, role=Role.AMHP, pk__in=_uuids({a for _, a in proposals})
+            service_id=service_id, role=Role.AMHP, pk__in=_uuids({item[1] for item in proposals})
         )
     }
-    for referral_id, amhp_id in proposals:
+    for item in proposals:
+        referral_id, amhp_id = item[0], item[1]
+        shift_id = item[2] if len(item) > 2 else None
+        planned_at = starts.get(str(shift_id)) if shift_id else None
+        if planned_at is not None and planned_at <= now:
+            planned_at = None  # the shift is on now: a normal allocation
         referral = referrals.get(referral_id)
         amhp = staff.get(amhp_id)
         if referral is None or amhp is None:
             results.append(AcceptResult(referral_id, amhp_id, 404, ("No such referral or AMHP in this service",)))
             continue
         try:
-            assessment = assessment_allocate(referral=referral, amhp=amhp, actor=actor, now=now, channel=channel)
+            assessment = assessment_allocate(
+                referral=referral, amhp=amhp, actor=actor, now=now, channel=channel, planned_at=planned_at
+            )
         except ConflictError as exc:
             results.append(AcceptResult(referral_id, amhp_id, 409, (exc.message,)))
         except ValidationError as exc:

@@ -110,6 +110,7 @@ class Workload:
     open_allocations: int = 0
     open_hours: float = 0.0
     busy_until: datetime | None = None
+    planned: tuple[tuple[datetime, float], ...] = ()  # work already planned into later shifts: (start, hours)
 
 
 def _minutes(delta: timedelta) -> int:
@@ -186,8 +187,12 @@ def _slots(
                     )
                 )
                 continue
-            busy = workload.get(amhp_id, Workload()).busy_until
-            free_from = max(now, slot.start, busy or now)
+            load = workload.get(amhp_id, Workload())
+            free_from = max(now, slot.start, load.busy_until or now)
+            # Work already planned into this shift comes first in it.
+            free_from += sum(
+                (timedelta(hours=h) for at, h in load.planned if slot.start <= at < slot.end), timedelta(0)
+            )
             if person.on_leave(free_from if free_from < slot.end else slot.start, slot.end):
                 excluded[amhp_id].append(f"{person.name}: on leave")
                 continue

@@ -25,9 +25,9 @@ def plan_page(request: HttpRequest) -> HttpResponse:
         chosen = request.POST.getlist("proposal") if "accept_selected" in request.POST else request.POST.getlist("all")
         items = []
         for value in chosen:
-            referral, _, amhp = value.partition(":")
+            referral, amhp, shift = ([*value.split(":"), "", ""])[:3]
             if referral and amhp:
-                items.append((referral, amhp))
+                items.append((referral, amhp, shift or None))
         if not items:
             messages.error(request, "Choose at least one proposal to accept")
             return redirect("planning:plan")

@@ -181,3 +181,43 @@ def test_the_plan_page_with_nothing_chosen_explains_and_allocates_nothing(
     response = client.post("/planning/plan/", {"accept_selected": "1"}, follow=True)
     assert "Choose at least one proposal to accept" in response.content.decode()
     assert not Assessment.objects.exists()
+
+
+def test_accepting_a_later_shift_proposal_plans_the_work_into_that_shift(
+    consultant_api: Any,
+    consultant: StaffProfile,
+    service: Service,
+    make_staff: Callable[..., StaffProfile],
+    make_referral: Callable[..., Referral],
+) -> None:
+    from rota.models import Shift, ShiftType
+
+    later = make_staff("amhp", service, warrant_expires_on=date(2030, 1, 1))
+    shift_type = ShiftType.objects.create(
+        service=service, code="later", name="Later", start_time=time(9), end_time=time(17)
+    )
+    start = timezone.now() + timedelta(hours=3)
+    shift = Shift.objects.create(
+        service=service,
+        shift_type=shift_type,
+        staff=later,
+        day=start.date(),
+        starts_at=start,
+        ends_at=start + timedelta(hours=8),
+    )
+    referral = make_referral(service, consultant.user, legal_status="community")
+    (row,) = consultant_api.get("/api/v1/plan/").json()
+    assert row["amhp"] == str(later.pk) and row["shift"] == str(shift.pk)
+    response = consultant_api.post(
+        "/api/v1/plan/accept/",
+        {"proposals": [{"referral": row["referral"], "amhp": row["amhp"], "shift": row["shift"]}]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assessment = Assessment.objects.get(referral=referral)
+    assert assessment.planned_shift_id == shift.pk and assessment.planned_for == shift.starts_at
+    # The planned work now fills the start of that shift for the next plan.
+    second = make_referral(service, consultant.user, legal_status="community")
+    (next_row,) = consultant_api.get("/api/v1/plan/").json()
+    assert next_row["referral"] == str(second.pk)
+    assert next_row["starts_at"] > row["starts_at"]
