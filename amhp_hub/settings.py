@@ -184,6 +184,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs (assessments.tasks). Each start_* task fans out one task per service.
 # The database scheduler (django_celery_beat) loads these entries at start-up.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Send again any rota designer comparison still waiting after the broker was unreachable.
+    "send-queued-designs": {"task": "planning.tasks.send_queued_designs", "schedule": crontab(minute="*/5")},
     # Raise and clear late flags (past due, past shift end, near or past a statutory expiry),
     # then notify the AMHP and consultants of new flags in-app.
     "flag-late-work": {"task": "assessments.tasks.start_flag_late_work", "schedule": crontab(minute="*/5")},

@@ -6,6 +6,7 @@ of queries, whatever the size of the queue or the period.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -100,13 +101,15 @@ class PlanContext:
     generated_at: datetime
 
 
-def current_plan(*, service_id: int, now: datetime, time_limit: float = 0.8, limit: int | None = None) -> PlanContext:
+def current_plan(*, service_id: int, now: datetime, budget: float = 0.8, limit: int | None = None) -> PlanContext:
     """Plan every referral in the service's queue over the next 24 hours (rules in ``planning.solver``).
 
     Seven queries whatever the queue's size: the service, the queue, the shifts, the AMHPs, their
     leave, their open work, who assessed these people before (and the proposed AMHPs' names).
-    ``limit`` plans only the first referrals in queue order.
+    ``limit`` plans only the first referrals in queue order. ``budget`` is the seconds the whole
+    call may take: the solver gets what the reads leave of it.
     """
+    started = time.perf_counter()
     service = Service.objects.get(pk=service_id)
     queue = (
         Referral.objects.filter(service_id=service_id, status__in=QUEUE_STATUSES)
@@ -158,7 +161,7 @@ def current_plan(*, service_id: int, now: datetime, time_limit: float = 0.8, lim
         now=now,
         workload=workload,
         assessed_before={k: frozenset(v) for k, v in assessed.items()},
-        time_limit=time_limit,
+        time_limit=max(0.1, budget - (time.perf_counter() - started) - 0.05),
     )
     staff = {
         str(p.pk): p

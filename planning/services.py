@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,6 +18,8 @@ from planning import designer, selectors, simulation
 from planning.models import DesignRun
 from referrals.models import Referral
 from rota.models import Role, Service, Shift, StaffProfile
+
+logger = logging.getLogger(__name__)
 
 MAX_PERIOD_DAYS = 366
 MAX_OPTIONS = 6
@@ -138,10 +141,21 @@ def design_run_create(
         created_by=actor,
     )
     audit(actor=actor, service_id=service.pk, action="create", obj=run, channel="web", changes={"name": run.name})
+    transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    """Send the run to the worker; if the broker cannot take it now, the run stays queued and says so."""
     from planning import tasks
 
-    transaction.on_commit(lambda: tasks.run_design.delay(run.pk))
-    return run
+    try:
+        tasks.run_design.delay(run_id)
+    except Exception as exc:  # a broker outage must not lose the manager's request or break the page
+        logger.warning("design run %s not sent to the worker: %s", run_id, exc)
+        DesignRun.objects.filter(pk=run_id, status=DesignRun.Status.QUEUED).update(
+            error="The background worker could not be reached; the comparison will start when it is sent again."
+        )
 
 
 def _series(report: simulation.Report) -> dict[str, list[float]]:

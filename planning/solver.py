@@ -640,6 +640,8 @@ def planner_policy_factory(horizon: timedelta = HORIZON, time_limit: float = 0.3
         proposal = result.proposals[0]
         if proposal.amhp_id is None:
             return None
+        if case.expires_at is not None and proposal.meets_deadline is False:
+            return None  # nobody on the rota can meet it within the rules: wait, or call someone in
         slot = next(s for s in nearby if s.id == proposal.shift_id)
         return simulation.Allocation(amhp_id=proposal.amhp_id, shift=slot, reasons=proposal.reasons)
 
