@@ -38,6 +38,7 @@ def _case_for(referral: Referral, service: Service) -> Case:
         expected_hours=ranking.expected_hours(legal),
         legal_power_started_at=referral.legal_power_started_at,
         extension_hours=referral.extension_hours,
+        watched_deadline=referral.statutory_expires_at,
         due_at=referral.due_at,
         priority_rank=referral.priority_rank,
         person_id=str(referral.person_id),
@@ -101,7 +102,7 @@ class PlanContext:
     generated_at: datetime
 
 
-def current_plan(*, service_id: int, now: datetime, budget: float = 0.8, limit: int | None = None) -> PlanContext:
+def current_plan(*, service_id: int, now: datetime, budget: float = 0.7, limit: int | None = None) -> PlanContext:
     """Plan every referral in the service's queue over the next 24 hours (rules in ``planning.solver``).
 
     Seven queries whatever the queue's size: the service, the queue, the shifts, the AMHPs, their
@@ -231,6 +232,7 @@ def history(*, service_id: int, start: date, end: date) -> History:
                 actual_hours=max(0.0, (a.work_ended_at - a.work_started_at) / timedelta(hours=1)),
                 legal_power_started_at=referral.legal_power_started_at,
                 extension_hours=referral.extension_hours,
+                watched_deadline=referral.statutory_expires_at,
                 triaged_at=a.allocated_at,
                 ready_at=a.work_started_at,
                 due_at=referral.due_at,

@@ -58,7 +58,8 @@ HOUR = timedelta(hours=1)
 class Case:
     """A referral to be assessed, as the simulation and the planner see it.
 
-    ``legal_power_started_at`` and ``extension_hours`` feed ``clocks.statutory_expiry``.
+    ``watched_deadline`` is the earliest running legal deadline the hub stored for the referral;
+    without it ``legal_power_started_at`` and ``extension_hours`` feed ``clocks.statutory_expiry``.
     ``ready_at`` is when the doctors (and the person) could be there, from the records or
     the doctor directory's availability; ``None`` means as soon as it is allocated.
     """
@@ -70,6 +71,7 @@ class Case:
     actual_hours: float | None = None
     legal_power_started_at: datetime | None = None
     extension_hours: int = 0
+    watched_deadline: datetime | None = None
     triaged_at: datetime | None = None
     ready_at: datetime | None = None
     due_at: datetime | None = None
@@ -88,7 +90,11 @@ class Case:
 
     @functools.cached_property
     def expires_at(self) -> datetime | None:
-        """When the legal power ends (``referrals.clocks``); None if the status has no clock."""
+        """The deadline watched: the referral's earliest running legal deadline when the hub recorded
+        one (``referrals.deadlines``, stored as its statutory expiry), else the legal power's own clock
+        (``referrals.clocks``); None if there is neither."""
+        if self.watched_deadline is not None:
+            return self.watched_deadline
         return clocks.statutory_expiry(
             self.legal_status, self.legal_power_started_at, extension_hours=self.extension_hours
         )
@@ -323,14 +329,23 @@ def _next_duty_start(service: Service, after: datetime) -> datetime | None:
     return min(starts) if starts else None
 
 
-def _call_in(case: Case, state: State, service: Service) -> Allocation | None:
+def call_in(case: Case, state: State, service: Service) -> Allocation | None:
     """Someone off the rota, approved and not on leave, with the least assessment work so far."""
     people = [
         p for p in service.practitioners if p.approved_at(state.now) and not p.on_leave(state.now, state.now + HOUR)
     ]
     if not people:
         return None
-    chosen = min(people, key=lambda p: (state.planned_minutes.get(p.id, 0.0), state.free_at.get(p.id, state.now), p.id))
+    # Someone free now first (a call-in is for work that cannot wait), then the least worked so far.
+    chosen = min(
+        people,
+        key=lambda p: (
+            state.free_at.get(p.id, state.now) > state.now,
+            state.planned_minutes.get(p.id, 0.0),
+            state.free_at.get(p.id, state.now),
+            p.id,
+        ),
+    )
     return Allocation(amhp_id=chosen.id, shift=None, reasons=("Called in: nobody on duty could reach it in time",))
 
 
@@ -386,7 +401,7 @@ def simulate(
                 heapq.heappush(queue, (next_start, order, case))
                 continue
             # Only a running statutory clock brings someone in off the rota; other work stays in the queue.
-            allocation = _call_in(case, state, service) if expires is not None else None
+            allocation = call_in(case, state, service) if expires is not None else None
         if allocation is None or allocation.amhp_id not in people:
             results[case.id] = CaseResult(
                 case.id,

@@ -46,13 +46,11 @@ def test_a_statutory_deadline_comes_before_work_past_shift_end() -> None:
 
 
 def test_work_never_cuts_into_the_11_hour_rest_before_the_next_shift() -> None:
-    # A: late to 20:00 and early at 07:00 (exactly 11 h). At 19:00 a 4 h case cannot go to A today
-    # (it would end 23:00, leaving 8 h); B's night shift takes it.
-    shifts = [shift("a", at(12), at(20)), shift("a", at(7, 1), at(15, 1)), shift("b", at(17), at(9, 1), "Night")]
-    plan = plan_queue(
-        [case("r1", at(18), "s5_4", legal_power_started_at=at(18))], shifts, [person("a"), person("b")], now=at(19)
-    )
-    assert plan.proposals[0].amhp_id == "b"
+    # A: late to 20:00 and early at 07:00 (exactly 11 h). At 19:00 a 4 h case cannot go to A's late
+    # shift (it would end 23:00, leaving 8 h before 07:00); with only A on the rota it goes to A's early.
+    shifts = [shift("a", at(12), at(20)), shift("a", at(7, 1), at(15, 1))]
+    plan = plan_queue([case("r1", at(18), "community", priority_rank=4)], shifts, [person("a")], now=at(19))
+    assert plan.proposals[0].shift_id == shifts[1].id
 
 
 def test_nobody_with_an_expired_approval_or_on_leave_is_proposed_and_the_reasons_say_so() -> None:
