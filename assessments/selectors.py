@@ -9,9 +9,10 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, TimelineEvent
 from referrals.models import Person, Referral
-from rota import ranking, working_time
+from rota import approval, ranking, working_time
 from rota.models import Role, Shift, StaffProfile
 from rota.selectors import on_duty_at, worked_intervals
+from rota.timefmt import LONDON
 
 ENGLISH = "english"
 
@@ -63,9 +64,14 @@ def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]
     work recorded (rota.working_time.allocation_breaches). Five queries whatever the number of
     AMHPs: the on-duty shifts, the open workload, who assessed this person before, and the
     shifts and recorded work around AT.
+    AMHPs whose approval is not in date on AT's London day are left out.
     """
     shifts: dict[str, Shift] = {}
+    today = at.astimezone(LONDON).date()
     for shift in on_duty_at(service_id=referral.service_id, at=at):
+        # An AMHP whose approval has ended, or who is not approved, may not act (SI 2008/1206).
+        if approval.approval_problem(shift.staff.display_name, shift.staff.warrant_expires_on, today):
+            continue
         key = str(shift.staff_id)
         if key not in shifts or shift.ends_at > shifts[key].ends_at:
             shifts[key] = shift

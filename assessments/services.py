@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
-from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.errors import ConflictError, RuleError
 from assessments.models import (
     DETENTION_OUTCOMES,
     OPEN_ASSESSMENT_STATUSES,
@@ -29,8 +29,8 @@ from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
 from referrals.services import referral_record_pathway
 from referrals.transitions import referral_move
+from rota import approval, ranking
 from rota import doctors as doctor_rules
-from rota import ranking
 from rota.models import Leave, Role, StaffProfile, WorkedPeriod
 from rota.selectors import current_shift_for
 from rota.timefmt import LONDON, format_local
@@ -132,6 +132,9 @@ def assessment_allocate(
         raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
     if Leave.objects.filter(staff=staff, cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).exists():
         raise ValidationError({"amhp": [f"{staff.display_name} is on leave"]})
+    problem = approval.approval_problem(staff.display_name, staff.warrant_expires_on, now.astimezone(LONDON).date())
+    if problem:
+        raise RuleError([(approval.PROVISION, "amhp", f"{problem}: they cannot be allocated")])
     call_in_reason = (call_in_reason or "").strip()
     if planned_at is not None and planned_at <= now:
         raise ValidationError({"planned_at": ["Planned work must start later than now"]})

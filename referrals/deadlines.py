@@ -361,3 +361,10 @@ def earliest_unmet(deadlines: Iterable[Deadline]) -> Deadline | None:
 
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def intake_deadline(legal_status: str, started_at: datetime | None, *, now: datetime) -> Deadline | None:
+    """Return the earliest unmet deadline of a case known only by its legal status at referral."""
+    if not legal_status:
+        return None
+    return earliest_unmet(case_deadlines(CaseFacts(history=[LegalPeriod(legal_status, started_at)]), now=now))

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from referrals import clocks
+from referrals import clocks, deadlines
 from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status
 from referrals.models import Person, Referral
 from referrals.nhs_number import generate_nhs_number
@@ -145,7 +145,8 @@ def seed_referrals(
         started = received - timedelta(minutes=rng.randint(10, 240)) if legal in clocks.CLOCKED_STATUSES else None
         if legal in (LegalStatus.S2, LegalStatus.S3):
             started = received - timedelta(days=rng.randint(5, 27))
-        expiry = clocks.statutory_expiry(legal, started)
+        watched = deadlines.intake_deadline(legal, started, now=now)
+        expiry = watched.due_at if watched else None
         priority = clocks.default_priority(legal, statutory_expires_at=expiry, now=received)
         flags: list[str] = []
         previous = last_seen.get(person_index)
@@ -179,6 +180,7 @@ def seed_referrals(
                 location=PLACES[LegalStatus(legal)],
                 received_at=received,
                 statutory_expires_at=expiry,
+                deadline_rule=watched.rule if watched else "",
                 due_at=clocks.due_at(
                     received_at=received,
                     priority=priority,

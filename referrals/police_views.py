@@ -15,23 +15,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from amhp_hub.common.forms import LondonDateTimeField, london_datetime
 from amhp_hub.common.web import add_service_errors, role_required
 from referrals import police, selectors
 from referrals.constants import S136Consultee
-from referrals.forms import DATETIME_FORMAT, LocalDateTimeInput
 from referrals.models import Referral
 from referrals.police_services import POLICE_FIELDS, referral_record_police
 from rota.models import Role
 
 
-def _dt(label: str) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=False,
-        widget=LocalDateTimeInput(),
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        error_messages={"invalid": f"Enter {label.lower()} as a real date and time, like 23/11/2026 14:30"},
-    )
+def _dt(label: str) -> LondonDateTimeField:
+    # The ambiguous-hour date-time field every form uses (BST or GMT on the night the clocks go back).
+    return london_datetime(label)
 
 
 class PoliceForm(forms.Form):

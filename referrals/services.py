@@ -30,6 +30,7 @@ from referrals.deadlines import LegalPeriod
 from referrals.legal_changes import legal_change_error
 from referrals.models import DetentionExtension, LegalStatusChange, Person, Referral, TriageRecord
 from referrals.nhs_number import nhs_number_error, normalise_nhs_number
+from referrals.selectors import case_facts
 from referrals.transitions import referral_move
 from rota.models import Service
 
@@ -118,37 +119,6 @@ def validate_referral_data(data: Mapping[str, Any], *, draft: bool, now: datetim
 def _new_reference() -> str:
     body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
     return f"R-{body[:4]}-{body[4:]}"
-
-
-def case_facts(referral: Referral, history: list[LegalPeriod] | None = None) -> deadlines.CaseFacts:
-    """Gather REFERRAL's facts for the deadline rules; HISTORY defaults to its stored legal history.
-
-    A referral saved before the history existed has its current legal status as its only entry.
-    """
-    if history is None:
-        history = []
-        if not referral._state.adding:
-            history = [
-                LegalPeriod(status, started)
-                for status, started in referral.legal_history.order_by("recorded_at", "id").values_list(
-                    "legal_status", "started_at"
-                )
-            ]
-    if not history and referral.legal_status:
-        history = [LegalPeriod(referral.legal_status, referral.legal_power_started_at)]
-    examinations = [t for t in (referral.first_examined_at, referral.last_examined_at) if t is not None]
-    ended = referral.closed_at if referral.status in (Status.ASSESSED, Status.REDIRECTED, Status.CLOSED) else None
-    return deadlines.CaseFacts(
-        history=history,
-        extension_hours=referral.extension_hours,
-        examinations=examinations,
-        applicant_seen_at=referral.applicant_seen_at,
-        application_section=referral.application_section,
-        application_signed_at=referral.application_signed_at,
-        conveyed_at=referral.conveyed_at,
-        admitted_at=referral.admitted_at,
-        ended_at=ended,
-    )
 
 
 def apply_clocks(referral: Referral, *, history: list[LegalPeriod] | None = None, now: datetime | None = None) -> None:
