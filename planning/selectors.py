@@ -246,7 +246,15 @@ def history(*, service_id: int, start: date, end: date) -> History:
             late += 1
             past += (a.work_ended_at - a.shift_ends_at) / timedelta(minutes=1)
     booked = (
-        ToilEntry.objects.filter(assessment__in=[a.pk for a in rows], kind=ToilEntry.Kind.ACCRUAL)
+        ToilEntry.objects.filter(
+            kind=ToilEntry.Kind.ACCRUAL,
+            assessment__service_id=service_id,
+            assessment__status=AssessmentStatus.COMPLETED,
+            assessment__referral__received_at__gte=first,
+            assessment__referral__received_at__lt=last,
+            assessment__work_started_at__isnull=False,
+            assessment__work_ended_at__isnull=False,
+        )
         .exclude(status=ToilEntry.Status.REJECTED)
         .aggregate(total=Sum("minutes"))["total"]
         or 0

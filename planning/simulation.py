@@ -18,7 +18,8 @@ How a case is replayed (the reading taken where the records are silent):
 * A case can be allocated from ``triaged_at`` (default: when it was received). The greedy
   policy gives it to the best-ranked AMHP on duty then; if nobody is on duty it waits for
   the next shift, unless waiting would miss its statutory expiry, when someone off the
-  rota is **called in**.
+  rota (approved, not on leave, free now if anyone is) is **called in**. Work with no
+  statutory clock is never a call-in: it waits in the queue.
 * Work starts when the AMHP is free (an AMHP does one assessment at a time), the doctors
   can attend (``ready_at``, and any doctor availability windows) and the case has been
   allocated, whichever is latest. It lasts ``actual_hours`` (the hours recorded), or if

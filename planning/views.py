@@ -79,11 +79,10 @@ def designer_page(request: HttpRequest) -> HttpResponse:
                 return redirect("planning:run", pk=run.pk)
         status = 400
     runs = DesignRun.objects.filter(service_id=profile.service_id).order_by("-created_at", "-id")[:20]
-    compare = request.GET.getlist("compare")
     return render(
         request,
         "planning/designer.html",
-        {"form": form, "runs": runs, "compare": compare, "nav_active": "planning:designer"},
+        {"form": form, "runs": runs, "nav_active": "planning:designer"},
         status=status,
     )
 
