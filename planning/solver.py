@@ -274,10 +274,11 @@ def _greedy_hint(
             finish = u.free_from + timedelta(minutes=used[s] + minutes[r])
             if finish > u.rest_limit:
                 continue
-            miss = expires is not None and finish + timedelta(minutes=minutes[r] * DEADLINE_BUFFER) > expires
+            miss = expires is not None and finish > expires
+            tight = expires is not None and finish + timedelta(minutes=minutes[r] * DEADLINE_BUFFER) > expires
             deferred = urgent and u.slot.start > now
             over = max(0, _minutes(finish - u.slot.end))
-            key = (miss, deferred, over, used[s], u.slot.start, s)
+            key = (miss, tight or deferred, over, used[s], u.slot.start, s)
             if best is None or key < best:
                 best = key
         if best is None:
@@ -364,11 +365,15 @@ def plan_queue(
     big = _minutes(horizon) * 4 + sum(minutes)
     miss_of: dict[int, cp_model.IntVar] = {}
     late_of: dict[int, cp_model.IntVar] = {}
+    tight_of: dict[int, cp_model.IntVar] = {}  # deadline kept, but without room for the work to overrun
     for r, case in enumerate(cases):
         expires = case.expires_at
         if expires is not None and expires > now:
             miss_of[r] = model.NewBoolVar(f"miss{r}")
             missed.append(miss_of[r])
+            tight_of[r] = model.NewBoolVar(f"tight{r}")
+            late.append(tight_of[r])
+            model.AddImplication(miss_of[r], tight_of[r])
             if expires <= horizon_end:
                 model.AddImplication(unassigned[r], miss_of[r])
         if case.due_at is not None and case.due_at > now:
@@ -406,10 +411,11 @@ def plan_queue(
             model.Add(running == ahead + sum(m * x[(q, s)] for m, q in pending))
             ahead, pending = running, []
             for deadline, flag in checks:
-                allowed = _minutes(deadline - now)
+                model.Add(start + running <= _minutes(deadline - now) + big * (1 - x[(r, s)]) + big * flag)
                 if flag is miss_of.get(r):
-                    allowed -= round(minutes[r] * DEADLINE_BUFFER)  # room for the work to overrun
-                model.Add(start + running <= allowed + big * (1 - x[(r, s)]) + big * flag)
+                    # Less important than keeping the deadline itself: room for the work to overrun.
+                    allowed = _minutes(deadline - now) - round(minutes[r] * DEADLINE_BUFFER)
+                    model.Add(start + running <= allowed + big * (1 - x[(r, s)]) + big * tight_of[r])
 
     bases = {a: round(w.open_hours * 60) for a, w in workload.items()}
     busiest = model.NewIntVar(0, sum(minutes) + max(bases.values(), default=0) + 1, "busiest")
@@ -433,7 +439,8 @@ def plan_queue(
     for r, var in miss_of.items():
         end = finish_at.get(r)
         buffer = timedelta(minutes=round(minutes[r] * DEADLINE_BUFFER))
-        model.AddHint(var, 1 if end is None or end + buffer > cases[r].expires_at else 0)
+        model.AddHint(var, 1 if end is None or end > cases[r].expires_at else 0)
+        model.AddHint(tight_of[r], 1 if end is None or end + buffer > cases[r].expires_at else 0)
     for r, var in late_of.items():
         end, chosen = finish_at.get(r), hint.get(r)
         deferred = chosen is not None and slots[chosen].slot.start > now and urgent_now(cases[r], now)
