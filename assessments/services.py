@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
 from amhp_hub.common.errors import ConflictError, RuleError
+from amhp_hub.common.versioning import require_version
 from assessments.models import (
     DETENTION_OUTCOMES,
     OPEN_ASSESSMENT_STATUSES,
@@ -358,6 +359,10 @@ def _london_day(value: datetime) -> Any:
     return value.astimezone(LONDON).date()
 
 
+# Free-text notes on the record are capped: long enough for a full account, short of a pasted document.
+NOTES_MAX_LENGTH = 5000
+
+
 def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """Return {field: [messages]} for what is wrong with an assessment record; empty when it may be saved.
 
@@ -386,6 +391,10 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
         add("hours_worked", f"Hours worked must be between 0 and {MAX_HOURS_WORKED}")
     if outcome == Outcome.DETAINED_S3 and record.get("nearest_relative_action") == NearestRelativeAction.OBJECTED:
         add("outcome", NR_OBJECTION_BARS_S3)
+    for field in ("outcome_notes", "nearest_relative_notes"):
+        text = record.get(field) or ""
+        if len(text) > NOTES_MAX_LENGTH:
+            add(field, f"Enter {NOTES_MAX_LENGTH:,} characters or fewer (you entered {len(text):,})")
     doctors = list(doctors)
     today = _london_day(timezone.now())
     for index, doctor in enumerate(doctors):
@@ -459,8 +468,11 @@ def assessment_update_record(
     doctors: Iterable[Mapping[str, Any]] = (),
     now: datetime | None = None,
     channel: str = "web",
+    expected_version: int | None = None,
 ) -> Assessment:
     """Change the record: outcome, nearest relative, delays, times, hours and doctors.
+
+    With EXPECTED_VERSION, raise StaleWrite when someone else saved the record since that version.
 
     DATA holds any of RECORD_FIELDS. Each item of DOCTORS adds a doctor, or with an "id"
     updates that doctor of this assessment. With both work times and no hours entered,
@@ -470,6 +482,7 @@ def assessment_update_record(
     now = now or timezone.now()
     locked = _lock(assessment)
     _require_working(locked)
+    require_version(locked, expected_version)
     doctors = [_from_directory(dict(d)) for d in doctors]
     existing = {d.pk: d for d in locked.doctors.select_related("directory_doctor")}
     errors: dict[str, list[str]] = {}
@@ -508,7 +521,8 @@ def assessment_update_record(
         if locked.status == AssessmentStatus.ACCEPTED:
             locked.status = AssessmentStatus.IN_PROGRESS
             changed.append("status")
-        locked.save(update_fields=[*changed, "updated_at"])
+        locked.version += 1
+        locked.save(update_fields=[*changed, "version", "updated_at"])
     for d in doctors:
         if d.get("id") in existing:
             doctor = existing[d["id"]]
