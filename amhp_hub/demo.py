@@ -11,11 +11,11 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
+from amhp_hub.common.zone import LONDON
 from assessments.demo_records import seed_assessments
 from dashboards.demo import seed_population
 from referrals.demo import seed_referrals
@@ -24,8 +24,6 @@ from rota.models import Service
 
 # The authenticator secret of every demo user: for demo data only, printed by seed_demo and ./hub run.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass

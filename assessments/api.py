@@ -11,12 +11,12 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
+from amhp_hub.common.requests import StaffAPIRequest
 from assessments import handover_services, selectors, services
 from assessments.models import (
     Assessment,
@@ -100,7 +100,7 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 
 
 class TimelineEventOutSerializer(TimelineEventSerializer):
-    kind = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True)  # type: ignore[assignment]
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -108,7 +108,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     referral = serializers.UUIDField(source="referral_id", read_only=True)
     referral_reference = serializers.CharField(source="referral.reference", read_only=True)
-    person = serializers.CharField(source="referral.person.full_name", read_only=True)
+    person = serializers.CharField(source="referral.person_name", read_only=True)
     amhp = serializers.UUIDField(source="amhp_id", read_only=True)
     amhp_name = serializers.CharField(source="amhp.display_name", read_only=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_blank=True)
@@ -166,12 +166,14 @@ class AssessmentSerializer(serializers.ModelSerializer):
 class AllocationListSerializer(serializers.ModelSerializer):
     referral = serializers.UUIDField(source="referral_id", read_only=True)
     referral_reference = serializers.CharField(source="referral.reference", read_only=True)
-    person = serializers.CharField(source="referral.person.full_name", read_only=True)
+    person = serializers.CharField(source="referral.person_name", read_only=True)
     legal_status = serializers.CharField(source="referral.legal_status", read_only=True)
     location = serializers.CharField(source="referral.location", read_only=True)
     priority = serializers.CharField(source="referral.priority", read_only=True)
     due_at = serializers.DateTimeField(source="referral.due_at", read_only=True)
-    statutory_expires_at = serializers.DateTimeField(source="referral.statutory_expires_at", read_only=True)
+    statutory_expires_at = serializers.DateTimeField(
+        source="referral.statutory_expires_at", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Assessment
@@ -206,7 +208,7 @@ class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=False, trim_whitespace=True, max_length=2000)
 
 
-def _profile(request: Request) -> StaffProfile:
+def _profile(request: StaffAPIRequest) -> StaffProfile:
     return request.user.staff_profile
 
 
@@ -220,7 +222,7 @@ class CandidatesView(APIView):
         parameters=[OpenApiParameter("at", OpenApiTypes.DATETIME, description="rank for planned work at this time")],
         responses=CandidateOptionSerializer(many=True),
     )
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: StaffAPIRequest, pk: str) -> Response:
         referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
         at = timezone.now()
         if request.query_params.get("at"):
@@ -238,7 +240,7 @@ class AllocateView(APIView):
     roles = {"post": {"consultant", "manager"}}
 
     @extend_schema(request=AllocateSerializer, responses={201: AssessmentSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
         serializer = AllocateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -264,7 +266,7 @@ class MyAllocationsView(APIView):
     roles = {"get": READ_ROLES}
 
     @extend_schema(responses=AllocationListSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: StaffAPIRequest) -> Response:
         allocations = list(selectors.my_allocations(_profile(request)))
         return Response(AllocationListSerializer(allocations, many=True).data)
 
@@ -272,10 +274,10 @@ class MyAllocationsView(APIView):
 class _AssessmentView(APIView):
     permission_classes = [HasRole]
 
-    def get_object(self, request: Request, pk: str) -> Assessment:
+    def get_object(self, request: StaffAPIRequest, pk: str) -> Assessment:
         return get_object_or_404(selectors.assessment_visible_to(_profile(request)), pk=pk)
 
-    def fresh(self, request: Request, pk: Any) -> Response:
+    def fresh(self, request: StaffAPIRequest, pk: Any) -> Response:
         assessment = self.get_object(request, pk)
         return with_etag(Response(AssessmentSerializer(assessment).data), assessment.version)
 
@@ -286,13 +288,13 @@ class AssessmentDetailView(_AssessmentView):
     roles = {"get": READ_ROLES, "patch": AMHP_ROLES}
 
     @extend_schema(responses=AssessmentSerializer)
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: StaffAPIRequest, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         audit(actor=request.user, service_id=assessment.service_id, action="view", obj=assessment, channel="api")
         return with_etag(Response(AssessmentSerializer(assessment).data), assessment.version)
 
     @extend_schema(request=AssessmentSerializer, responses=AssessmentSerializer)
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: StaffAPIRequest, pk: str) -> Response:
         """Change the record. Send If-Match with the ETag you read: if someone saved since, the answer is 409."""
         assessment = self.get_object(request, pk)
         version = expected_version(request)
@@ -318,7 +320,7 @@ class AcceptView(_AssessmentView):
     roles = {"post": AMHP_ROLES}
 
     @extend_schema(request=None, responses=AssessmentSerializer)
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         services.assessment_accept(assessment=self.get_object(request, pk), actor=request.user, channel="api")
         return self.fresh(request, pk)
 
@@ -327,7 +329,7 @@ class DeclineView(_AssessmentView):
     roles = {"post": AMHP_ROLES}
 
     @extend_schema(request=DeclineSerializer, responses=AssessmentSerializer)
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         serializer = DeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -343,7 +345,7 @@ class CompleteView(_AssessmentView):
     roles = {"post": AMHP_ROLES}
 
     @extend_schema(request=None, responses=AssessmentSerializer)
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         services.assessment_complete(assessment=self.get_object(request, pk), actor=request.user, channel="api")
         return self.fresh(request, pk)
 
@@ -352,7 +354,7 @@ class TimelineView(_AssessmentView):
     roles = {"post": AMHP_ROLES}
 
     @extend_schema(request=TimelineEventSerializer, responses={201: TimelineEventOutSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         serializer = TimelineEventSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -389,13 +391,13 @@ class HandoverView(_AssessmentView):
     roles = {"post": AMHP_ROLES, "get": READ_ROLES}
 
     @extend_schema(responses=HandoverSerializer(many=True))
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: StaffAPIRequest, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         rows = assessment.handovers.select_related("from_amhp__user", "to_amhp__user")
         return Response(HandoverSerializer(rows, many=True).data)
 
     @extend_schema(request=HandoverSerializer, responses={201: HandoverSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         serializer = HandoverSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -415,7 +417,7 @@ class ReassignView(_AssessmentView):
     roles = {"post": DESK_ROLES}
 
     @extend_schema(request=ReassignSerializer, responses={201: HandoverSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         serializer = ReassignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

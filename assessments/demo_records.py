@@ -13,10 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from django.db.models import OuterRef, Subquery
 
+from amhp_hub.common.zone import LONDON
 from assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -32,8 +33,8 @@ from referrals.models import Person, Referral
 from referrals.transitions import referrals_move_bulk
 from rota import ranking
 from rota.models import Leave, Role, Service, Shift, StaffProfile, WorkedPeriod
+from rota.selectors import shifts_on_days
 
-LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
 # Chance that an assessment ends in detention, by broad ethnic group. The gap mirrors the
 # national over-representation of Black people among those detained (DOMAIN.md section 5).
@@ -70,6 +71,67 @@ DETAIL_DAYS = 30
 def _weighted(rng: random.Random, weights: dict) -> str:
     keys = list(weights)
     return str(rng.choices(keys, weights=[weights[k] for k in keys])[0])
+
+
+@dataclass(frozen=True)
+class _Slot:
+    amhp_id: Any
+    allocated_at: datetime
+    shift_ends_at: datetime
+
+
+def _allocation_slots(
+    *, service: Service, amhps: list[Any], open_rows: list[tuple[Any, datetime]], rng: random.Random, now: datetime
+) -> dict[Any, _Slot]:
+    """Choose which open referrals are allocated, to whom and when: always inside a live shift of that AMHP.
+
+    Each of the first three demo AMHPs gets the earliest referral they can take (so their My
+    allocations page has work); about a third of the rest go to any AMHP. An allocation happens
+    between the referral's arrival (plus ten minutes) and five minutes ago, during one of the AMHP's
+    shifts that leave does not overlap; a referral no AMHP's shift can take stays unallocated. One
+    query for the shifts.
+    """
+    if not open_rows:
+        return {}
+    latest = now - timedelta(minutes=5)
+    first_day = min(received for _, received in open_rows).astimezone(LONDON).date() - timedelta(days=1)
+    shifts: dict[Any, list[tuple[datetime, datetime]]] = {pk: [] for pk in amhps}
+    for row in (
+        shifts_on_days(service_id=service.pk, first=first_day, last=now.astimezone(LONDON).date())  # type: ignore[misc]
+        .filter(staff_id__in=amhps, starts_at__lt=latest)
+        .values("staff_id", "starts_at", "ends_at", "on_leave")
+    ):
+        if not row["on_leave"]:
+            shifts[row["staff_id"]].append((row["starts_at"], row["ends_at"]))
+
+    def slot(amhp: Any, received: datetime) -> _Slot | None:
+        wanted = received + timedelta(minutes=rng.randint(10, 180))
+        best: _Slot | None = None
+        for starts, ends in sorted(shifts[amhp]):
+            lo, hi = max(starts, received + timedelta(minutes=10)), min(ends, latest)
+            if lo >= hi:
+                continue
+            at = wanted if lo <= wanted < hi else lo + (hi - lo) * rng.random()
+            best = _Slot(amhp, at, ends)
+            if lo <= wanted < hi:
+                break
+        return best
+
+    chosen: dict[Any, _Slot] = {}
+    for amhp in amhps[:3]:  # the demo sign-ins: the earliest referral each can take
+        for pk, received in open_rows:
+            found = None if pk in chosen else slot(amhp, received)
+            if found is not None:
+                chosen[pk] = found
+                break
+    for pk, received in open_rows:
+        if pk in chosen or rng.random() >= 0.34:
+            continue
+        start = rng.randrange(len(amhps))
+        found = next((s for s in (slot(a, received) for a in amhps[start:] + amhps[:start]) if s is not None), None)
+        if found is not None:
+            chosen[pk] = found
+    return chosen
 
 
 def _shift_end(at: datetime) -> datetime:
@@ -232,22 +294,21 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
     )
     if not amhps or allocator is None:
         return 0
-    open_ids = list(
+    open_rows = list(
         Referral.objects.filter(service=service, status=Status.ACCEPTED)
         .order_by("received_at")
-        .values_list("pk", flat=True)
+        .values_list("pk", "received_at")
     )
-    # About a third, and at least one each for the demo AMHPs whose sign-ins seed_demo prints.
-    to_allocate = [pk for i, pk in enumerate(open_ids) if i < 3 or rng.random() < 0.34]
-    referrals_move_bulk(Referral.objects.filter(pk__in=to_allocate), Status.ACCEPTED, Status.ALLOCATED)
+    # About a third, and at least one each for the demo AMHPs whose sign-ins seed_demo prints, each
+    # to an AMHP on a shift (and not on leave) when it was allocated.
+    slots = _allocation_slots(service=service, amhps=amhps, open_rows=open_rows, rng=rng, now=now)
+    referrals_move_bulk(Referral.objects.filter(pk__in=slots), Status.ACCEPTED, Status.ALLOCATED)
 
     created = 0
     batch: list[Assessment] = []
     events: list[TimelineEvent] = []
     doctors: list[Doctor] = []
     detail_from = now - timedelta(days=DETAIL_DAYS)
-    demo_amhps = amhps[:3]
-    next_demo_amhp = 0
     rows = (
         Referral.objects.filter(service=service, status__in=[Status.ASSESSED, Status.ALLOCATED])
         .order_by("received_at", "pk")
@@ -298,21 +359,25 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
         expected = ranking.expected_hours(legal)
         allocated_at = received + timedelta(minutes=rng.randint(10, 180))
         if status == Status.ALLOCATED:
-            allocated_at = min(allocated_at, now - timedelta(minutes=5))
+            slot = slots.get(pk)
+            if slot is None:  # allocated before this run (a second seeding): leave it as it is
+                continue
             live = rng.choice([AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS])
+            allocated_at = slot.allocated_at
             assessment = Assessment(
                 service=service,
                 referral_id=pk,
-                amhp_id=demo_amhps[next_demo_amhp % len(demo_amhps)],
+                amhp_id=slot.amhp_id,
                 status=live,
                 allocated_at=allocated_at,
                 allocated_by_id=allocator,
-                responded_at=None if live == AssessmentStatus.OFFERED else allocated_at + timedelta(minutes=5),
+                responded_at=None
+                if live == AssessmentStatus.OFFERED
+                else min(allocated_at + timedelta(minutes=5), now),
                 expected_hours=Decimal(str(expected)),
-                shift_ends_at=now + timedelta(hours=rng.randint(2, 8)),
-                late_after=now + timedelta(hours=rng.randint(2, 8)),
+                shift_ends_at=slot.shift_ends_at,
+                late_after=slot.shift_ends_at,
             )
-            next_demo_amhp += 1
             batch.append(assessment)
             events.append(
                 TimelineEvent(
@@ -383,7 +448,7 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
                     (TimelineEvent.Kind.SEEN, assessment.seen_at),
                     (TimelineEvent.Kind.DECISION, ended),
                 ):
-                    events.append(TimelineEvent(assessment=assessment, kind=kind, at=at, recorded_by_id=allocator))
+                    events.append(TimelineEvent(assessment=assessment, kind=kind, at=at, recorded_by_id=allocator))  # type: ignore[misc]
                 if detained:
                     names = rng.sample(DOCTOR_NAMES, 2)
                     doctors.append(

@@ -61,10 +61,12 @@ def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]
     AT is now for work to start now, or a later time for planned work: the same ranking
     (rota.ranking) is then given the shifts covering that time. Each option carries its shift
     and the Working Time Regulations rests the work would break, judged from the rota and the
-    work recorded (rota.working_time.allocation_breaches). Five queries whatever the number of
-    AMHPs: the on-duty shifts, the open workload, who assessed this person before, and the
-    shifts and recorded work around AT.
-    AMHPs whose approval is not in date on AT's London day are left out.
+    work recorded (rota.working_time.allocation_breaches). Six queries whatever the number of
+    AMHPs: the on-duty shifts (with staff and user), the open workload per AMHP (count and
+    expected hours), who assessed this person before, who declined this referral (they rank
+    last, with their reason), and the shifts and recorded work around AT. An AMHP on
+    overlapping shifts appears once, with the shift ending last. AMHPs whose approval is not
+    in date on AT's London day are left out.
     """
     shifts: dict[str, Shift] = {}
     today = at.astimezone(LONDON).date()
@@ -93,6 +95,13 @@ def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]
         .values_list("amhp_id", flat=True)
         .distinct()
     }
+    declined: dict[str, str] = {}
+    for amhp_id, reason in (
+        Assessment.objects.filter(referral_id=referral.pk, amhp_id__in=list(shifts), status=AssessmentStatus.DECLINED)
+        .order_by("responded_at")
+        .values_list("amhp_id", "decline_reason")
+    ):
+        declined[str(amhp_id)] = reason or "no reason given"
     candidates = [
         ranking.Candidate(
             amhp_id=key,
@@ -103,6 +112,7 @@ def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]
             assessed_person_before=key in assessed_before,
             locality=shift.staff.locality or None,
             languages=frozenset(shift.staff.languages or []),
+            declined_reason=declined.get(key),
         )
         for key, shift in shifts.items()
     ]

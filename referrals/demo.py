@@ -8,18 +8,17 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from amhp_hub.common.zone import LONDON
 from referrals import clocks, deadlines
-from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status
-from referrals.models import Person, Referral
+from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status, TriageDecision
+from referrals.models import Person, Referral, TriageRecord
 from referrals.nhs_number import generate_nhs_number
 from rota.demo import ETHNICITY_WEIGHTS, FAMILY, GIVEN, LANGUAGES, choose_weighted
-from rota.models import Service
+from rota.models import Role, Service, StaffProfile
 
-LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
 
 PLACES = {
@@ -95,6 +94,22 @@ def _people(rng: random.Random, service: Service, count: int, nhs_numbers: Calla
         )
 
 
+# The triage decision behind each status a demo referral can be seeded in (new ones await triage).
+TRIAGE_DECISIONS = {
+    Status.ACCEPTED: TriageDecision.ACCEPT,
+    Status.ASSESSED: TriageDecision.ACCEPT,
+    Status.MORE_INFO: TriageDecision.MORE_INFO,
+    Status.REDIRECTED: TriageDecision.REDIRECT,
+    Status.CLOSED: TriageDecision.CLOSE,
+}
+TRIAGE_REASONS = {
+    TriageDecision.ACCEPT: "Meets the threshold for a Mental Health Act assessment.",
+    TriageDecision.MORE_INFO: "Need the current risk assessment and the nearest relative's details.",
+    TriageDecision.REDIRECT: "Better met by the crisis team; referrer informed.",
+    TriageDecision.CLOSE: "Referrer withdrew the request; no assessment needed.",
+}
+
+
 def seed_referrals(
     *,
     service: Service,
@@ -132,16 +147,35 @@ def seed_referrals(
     open_window = timedelta(hours=18) if open_count <= 200 else timedelta(days=30)
     closed_times = _arrival_times(rng, start=now - timedelta(days=365), end=now - open_window, count=total - open_count)
     open_times = _arrival_times(rng, start=now - open_window, end=now, count=open_count)
-    counts = {"referrals": 0, "open": 0}
+    counts = {"referrals": 0, "open": 0, "triage_records": 0}
+    # References stay unique when a service is seeded more than once: number on from what it has.
+    first_index = Referral.objects.filter(service=service).count()
     last_seen: dict[int, datetime] = {}
     batch: list[Referral] = []
+    triage: list[TriageRecord] = []
+    # Every referral past triage carries the decision that put it there, made by the service's desk.
+    triager = (
+        StaffProfile.objects.filter(service=service, role__in=[Role.CONSULTANT, Role.MANAGER])
+        .order_by("role", "user__username")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+    def flush() -> None:
+        Referral.objects.bulk_create(batch)
+        TriageRecord.objects.bulk_create(triage)
+        counts["referrals"] += len(batch)
+        counts["triage_records"] += len(triage)
+        batch.clear()
+        triage.clear()
+
     for index, received in enumerate([*closed_times, *open_times]):
         is_open = index >= len(closed_times)
         person_index = rng.randrange(len(people)) if index >= distinct_people or rng.random() < 0.17 else index
         person_index = min(person_index, len(people) - 1)
         person = people[person_index]
         night = received.astimezone(LONDON).hour >= 20 or received.astimezone(LONDON).hour < 8
-        legal = choose_weighted(rng, NIGHT_STATUS_WEIGHTS if night else DAY_STATUS_WEIGHTS)
+        legal = choose_weighted(rng, NIGHT_STATUS_WEIGHTS if night else DAY_STATUS_WEIGHTS)  # type: ignore[arg-type]
         started = received - timedelta(minutes=rng.randint(10, 240)) if legal in clocks.CLOCKED_STATUSES else None
         if legal in (LegalStatus.S2, LegalStatus.S3):
             started = received - timedelta(days=rng.randint(5, 27))
@@ -169,7 +203,7 @@ def seed_referrals(
             closed_at = received + timedelta(hours=rng.uniform(2, 30))
         batch.append(
             Referral(
-                reference=f"R-{index:04X}-{rng.getrandbits(16):04X}"[:20],
+                reference=f"R-{first_index + index:04X}-{rng.getrandbits(16):04X}"[:20],
                 service=service,
                 person=person,
                 status=status,
@@ -211,14 +245,25 @@ def seed_referrals(
                 closed_at=closed_at,
             )
         )
+        referral = batch[-1]
+        decision = TRIAGE_DECISIONS.get(status)
+        if decision is not None and triager is not None:
+            decided_at = min(received + timedelta(minutes=15), closed_at or now, now)
+            triage.append(
+                TriageRecord(
+                    referral=referral,
+                    decision=decision,
+                    priority=priority if decision == TriageDecision.ACCEPT else "",
+                    reason=TRIAGE_REASONS[decision],
+                    decided_by_id=triager,
+                    decided_at=decided_at,
+                )
+            )
         if len(batch) >= BATCH:
-            Referral.objects.bulk_create(batch)
-            counts["referrals"] += len(batch)
-            batch = []
+            flush()
             progress(f"{counts['referrals']} referrals")
         counts["open"] += int(status in QUEUE_STATUSES)
     if batch:
-        Referral.objects.bulk_create(batch)
-        counts["referrals"] += len(batch)
+        flush()
     counts["people"] = len(people)
     return counts
