@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rota",
     "referrals",
     "assessments",
+    "planning",
     "dashboards",
 ]
 
@@ -297,6 +298,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs (assessments.tasks). Each start_* task fans out one task per service.
 # The database scheduler (django_celery_beat) loads these entries at start-up.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Send again any rota designer comparison still waiting after the broker was unreachable.
+    "send-queued-designs": {"task": "planning.tasks.send_queued_designs", "schedule": crontab(minute="*/5")},
     # Raise and clear late flags (past due, past shift end, near or past a statutory expiry),
     # then notify the AMHP and consultants of new flags in-app.
     "flag-late-work": {"task": "assessments.tasks.start_flag_late_work", "schedule": crontab(minute="*/5")},
@@ -338,6 +341,8 @@ PRIORITY_TARGET_HOURS = {
     "soon": env_int("TARGET_HOURS_SOON", 24),
     "routine": env_int("TARGET_HOURS_ROUTINE", 120),
 }
+# Local target for the police to hand over at a place of safety (Right Care Right Person phase 4).
+POLICE_HANDOVER_TARGET_MINUTES = env_int("POLICE_HANDOVER_TARGET_MINUTES", 60)
 # Another referral of the same NHS number within this many days is a repeat referral.
 REPEAT_REFERRAL_DAYS = env_int("REPEAT_REFERRAL_DAYS", 28)
 # Queue page size (the page and the API both paginate).

@@ -40,6 +40,7 @@ api_v1 = [
     path("", include("rota.api_urls")),
     path("", include("assessments.api_urls")),
     path("", include("assessments.jobs_api_urls")),
+    path("", include("planning.api_urls")),
     path("", include("dashboards.api_urls")),
 ]
 
@@ -58,5 +59,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("notifications/", include("assessments.notification_urls")),
     path("toil/", include("assessments.toil_urls")),
+    path("planning/", include("planning.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("doctors/", include("rota.doctor_urls")),
 ]

@@ -7,7 +7,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,20 +17,21 @@ from rest_framework.views import APIView
 from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
 from amhp_hub.common.requests import StaffAPIRequest
-from assessments import application_services, selectors, services
+from assessments import application_services, handover_services, selectors, services
 from assessments.models import (
     Application,
     ApplicationSection,
     Assessment,
     DelayReason,
     Doctor,
+    Handover,
     NearestRelativeAction,
     NearestRelativeStep,
     Outcome,
     TimelineEvent,
 )
 from referrals.selectors import referrals_visible_to
-from rota.models import StaffProfile
+from rota.models import DirectoryDoctor, StaffProfile
 
 DESK_ROLES = {"consultant", "manager"}
 READ_ROLES = {"consultant", "manager", "amhp"}
@@ -49,13 +52,44 @@ class CandidateSerializer(serializers.Serializer):
         return round(obj.hours_left, 2)
 
 
+class CandidateOptionSerializer(serializers.Serializer):
+    """A ranked candidate (as CandidateSerializer) with the shift the work would be done in and rest warnings."""
+
+    amhp = serializers.CharField(source="ranked.candidate.amhp_id")
+    name = serializers.CharField(source="ranked.candidate.name")
+    score = serializers.FloatField(source="ranked.score")
+    fits_in_shift = serializers.BooleanField(source="ranked.fits_in_shift")
+    hours_left = serializers.SerializerMethodField()
+    shift_ends_at = serializers.DateTimeField(source="ranked.candidate.shift_end")
+    open_allocations = serializers.IntegerField(source="ranked.candidate.open_allocations")
+    reasons = serializers.ListField(child=serializers.CharField(), source="ranked.reasons")
+    shift = serializers.UUIDField(source="shift.pk")
+    shift_starts_at = serializers.DateTimeField(source="shift.starts_at")
+    working_time_warnings = serializers.ListField(child=serializers.CharField(), source="warnings")
+
+    def get_hours_left(self, obj: Any) -> float:
+        return round(obj.ranked.hours_left, 2)
+
+
 class DoctorSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
     name = serializers.CharField(max_length=120, required=False)
+    directory_doctor = serializers.PrimaryKeyRelatedField(
+        queryset=DirectoryDoctor.objects.all(), required=False, allow_null=True
+    )
+    s12_approved = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     class Meta:
         model = Doctor
-        fields = ["id", "name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed"]
+        fields = [
+            "id",
+            "directory_doctor",
+            "name",
+            "s12_approved",
+            "previous_acquaintance",
+            "examined_at",
+            "recommendation_signed",
+        ]
 
 
 class TimelineEventSerializer(serializers.ModelSerializer):
@@ -165,6 +199,12 @@ class AllocationListSerializer(serializers.ModelSerializer):
 
 class AllocateSerializer(serializers.Serializer):
     amhp = serializers.UUIDField()
+    planned_at = serializers.DateTimeField(
+        required=False, help_text="Allocate to the AMHP's later shift covering this time"
+    )
+    call_in_reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Bring in an AMHP who is not on duty (an off-rota call-in)"
+    )
 
 
 class DeclineSerializer(serializers.Serializer):
@@ -181,11 +221,19 @@ class CandidatesView(APIView):
     permission_classes = [HasRole]
     roles = {"get": DESK_ROLES}
 
-    @extend_schema(responses=CandidateSerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("at", OpenApiTypes.DATETIME, description="rank for planned work at this time")],
+        responses=CandidateOptionSerializer(many=True),
+    )
     def get(self, request: StaffAPIRequest, pk: str) -> Response:
         referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
-        ranked = selectors.candidates_for(referral, timezone.now())
-        return Response(CandidateSerializer(ranked, many=True).data)
+        at = timezone.now()
+        if request.query_params.get("at"):
+            at = parse_datetime(request.query_params["at"]) or None
+            if at is None or timezone.is_naive(at):
+                raise serializers.ValidationError({"at": ["Give a date and time with its offset, ISO 8601"]})
+        options = selectors.candidate_options(referral, at)
+        return Response(CandidateOptionSerializer(options, many=True).data)
 
 
 class AllocateView(APIView):
@@ -202,7 +250,14 @@ class AllocateView(APIView):
         amhp = StaffProfile.objects.filter(pk=serializer.validated_data["amhp"]).first()
         if amhp is None:
             raise serializers.ValidationError({"amhp": ["Choose an AMHP of this service"]})
-        assessment = services.assessment_allocate(referral=referral, amhp=amhp, actor=request.user, channel="api")
+        assessment = services.assessment_allocate(
+            referral=referral,
+            amhp=amhp,
+            actor=request.user,
+            channel="api",
+            planned_at=serializer.validated_data.get("planned_at"),
+            call_in_reason=serializer.validated_data.get("call_in_reason", ""),
+        )
         assessment = selectors.assessment_visible_to(_profile(request)).get(pk=assessment.pk)
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 
@@ -435,3 +490,78 @@ class ApplicationView(_AssessmentView):
         application = self._application(assessment)
         application = application or submitted.application
         return Response(_application_out(application, submitted.prompts), status=status.HTTP_201_CREATED)
+
+
+class HandoverSerializer(serializers.ModelSerializer):
+    to = serializers.UUIDField(source="to_amhp_id")
+    from_amhp = serializers.UUIDField(source="from_amhp_id", read_only=True)
+    from_name = serializers.CharField(source="from_amhp.display_name", read_only=True)
+    to_name = serializers.CharField(source="to_amhp.display_name", read_only=True)
+    notes = serializers.CharField(allow_blank=False, trim_whitespace=True)
+
+    class Meta:
+        model = Handover
+        fields = ["id", "kind", "from_amhp", "from_name", "to", "to_name", "notes", "at"]
+        read_only_fields = ["id", "kind", "at"]
+
+
+class ReassignSerializer(serializers.Serializer):
+    to = serializers.UUIDField()
+    reason = serializers.CharField(allow_blank=False, trim_whitespace=True)
+
+
+class HandoverView(_AssessmentView):
+    """POST /api/v1/assessments/{id}/handover/ {"to", "notes"}: the AMHP hands work in progress on (201).
+
+    GET lists the assessment's handovers, oldest first.
+    """
+
+    roles = {"post": AMHP_ROLES, "get": READ_ROLES}
+
+    @extend_schema(responses=HandoverSerializer(many=True))
+    def get(self, request: StaffAPIRequest, pk: str) -> Response:
+        assessment = self.get_object(request, pk)
+        rows = assessment.handovers.select_related("from_amhp__user", "to_amhp__user")
+        return Response(HandoverSerializer(rows, many=True).data)
+
+    @extend_schema(request=HandoverSerializer, responses={201: HandoverSerializer})
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
+        assessment = self.get_object(request, pk)
+        serializer = HandoverSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        handover = handover_services.assessment_hand_on(
+            assessment=assessment,
+            actor=request.user,
+            to_amhp=_staff_or_400(serializer.validated_data["to_amhp_id"]),
+            notes=serializer.validated_data["notes"],
+            channel="api",
+        )
+        return Response(HandoverSerializer(handover).data, status=status.HTTP_201_CREATED)
+
+
+class ReassignView(_AssessmentView):
+    """POST /api/v1/assessments/{id}/reassign/ {"to", "reason"}: the desk moves accepted work to another AMHP."""
+
+    roles = {"post": DESK_ROLES}
+
+    @extend_schema(request=ReassignSerializer, responses={201: HandoverSerializer})
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
+        assessment = self.get_object(request, pk)
+        serializer = ReassignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        handover = handover_services.assessment_hand_on(
+            assessment=assessment,
+            actor=request.user,
+            to_amhp=_staff_or_400(serializer.validated_data["to"]),
+            notes=serializer.validated_data["reason"],
+            kind=Handover.Kind.REASSIGN,
+            channel="api",
+        )
+        return Response(HandoverSerializer(handover).data, status=status.HTTP_201_CREATED)
+
+
+def _staff_or_400(pk: Any) -> StaffProfile:
+    staff = StaffProfile.objects.filter(pk=pk).first()
+    if staff is None:
+        raise serializers.ValidationError({"to": ["Choose an AMHP of this service"]})
+    return staff

@@ -7,7 +7,9 @@ minutes and no query runs per row.
 
 from __future__ import annotations
 
+import bisect
 import random
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -25,11 +27,12 @@ from assessments.models import (
     Outcome,
     TimelineEvent,
 )
+from assessments.selectors import language_needed
 from referrals.constants import ETHNIC_GROUP, Status
-from referrals.models import Referral
+from referrals.models import Person, Referral
 from referrals.transitions import referrals_move_bulk
 from rota import ranking
-from rota.models import Role, Service, StaffProfile
+from rota.models import Leave, Role, Service, Shift, StaffProfile, WorkedPeriod
 from rota.selectors import shifts_on_days
 
 BATCH = 5000
@@ -146,6 +149,124 @@ def _shift_end(at: datetime) -> datetime:
     return at_hour(day + timedelta(days=1) if local.hour >= 22 else day, 8)
 
 
+class _Desk:
+    """The rota as the demo consultant saw it: who was on duty, and what work each AMHP still had open."""
+
+    def __init__(self, service: Service) -> None:
+        self.shifts = sorted(
+            Shift.objects.filter(service=service, cancelled_at__isnull=True, staff__role=Role.AMHP).values_list(
+                "starts_at", "ends_at", "staff_id"
+            )
+        )
+        self.starts = [s for s, _, _ in self.shifts]
+        self.longest = max((e - s for s, e, _ in self.shifts), default=timedelta(0))
+        self.leave: dict[object, list[tuple[datetime, datetime]]] = defaultdict(list)
+        for staff_id, s, e in Leave.objects.filter(staff__service=service, cancelled_at__isnull=True).values_list(
+            "staff_id", "starts_at", "ends_at"
+        ):
+            self.leave[staff_id].append((s, e))
+        self.people = {
+            p.pk: p for p in StaffProfile.objects.filter(service=service, role=Role.AMHP).select_related("user")
+        }
+        self.free_at: dict[object, datetime] = {}
+        self.open: dict[object, list[tuple[datetime, float]]] = defaultdict(list)
+        self.assessed: dict[object, set[object]] = defaultdict(set)
+
+    def allocate(
+        self, *, at: datetime, expected: float, person_id: object, locality: str | None, language: str | None
+    ) -> tuple[object, datetime] | None:
+        """The best-ranked AMHP on duty at AT and their shift's end, or None when the rota does not cover AT."""
+        first = bisect.bisect_left(self.starts, at - self.longest)
+        last = bisect.bisect_right(self.starts, at)
+        ends: dict[object, datetime] = {}
+        for s, e, staff_id in self.shifts[first:last]:
+            person = self.people.get(staff_id)
+            if not (s <= at < e) or person is None:
+                continue
+            if person.warrant_expires_on is not None and person.warrant_expires_on < at.astimezone(LONDON).date():
+                continue
+            if any(ls <= at < le for ls, le in self.leave.get(staff_id, [])):
+                continue
+            ends[staff_id] = max(e, ends.get(staff_id, e))
+        if not ends:
+            return None
+        candidates = []
+        for staff_id, end in ends.items():
+            live = [hours for done, hours in self.open[staff_id] if done > at]
+            person = self.people[staff_id]
+            candidates.append(
+                ranking.Candidate(
+                    amhp_id=str(staff_id),
+                    name=person.display_name,
+                    shift_end=end,
+                    open_allocations=len(live),
+                    open_hours=sum(live),
+                    assessed_person_before=staff_id in self.assessed[person_id],
+                    locality=person.locality or None,
+                    languages=frozenset(person.languages or []),
+                )
+            )
+        work = ranking.Work(expected_hours=expected, locality=locality, language=language, now=at)
+        best = ranking.rank_candidates(candidates, work)[0]
+        staff_id = next(k for k in ends if str(k) == best.candidate.amhp_id)
+        return staff_id, ends[staff_id]
+
+    def done(self, *, amhp: object, person_id: object, ended: datetime, expected: float) -> None:
+        self.free_at[amhp] = ended
+        self.open[amhp].append((ended, expected))
+        self.assessed[person_id].add(amhp)
+
+    def settle(self, pending: list[_Pending]) -> None:
+        """Where the rota covers the time, give each completed assessment, in order of allocation, to the AMHP
+        the ranking put first (as allocation does live); work waits for that AMHP to finish what they were doing.
+        """
+        for item in sorted(pending, key=lambda p: (p.assessment.allocated_at, str(p.assessment.referral_id))):
+            a = item.assessment
+            chosen = self.allocate(
+                at=a.allocated_at,
+                expected=item.expected,
+                person_id=item.person_id,
+                locality=item.locality,
+                language=item.language,
+            )
+            if chosen is None:
+                continue
+            a.amhp_id, a.shift_ends_at = chosen
+            delay = max(timedelta(0), self.free_at.get(a.amhp_id, a.work_started_at) - a.work_started_at)
+            if delay:
+                for name in _WORK_TIMES:
+                    if getattr(a, name) is not None:
+                        setattr(a, name, getattr(a, name) + delay)
+                for event in item.events:
+                    if event.kind in (TimelineEvent.Kind.SEEN, TimelineEvent.Kind.DECISION):
+                        event.at += delay
+                for doctor in item.doctors:
+                    doctor.examined_at = doctor.examined_at + delay if doctor.examined_at else None
+            self.done(amhp=a.amhp_id, person_id=item.person_id, ended=a.work_ended_at, expected=item.expected)
+
+
+_WORK_TIMES = (
+    "seen_at",
+    "completed_at",
+    "application_signed_at",
+    "bed_found_at",
+    "conveyed_at",
+    "work_started_at",
+    "work_ended_at",
+)
+
+
+@dataclass
+class _Pending:
+    assessment: Assessment
+    person_id: object
+    locality: str | None
+    language: str | None
+    expected: float
+    events: list[TimelineEvent]
+    doctors: list[Doctor]
+
+
 def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> int:
     """Create an assessment for each assessed or allocated referral of SERVICE; return how many.
 
@@ -190,22 +311,50 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
     detail_from = now - timedelta(days=DETAIL_DAYS)
     rows = (
         Referral.objects.filter(service=service, status__in=[Status.ASSESSED, Status.ALLOCATED])
-        .order_by()
-        .values_list("pk", "status", "received_at", "legal_status", "person__ethnicity")
+        .order_by("received_at", "pk")
+        .values_list(
+            "pk",
+            "status",
+            "received_at",
+            "legal_status",
+            "person__ethnicity",
+            "person_id",
+            "person__postcode",
+            "person__language",
+            "person__interpreter_needed",
+        )
         .iterator(chunk_size=BATCH)
     )
+    desk = _Desk(service)
+
+    pending: list[_Pending] = []
 
     def flush() -> None:
         nonlocal created
+        desk.settle(pending)
+        pending.clear()
         Assessment.objects.bulk_create(batch)
         TimelineEvent.objects.bulk_create(events)
         Doctor.objects.bulk_create(doctors)
+        WorkedPeriod.objects.bulk_create(
+            [
+                WorkedPeriod(
+                    staff_id=a.amhp_id,
+                    started_at=a.work_started_at,
+                    ended_at=a.work_ended_at,
+                    source="assessment",
+                    source_id=str(a.pk),
+                )
+                for a in batch
+                if a.work_started_at and a.work_ended_at and a.work_ended_at > a.work_started_at
+            ]
+        )
         created += len(batch)
         batch.clear()
         events.clear()
         doctors.clear()
 
-    for pk, status, received, legal_status, ethnicity in rows:
+    for pk, status, received, legal_status, ethnicity, person_id, postcode, language, interpreter in rows:
         legal = legal_status or "community"
         expected = ranking.expected_hours(legal)
         allocated_at = received + timedelta(minutes=rng.randint(10, 180))
@@ -266,6 +415,7 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
                     ]
                 )
             amhp = rng.choice(amhps)
+            shift_ends_at = _shift_end(allocated_at)
             seen = started + timedelta(minutes=rng.randint(20, 90))
             assessment = Assessment(
                 service=service,
@@ -276,7 +426,7 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
                 allocated_by_id=allocator,
                 responded_at=allocated_at + timedelta(minutes=rng.randint(2, 20)),
                 expected_hours=Decimal(str(expected)),
-                shift_ends_at=_shift_end(allocated_at),
+                shift_ends_at=shift_ends_at,
                 seen_at=min(seen, ended),
                 completed_at=ended + timedelta(minutes=rng.randint(5, 60)),
                 outcome=outcome,
@@ -290,6 +440,7 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
                 hours_worked=(Decimal((ended - started).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01")),
             )
             batch.append(assessment)
+            first_event, first_doctor = len(events), len(doctors)
             if allocated_at >= detail_from:
                 for kind, at in (
                     (TimelineEvent.Kind.ALLOCATED, allocated_at),
@@ -318,6 +469,18 @@ def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> 
                             recommendation_signed=True,
                         )
                     )
+            person = Person(postcode=postcode or "", language=language or "", interpreter_needed=interpreter)
+            pending.append(
+                _Pending(
+                    assessment=assessment,
+                    person_id=person_id,
+                    locality=service.locality_of(person.postcode),
+                    language=language_needed(person),
+                    expected=expected,
+                    events=events[first_event:],
+                    doctors=doctors[first_doctor:],
+                )
+            )
         if len(batch) >= BATCH:
             flush()
     if batch:

@@ -10,7 +10,14 @@ from django import forms
 
 from amhp_hub.common.forms import LondonDateTimeField, london_datetime
 from assessments import services
-from assessments.models import DelayReason, NearestRelativeAction, Outcome, TimelineEvent
+from assessments.models import (
+    MANUAL_DELAY_REASONS,
+    NearestRelativeAction,
+    Outcome,
+    RequestKind,
+    RequestOutcome,
+    TimelineEvent,
+)
 from assessments.services import RECORDABLE_EVENTS
 
 
@@ -60,9 +67,10 @@ class RecordForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     delay_reasons = forms.MultipleChoiceField(
-        label="What delayed the assessment",
+        label="Other delays",
+        help_text="Waits for doctors, beds, conveyance and police come from the requests logged above",
         required=False,
-        choices=DelayReason.choices,
+        choices=[(r.value, r.label) for r in MANUAL_DELAY_REASONS],
         widget=forms.CheckboxSelectMultiple,
     )
     seen_at = _dt("When the person was seen")
@@ -127,8 +135,14 @@ class RecordForm(forms.Form):
 
 
 class DoctorForm(forms.Form):
+    directory_doctor = forms.TypedChoiceField(
+        label="From the directory", required=False, coerce=int, empty_value=None, choices=[("", "Not in the directory")]
+    )
     name = forms.CharField(
-        label="Doctor's name", max_length=120, error_messages={"required": "Enter the doctor's name"}
+        label="Doctor's name",
+        max_length=120,
+        required=False,
+        help_text="Leave blank when you chose a doctor from the directory",
     )
     s12_approved = forms.BooleanField(label="Section 12 approved", required=False)
     previous_acquaintance = forms.BooleanField(label="Knew the person before", required=False)
@@ -137,8 +151,15 @@ class DoctorForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "doctor")
+        directory = kwargs.pop("directory", ())
         super().__init__(*args, **kwargs)
+        self.directory = {d.pk: d for d in directory}
+        self.fields["directory_doctor"].choices = [
+            ("", "Not in the directory"),
+            *[(d.pk, f"{d.name} (GMC {d.gmc_number})") for d in self.directory.values()],
+        ]
         self.helper = _helper(
+            Field.select("directory_doctor"),
             Field.text("name"),
             Field.checkbox("s12_approved"),
             Field.checkbox("previous_acquaintance"),
@@ -146,6 +167,98 @@ class DoctorForm(forms.Form):
             Field.checkbox("recommendation_signed"),
             Button("add-doctor", "Add doctor"),
         )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = self.directory.get(data.get("directory_doctor")) if data.get("directory_doctor") else None
+        data["directory_doctor"] = chosen
+        if chosen is not None and not data.get("s12_approved"):
+            data["s12_approved"] = None  # the directory's approval and its expiry decide
+        if chosen is None and not (data.get("name") or "").strip():
+            self.add_error("name", "Enter the doctor's name, or choose one from the directory")
+        return data
+
+
+class RequestForm(forms.Form):
+    """Log a request: a call to a doctor, a bed, an ambulance, police, an interpreter, a warrant."""
+
+    kind = forms.ChoiceField(
+        label="What was requested",
+        choices=[("", "Choose what was requested"), *RequestKind.choices],
+        error_messages={"required": "Choose what was requested"},
+    )
+    doctor = forms.TypedChoiceField(
+        label="Doctor from the directory", required=False, coerce=int, empty_value=None, choices=[("", "None")]
+    )
+    to = forms.CharField(
+        label="Who was asked", required=False, max_length=200, help_text="A name, bed manager or control room"
+    )
+    requested_at = _dt("When it was requested", required=True)
+    outcome = forms.ChoiceField(label="Outcome", choices=RequestOutcome.choices, initial=RequestOutcome.PENDING)
+    arrived_at = _dt("When it arrived (if it has)")
+    ward = forms.CharField(label="Ward offered (beds)", required=False, max_length=120)
+    out_of_area = forms.TypedChoiceField(
+        label="Out of area (beds)",
+        required=False,
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+        choices=[("", "Not known"), ("no", "No, in area"), ("yes", "Yes, out of area")],
+    )
+    notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "request")
+        directory = kwargs.pop("directory", ())
+        super().__init__(*args, **kwargs)
+        self.fields["doctor"].choices = [("", "None"), *[(d.pk, d.name) for d in directory]]
+        self.helper = _helper(
+            Field.select("kind"),
+            Field.select("doctor"),
+            Field.text("to"),
+            Field("requested_at"),
+            Field.select("outcome"),
+            Field("arrived_at"),
+            Field.text("ward"),
+            Field.select("out_of_area"),
+            Field.textarea("notes"),
+            Button("add-request", "Log request"),
+        )
+
+
+class RequestUpdateForm(forms.Form):
+    outcome = forms.ChoiceField(label="Outcome", choices=RequestOutcome.choices)
+    arrived_at = _dt("When it arrived")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.select("outcome"), Field("arrived_at"), Button("update-request", "Save"))
+
+
+class HandoverForm(forms.Form):
+    """Hand work on: the AMHP to the next AMHP (notes), or the desk reassigning (reason)."""
+
+    to = forms.ChoiceField(label="Hand to", error_messages={"required": "Choose the AMHP to hand to"})
+    notes = forms.CharField(label="Handover notes", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, targets: Any = (), reassign: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "handover")
+        super().__init__(*args, **kwargs)
+        self.targets = {str(t.staff.pk): t for t in targets}
+        self.fields["to"].choices = [("", "Choose an AMHP"), *[(k, t.label) for k, t in self.targets.items()]]
+        if reassign:
+            self.fields["to"].label = "Reassign to"
+            self.fields["notes"].label = "Reason for reassigning"
+        what = "the reason for reassigning" if reassign else "handover notes"
+        self.fields["notes"].error_messages["required"] = f"Enter {what}"
+        self.helper = _helper(
+            Field.select("to"), Field.textarea("notes"), Button("hand-on", "Reassign" if reassign else "Hand over")
+        )
+
+    def clean_to(self) -> Any:
+        target = self.targets.get(self.cleaned_data["to"])
+        if target is None:
+            raise forms.ValidationError("Choose an AMHP on duty now or within the hour")
+        return target.staff
 
 
 class DeclineForm(forms.Form):

@@ -51,7 +51,12 @@ class DelayReason(models.TextChoices):
     AMBULANCE = "ambulance", "Ambulance unavailable"
     WARRANT = "warrant", "Waiting for a warrant"
     INTERPRETER = "interpreter", "Waiting for an interpreter"
+    NO_AMHP = "no_amhp", "No AMHP available"
     OTHER = "other", "Other"
+
+
+# Delay reasons still ticked by hand: every other delay is derived from the requests logged (CaseRequest).
+MANUAL_DELAY_REASONS = (DelayReason.NO_AMHP, DelayReason.OTHER)
 
 
 class NearestRelativeAction(models.TextChoices):
@@ -96,6 +101,15 @@ class Assessment(models.Model):
     work_ended_at = models.DateTimeField(null=True, blank=True)
     hours_worked = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
 
+    # Planned work: allocated to a later shift of the AMHP (e.g. an s3 assessment late in an s2).
+    planned_shift = models.ForeignKey(
+        "rota.Shift", null=True, blank=True, on_delete=models.SET_NULL, related_name="planned_assessments"
+    )
+    planned_for = models.DateTimeField(null=True, blank=True, help_text="When the planned work is to start")
+    # An off-rota call-in: the AMHP was not on duty and was brought in for this work.
+    called_in = models.BooleanField(default=False)
+    call_in_reason = models.TextField(blank=True)
+
     # Deadlines as data (set by the services on every change; the jobs scan them).
     late_after = models.DateTimeField(null=True, blank=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -121,6 +135,7 @@ class Assessment(models.Model):
                 name="assessment_open_shift_end",
             ),
             models.Index(fields=["updated_at"], name="assessment_updated"),
+            models.Index(fields=["service", "called_in", "allocated_at"], name="assessment_call_ins"),
         ]
 
     def __str__(self) -> str:
@@ -135,6 +150,10 @@ class Doctor(models.Model):
     """A doctor involved in an assessment (s12(2): at least one approved; the other ideally knows the person)."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="doctors")
+    # Picked from the service's directory (its s12 approval and expiry then count), or typed freely.
+    directory_doctor = models.ForeignKey(
+        "rota.DirectoryDoctor", null=True, blank=True, on_delete=models.SET_NULL, related_name="assessment_doctors"
+    )
     name = models.CharField(max_length=120)
     s12_approved = models.BooleanField(default=False)
     previous_acquaintance = models.BooleanField(default=False)
@@ -349,3 +368,92 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return self.doctor
+
+
+class RequestKind(models.TextChoices):
+    S12_DOCTOR = "s12_doctor", "Section 12 doctor"
+    SECOND_DOCTOR = "second_doctor", "Second doctor"
+    BED = "bed", "Bed"
+    AMBULANCE = "ambulance", "Ambulance"
+    POLICE = "police", "Police"
+    SECURE_TRANSPORT = "secure_transport", "Secure transport"
+    INTERPRETER = "interpreter", "Interpreter"
+    WARRANT = "warrant", "Section 135 warrant"
+
+
+class RequestOutcome(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REFUSED = "refused", "Refused"
+    NO_ANSWER = "no_answer", "No answer"
+
+
+class CaseRequest(models.Model):
+    """One request made for a case: a call to a doctor, a bed request, an ambulance booked...
+
+    Waits are derived from these (``assessments.waits``): a kind's wait runs from its first
+    request until something of that kind arrives. ``times_known`` is false for rows carried
+    over from the old tick-box delay reasons, whose times were never recorded.
+    """
+
+    service = models.ForeignKey("rota.Service", on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="requests")
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    kind = models.CharField(max_length=20, choices=RequestKind.choices)
+    requested_at = models.DateTimeField()
+    to = models.CharField(max_length=200, blank=True, help_text="Who was asked: a doctor, bed manager, control room")
+    doctor = models.ForeignKey(
+        "rota.DirectoryDoctor", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    outcome = models.CharField(max_length=10, choices=RequestOutcome.choices, default=RequestOutcome.PENDING)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    # Beds: the ward offered and whether it is out of the area.
+    ward = models.CharField(max_length=120, blank=True)
+    out_of_area = models.BooleanField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    times_known = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["referral", "requested_at"], name="request_referral_time"),
+            models.Index(fields=["service", "requested_at"], name="request_service_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(arrived_at__isnull=True) | Q(arrived_at__gte=models.F("requested_at")),
+                name="request_arrives_after_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class Handover(models.Model):
+    """Work in progress passed from one AMHP to another: by the AMHP (handover) or by a consultant (reassign)."""
+
+    class Kind(models.TextChoices):
+        HANDOVER = "handover", "Handed over"
+        REASSIGN = "reassign", "Reassigned by the desk"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="handovers")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HANDOVER)
+    from_amhp = models.ForeignKey("rota.StaffProfile", on_delete=models.PROTECT, related_name="handovers_given")
+    to_amhp = models.ForeignKey("rota.StaffProfile", on_delete=models.PROTECT, related_name="handovers_taken")
+    notes = models.TextField(help_text="What the next AMHP needs to know; for a reassignment, the reason")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["assessment", "at"], name="handover_assessment_time")]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.from_amhp_id} → {self.to_amhp_id}"

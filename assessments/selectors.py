@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, TimelineEvent
 from referrals.models import Person, Referral
-from rota import approval, ranking
-from rota.models import Role, StaffProfile
-from rota.selectors import on_duty_at
+from rota import approval, ranking, working_time
+from rota.models import Role, Shift, StaffProfile
+from rota.selectors import on_duty_at, worked_intervals
 from rota.timefmt import LONDON
 
 ENGLISH = "english"
@@ -45,24 +46,37 @@ def work_for(referral: Referral, at: datetime) -> ranking.Work:
     )
 
 
-def candidates_for(referral: Referral, at: datetime) -> list[ranking.RankedCandidate]:
+@dataclass(frozen=True)
+class CandidateOption:
+    """A ranked AMHP with the shift the work would be done in and the rest it would break."""
+
+    ranked: ranking.RankedCandidate
+    shift: Shift
+    warnings: tuple[str, ...]
+
+
+def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]:
     """Return the AMHPs on duty in the referral's service at AT, ranked for it, best first.
 
-    Four queries whatever the number of AMHPs: the on-duty shifts (with staff and user),
-    the open workload per AMHP (count and expected hours), who assessed this person
-    before, and who declined this referral (they rank last, with their reason). An AMHP on
+    AT is now for work to start now, or a later time for planned work: the same ranking
+    (rota.ranking) is then given the shifts covering that time. Each option carries its shift
+    and the Working Time Regulations rests the work would break, judged from the rota and the
+    work recorded (rota.working_time.allocation_breaches). Six queries whatever the number of
+    AMHPs: the on-duty shifts (with staff and user), the open workload per AMHP (count and
+    expected hours), who assessed this person before, who declined this referral (they rank
+    last, with their reason), and the shifts and recorded work around AT. An AMHP on
     overlapping shifts appears once, with the shift ending last. AMHPs whose approval is not
     in date on AT's London day are left out.
     """
-    shifts: dict[str, tuple[StaffProfile, datetime]] = {}
+    shifts: dict[str, Shift] = {}
     today = at.astimezone(LONDON).date()
     for shift in on_duty_at(service_id=referral.service_id, at=at):
         # An AMHP whose approval has ended, or who is not approved, may not act (SI 2008/1206).
         if approval.approval_problem(shift.staff.display_name, shift.staff.warrant_expires_on, today):
             continue
         key = str(shift.staff_id)
-        if key not in shifts or shift.ends_at > shifts[key][1]:
-            shifts[key] = (shift.staff, shift.ends_at)
+        if key not in shifts or shift.ends_at > shifts[key].ends_at:
+            shifts[key] = shift
     if not shifts:
         return []
     load = {
@@ -91,18 +105,46 @@ def candidates_for(referral: Referral, at: datetime) -> list[ranking.RankedCandi
     candidates = [
         ranking.Candidate(
             amhp_id=key,
-            name=staff.display_name,
-            shift_end=ends_at,
+            name=shift.staff.display_name,
+            shift_end=shift.ends_at,
             open_allocations=load.get(key, (0, 0.0))[0],
             open_hours=load.get(key, (0, 0.0))[1],
             assessed_person_before=key in assessed_before,
-            locality=staff.locality or None,
-            languages=frozenset(staff.languages or []),
+            locality=shift.staff.locality or None,
+            languages=frozenset(shift.staff.languages or []),
             declined_reason=declined.get(key),
         )
-        for key, (staff, ends_at) in shifts.items()
+        for key, shift in shifts.items()
     ]
-    return ranking.rank_candidates(candidates, work_for(referral, at))
+    work = work_for(referral, at)
+    worked = worked_intervals(
+        staff_ids=[s.staff_id for s in shifts.values()], start=at - timedelta(days=8), end=at + timedelta(days=8)
+    )
+    options = []
+    for ranked in ranking.rank_candidates(candidates, work):
+        shift = shifts[ranked.candidate.amhp_id]
+        hours = ranked.candidate.open_hours + work.expected_hours
+        projected = working_time.Interval(at, at + timedelta(hours=max(hours, 1 / 60)))
+        breaches = working_time.allocation_breaches(worked.get(shift.staff_id, []), projected)
+        options.append(CandidateOption(ranked, shift, tuple(b.message for b in breaches)))
+    return options
+
+
+def candidates_for(referral: Referral, at: datetime) -> list[ranking.RankedCandidate]:
+    """Return the AMHPs on duty in the referral's service at AT, ranked for it, best first (see candidate_options)."""
+    return [option.ranked for option in candidate_options(referral, at)]
+
+
+def off_rota_amhps(referral: Referral, at: datetime) -> QuerySet[StaffProfile]:
+    """Return the service's AMHPs not on duty at AT and not on leave: whom a call-in could bring in."""
+    on_duty = on_duty_at(service_id=referral.service_id, at=at).values("staff_id")
+    return (
+        StaffProfile.objects.filter(service_id=referral.service_id, role=Role.AMHP)
+        .exclude(pk__in=on_duty)
+        .exclude(leave__cancelled_at__isnull=True, leave__starts_at__lte=at, leave__ends_at__gt=at)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "id")
+    )
 
 
 def _with_record(qs: QuerySet[Assessment]) -> QuerySet[Assessment]:

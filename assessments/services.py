@@ -39,9 +39,10 @@ from referrals.models import Referral
 from referrals.services import referral_record_pathway
 from referrals.transitions import referral_move
 from rota import approval, ranking
-from rota.models import Leave, Role, StaffProfile
+from rota import doctors as doctor_rules
+from rota.models import Leave, Role, StaffProfile, WorkedPeriod
 from rota.selectors import current_shift_for
-from rota.timefmt import LONDON
+from rota.timefmt import LONDON, format_local
 
 # Kinds an AMHP records; the others are written by allocation, acceptance and decline.
 RECORDABLE_EVENTS = tuple(
@@ -71,7 +72,14 @@ RECORD_FIELDS = (
     "hours_worked",
 )
 TIME_FIELDS = ("seen_at", "application_signed_at", "bed_found_at", "conveyed_at", "work_started_at", "work_ended_at")
-DOCTOR_FIELDS = ("name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed")
+DOCTOR_FIELDS = (
+    "directory_doctor",
+    "name",
+    "s12_approved",
+    "previous_acquaintance",
+    "examined_at",
+    "recommendation_signed",
+)
 MAX_HOURS_WORKED = Decimal("72")
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -84,11 +92,31 @@ def _hours_between(start: datetime, end: datetime) -> Decimal:
     return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
 
 
+def _allocation_note(assessment: Assessment) -> str:
+    if assessment.called_in:
+        return f"Called in off the rota: {assessment.call_in_reason}"
+    if assessment.planned_for:
+        return f"Planned work for the shift from {format_local(assessment.planned_shift.starts_at)}"
+    return ""
+
+
 @transaction.atomic
 def assessment_allocate(
-    *, referral: Referral, amhp: StaffProfile, actor: Any, now: datetime | None = None, channel: str = "web"
+    *,
+    referral: Referral,
+    amhp: StaffProfile,
+    actor: Any,
+    now: datetime | None = None,
+    channel: str = "web",
+    planned_at: datetime | None = None,
+    call_in_reason: str = "",
 ) -> Assessment:
     """Allocate REFERRAL to AMHP, who must be on duty now; return the new assessment.
+
+    With PLANNED_AT (later than now) the work goes to the AMHP's shift covering that time
+    instead: planned work such as an s3 assessment late in an s2, or a s135 warrant day.
+    With CALL_IN_REASON an AMHP not on duty is brought in (an off-rota call-in, recorded
+    and reported); it is refused for someone who is on duty.
 
     Raise ConflictError if the referral already has a live assessment or is not in the
     queue, and ValidationError (field "amhp") if the AMHP is not an AMHP of the referral's
@@ -112,9 +140,18 @@ def assessment_allocate(
     problem = approval.approval_problem(staff.display_name, staff.warrant_expires_on, now.astimezone(LONDON).date())
     if problem:
         raise RuleError([(approval.PROVISION, "amhp", f"{problem}: they cannot be allocated")])
-    shift = current_shift_for(staff=staff, at=now)
-    if shift is None:
-        raise ValidationError({"amhp": [f"{staff.display_name} is not on duty now"]})
+    call_in_reason = (call_in_reason or "").strip()
+    if planned_at is not None and planned_at <= now:
+        raise ValidationError({"planned_at": ["Planned work must start later than now"]})
+    shift = current_shift_for(staff=staff, at=planned_at or now)
+    if shift is None and planned_at is not None:
+        raise ValidationError({"amhp": [f"{staff.display_name} is not on the rota at {format_local(planned_at)}"]})
+    if shift is not None and call_in_reason and planned_at is None:
+        raise ValidationError({"call_in_reason": [f"{staff.display_name} is on duty now: this is not a call-in"]})
+    if shift is None and not call_in_reason:
+        raise ValidationError(
+            {"amhp": [f"{staff.display_name} is not on duty now: give the reason to call them in off the rota"]}
+        )
     assessment = Assessment(
         service_id=locked.service_id,
         referral=locked,
@@ -123,8 +160,12 @@ def assessment_allocate(
         allocated_at=now,
         allocated_by=actor,
         expected_hours=Decimal(str(ranking.expected_hours(locked.legal_status or "community"))),
-        shift_ends_at=shift.ends_at,
-        late_after=shift.ends_at,
+        shift_ends_at=shift.ends_at if shift else None,
+        late_after=shift.ends_at if shift else None,
+        planned_shift=shift if planned_at is not None else None,
+        planned_for=planned_at,
+        called_in=shift is None,
+        call_in_reason=call_in_reason if shift is None else "",
     )
     try:
         with transaction.atomic():
@@ -157,7 +198,11 @@ def assessment_allocate(
         dedupe_key=f"allocated:{assessment.pk}",
     )
     TimelineEvent.objects.create(
-        assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note="", recorded_by=actor
+        assessment=assessment,
+        kind=TimelineEvent.Kind.ALLOCATED,
+        at=now,
+        note=_allocation_note(assessment),
+        recorded_by=actor,
     )
     audit(
         actor=actor,
@@ -165,7 +210,13 @@ def assessment_allocate(
         action="allocate",
         obj=assessment,
         channel=channel,
-        changes={"referral": str(locked.pk), "amhp": str(staff.pk), "shift_ends_at": shift.ends_at.isoformat()},
+        changes={
+            "referral": str(locked.pk),
+            "amhp": str(staff.pk),
+            "shift_ends_at": shift.ends_at.isoformat() if shift else None,
+            **({"planned_for": planned_at.isoformat()} if planned_at else {}),
+            **({"call_in": call_in_reason} if shift is None else {}),
+        },
     )
     return assessment
 
@@ -391,9 +442,26 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
         if len(text) > NOTES_MAX_LENGTH:
             add(field, f"Enter {NOTES_MAX_LENGTH:,} characters or fewer (you entered {len(text):,})")
     doctors = list(doctors)
+    today = _london_day(timezone.now())
     for index, doctor in enumerate(doctors):
         if not (doctor.get("name") or "").strip():
             add("doctors", f"Enter the name of doctor {index + 1}")
+        listed = doctor.get("directory_doctor")
+        if listed is not None and doctor.get("s12_approved"):
+            day = _london_day(doctor["examined_at"]) if doctor.get("examined_at") else today
+            if not doctor_rules.s12_approval_in_date(
+                approved=listed.s12_approved, expires_on=listed.s12_approval_expires_on, on_day=day
+            ):
+                expiry = (
+                    f" expired on {listed.s12_approval_expires_on:%d/%m/%Y}"
+                    if listed.s12_approval_expires_on
+                    else " is not recorded"
+                )
+                add(
+                    "doctors",
+                    f"{listed.name}'s section 12 approval{expiry}: they cannot give the s12-approved "
+                    f"recommendation (s12(2)) for an examination on {day:%d/%m/%Y}",
+                )
     if outcome in DETENTION_OUTCOMES:
         # The doctors on the record are checked early, by the same rules the application is checked by.
         recs = [
@@ -410,6 +478,36 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
             for e in application_rules.approved_doctor_errors(recs, None):
                 add("doctors", e.message)
     return errors
+
+
+def _record_worked_period(assessment: Assessment) -> None:
+    """Keep the AMHP's worked time in step with the record's work times, for the working-time checks."""
+    start, end = assessment.work_started_at, assessment.work_ended_at
+    if start and end and end > start:
+        WorkedPeriod.objects.update_or_create(
+            source="assessment",
+            source_id=str(assessment.pk),
+            defaults={"staff_id": assessment.amhp_id, "started_at": start, "ended_at": end},
+        )
+    else:
+        WorkedPeriod.objects.filter(source="assessment", source_id=str(assessment.pk)).delete()
+
+
+def _from_directory(doctor: dict[str, Any]) -> dict[str, Any]:
+    """Fill a new doctor's name and s12 approval from the directory entry chosen, when the AMHP left them out."""
+    listed = doctor.get("directory_doctor")
+    if listed is None or doctor.get("id") is not None:
+        if doctor.get("s12_approved", False) is None:
+            doctor.pop("s12_approved")
+        return doctor
+    if not (doctor.get("name") or "").strip():
+        doctor["name"] = listed.name
+    if "s12_approved" not in doctor or doctor["s12_approved"] is None:
+        day = _london_day(doctor["examined_at"]) if doctor.get("examined_at") else _london_day(timezone.now())
+        doctor["s12_approved"] = doctor_rules.s12_approval_in_date(
+            approved=listed.s12_approved, expires_on=listed.s12_approval_expires_on, on_day=day
+        )
+    return doctor
 
 
 @transaction.atomic
@@ -436,12 +534,15 @@ def assessment_update_record(
     locked = _lock(assessment)
     _require_working(locked)
     require_version(locked, expected_version)
-    doctors = [dict(d) for d in doctors]
-    existing = {d.pk: d for d in locked.doctors.all()}
+    doctors = [_from_directory(dict(d)) for d in doctors]
+    existing = {d.pk: d for d in locked.doctors.select_related("directory_doctor")}
     errors: dict[str, list[str]] = {}
     for d in doctors:
         if d.get("id") is not None and d["id"] not in existing:
             errors.setdefault("doctors", []).append("That doctor is not part of this assessment")
+        listed = d.get("directory_doctor")
+        if listed is not None and listed.service_id != locked.service_id:
+            errors.setdefault("doctors", []).append("Choose a doctor from this service's directory")
     for field in TIME_FIELDS:
         value = data.get(field)
         if value is not None and value > now + FUTURE_TOLERANCE:
@@ -493,6 +594,8 @@ def assessment_update_record(
                 doctor.save(update_fields=fields)
         else:
             Doctor.objects.create(assessment=locked, **{k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    if "work_started_at" in changed or "work_ended_at" in changed:
+        _record_worked_period(locked)
     if doctors or any(f in changed for f in PATHWAY_SOURCES):
         _sync_pathway(locked, actor=actor, channel=channel, now=now)
     changes: dict[str, Any] = diff(before, snapshot(locked, RECORD_FIELDS))

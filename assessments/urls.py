@@ -8,6 +8,7 @@ urlpatterns = [
     path("referrals/<uuid:pk>/candidates/", views.candidates, name="candidates"),
     path("people/<uuid:pk>/", views.person, name="person"),
     path("my/allocations/", views.my_allocations, name="my_allocations"),
+    path("board/", views.board, name="board"),
     path("assessments/<uuid:pk>/", views.detail, name="detail"),
     path("assessments/<uuid:pk>/accept/", views.accept, name="accept"),
     path("assessments/<uuid:pk>/decline/", views.decline, name="decline"),
@@ -23,4 +24,7 @@ urlpatterns = [
         {"fmt": "pdf"},
         name="document_pdf",
     ),
+    path("assessments/<uuid:pk>/requests/", views.add_request, name="add_request"),
+    path("assessments/<uuid:pk>/requests/<int:request_id>/", views.update_request, name="update_request"),
+    path("assessments/<uuid:pk>/handover/", views.hand_on, name="handover"),
 ]

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,11 +20,29 @@ from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
 from amhp_hub.common.versioning import StaleWrite
 from amhp_hub.common.web import add_service_errors, role_required
-from assessments import selectors, services
-from assessments.forms import DeclineForm, DoctorForm, EventForm, RecordForm
-from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, DelayReason
+from assessments import handover_selectors, handover_services, request_selectors, request_services, selectors, services
+from assessments.board import BOARD_LIMIT, board_rows
+from assessments.forms import (
+    DeclineForm,
+    DoctorForm,
+    EventForm,
+    HandoverForm,
+    RecordForm,
+    RequestForm,
+    RequestUpdateForm,
+)
+from assessments.models import (
+    OPEN_ASSESSMENT_STATUSES,
+    Assessment,
+    AssessmentStatus,
+    CaseRequest,
+    DelayReason,
+    Handover,
+)
+from assessments.waits import current_blocker
 from referrals.models import Person, PersonHistory, Referral
 from referrals.selectors import referrals_visible_to
+from rota import doctor_selectors
 from rota.models import Role, StaffProfile
 
 DESK = (Role.CONSULTANT, Role.MANAGER)
@@ -140,7 +159,21 @@ def decline(request: HttpRequest, pk: str) -> HttpResponse:
 
 def _detail_page(request: HttpRequest, assessment: Assessment, status: int = 200, **forms: Any) -> HttpResponse:
     editable = _profile(request).role == Role.AMHP and assessment.status in WORKING
+    now = timezone.now()
+    directory = list(doctor_selectors.directory_of(service_id=assessment.service_id))
+    case_requests = list(request_selectors.requests_for(referral_id=assessment.referral_id))
+    waits = request_selectors.case_waits(
+        case_requests, now=now, open_case=assessment.status in OPEN_ASSESSMENT_STATUSES
+    )
+    can_log = assessment.status in WORKING and (editable or _profile(request).role in DESK)
     context: dict[str, Any] = {
+        "case_requests": [
+            (r, RequestUpdateForm(prefix=f"req{r.pk}", initial={"outcome": r.outcome})) for r in case_requests
+        ],
+        "waits": waits,
+        "blocker": current_blocker(waits),
+        "can_log": can_log,
+        "handovers": list(assessment.handovers.select_related("from_amhp__user", "to_amhp__user")),
         "assessment": assessment,
         "referral": assessment.referral,
         "person": assessment.referral.person,
@@ -152,9 +185,15 @@ def _detail_page(request: HttpRequest, assessment: Assessment, status: int = 200
         "is_open": assessment.status in OPEN_ASSESSMENT_STATUSES,
         "now": timezone.now(),
     }
+    if can_log:
+        context["request_form"] = forms.get("request_form") or RequestForm(
+            directory=directory, initial={"requested_at": timezone.localtime(now)}
+        )
+        targets = handover_selectors.handover_targets(assessment=assessment, now=now)
+        context["handover_form"] = forms.get("handover_form") or HandoverForm(targets=targets, reassign=not editable)
     if editable:
         context["event_form"] = forms.get("event_form") or EventForm(initial={"at": timezone.localtime()})
-        context["doctor_form"] = forms.get("doctor_form") or DoctorForm()
+        context["doctor_form"] = forms.get("doctor_form") or DoctorForm(directory=directory)
         context["record_form"] = forms.get("record_form") or RecordForm(initial=_record_initial(assessment))
         context["complete_errors"] = forms.get("complete_errors") or {}
     return render(request, "assessments/detail.html", context, status=status)
@@ -234,12 +273,12 @@ def add_doctor(request: HttpRequest, pk: str) -> HttpResponse:
     return _record_post(
         request,
         pk,
-        DoctorForm(request.POST),
+        DoctorForm(request.POST, directory=doctor_selectors.directory_of(service_id=_profile(request).service_id)),
         "doctor_form",
         lambda a, f: services.assessment_update_record(
             assessment=a, actor=request.user, data={}, doctors=[f.cleaned_data]
         ),
-        lambda f: f"{f.cleaned_data['name']} added",
+        lambda f: f"{f.cleaned_data['name'] or f.cleaned_data['directory_doctor'].name} added",
     )
 
 
@@ -281,6 +320,94 @@ def complete(request: HttpRequest, pk: str) -> HttpResponse:
         return _detail_page(request, assessment, status=400, complete_errors=exc.message_dict)
     messages.success(request, f"Assessment of referral {assessment.referral.reference} completed")
     return redirect("assessments:detail", pk=assessment.pk)
+
+
+@role_required(*EVERYONE)
+@require_POST
+def add_request(request: HttpRequest, pk: str) -> HttpResponse:
+    """Log a request on the case (a call to a doctor, a bed, an ambulance...)."""
+    assessment = _own(request, pk)
+    form = RequestForm(request.POST, directory=doctor_selectors.directory_of(service_id=assessment.service_id))
+    if form.is_valid():
+        try:
+            if assessment.status not in WORKING:
+                raise ConflictError("Requests are logged on accepted work in progress")
+            made = request_services.case_request_create(
+                referral=assessment.referral, actor=request.user, data=form.cleaned_data
+            )
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("assessments:detail", pk=assessment.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{made.get_kind_display()} request logged")
+            return redirect(f"{reverse('assessments:detail', args=[assessment.pk])}#requests")
+    return _detail_page(request, _own(request, pk), status=400, request_form=form)
+
+
+@role_required(*EVERYONE)
+@require_POST
+def update_request(request: HttpRequest, pk: str, request_id: int) -> HttpResponse:
+    """Record a request's outcome and when it arrived."""
+    assessment = _own(request, pk)
+    found = get_object_or_404(CaseRequest, pk=request_id, referral_id=assessment.referral_id)
+    form = RequestUpdateForm(request.POST, prefix=f"req{found.pk}")
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "arrived_at" or v is not None}
+        try:
+            request_services.case_request_update(request=found, actor=request.user, data=data)
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, f"{found.get_kind_display()}: {msg}")
+        else:
+            messages.success(request, f"{found.get_kind_display()} request updated")
+    else:
+        for errors in form.errors.values():
+            for msg in errors:
+                messages.error(request, f"{found.get_kind_display()}: {msg}")
+    return redirect(f"{reverse('assessments:detail', args=[assessment.pk])}#requests")
+
+
+@role_required(*EVERYONE)
+@require_POST
+def hand_on(request: HttpRequest, pk: str) -> HttpResponse:
+    """The AMHP hands the work over; a consultant or manager reassigns it with a reason."""
+    assessment = _own(request, pk)
+    desk = _profile(request).role in DESK
+    targets = handover_selectors.handover_targets(assessment=assessment, now=timezone.now())
+    form = HandoverForm(request.POST, targets=targets, reassign=desk)
+    if form.is_valid():
+        try:
+            handover = handover_services.assessment_hand_on(
+                assessment=assessment,
+                actor=request.user,
+                to_amhp=form.cleaned_data["to"],
+                notes=form.cleaned_data["notes"],
+                kind=Handover.Kind.REASSIGN if desk else Handover.Kind.HANDOVER,
+            )
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("assessments:detail", pk=assessment.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Referral {assessment.referral.reference} is now with {handover.to_amhp.display_name}"
+            )
+            if desk:
+                return redirect("assessments:detail", pk=assessment.pk)
+            return redirect("assessments:my_allocations")
+    return _detail_page(request, _own(request, pk), status=400, handover_form=form)
+
+
+@role_required(*DESK)
+def board(request: HttpRequest) -> HttpResponse:
+    """The consultant's live board of every open case; htmx refreshes it like the queue."""
+    now = timezone.now()
+    rows, more = board_rows(service_id=_profile(request).service_id, now=now)
+    template = "assessments/_board_table.html" if getattr(request, "htmx", False) else "assessments/board.html"
+    return render(request, template, {"rows": rows, "more": more, "limit": BOARD_LIMIT, "now": now})
 
 
 @role_required(*DESK)

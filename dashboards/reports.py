@@ -15,6 +15,7 @@ from django.conf import settings
 
 from dashboards import selectors
 from dashboards.selectors import DurationStats, Period
+from planning import selectors as planning_selectors
 
 
 @dataclass
@@ -95,15 +96,32 @@ def demand_section(service_id: Any, period: Period, now: datetime) -> Section:
     d = selectors.demand(service_id=service_id, period=period)
     share = d.after_hours_share
     hours = [f"{h:02d}:00" for h in range(24)]
+    work = planning_selectors.assessment_demand(service_id=service_id, start=period.first, end=period.last)
+    work_share = work.after_5pm_share
     return Section(
         slug="demand",
         title="Demand",
-        summary="Referrals received, by local hour of day and by weekday.",
+        summary="Referrals received, by local hour of day and by weekday, and when the assessments were worked.",
         figures=[
             ("Referrals received", str(d.total)),
             ("Received at or after 5pm", f"{d.after_hours} ({share:.0%})" if share is not None else "–"),
+            ("Assessment hours worked", f"{work.total_hours:.1f}"),
+            ("Assessment hours worked after 5pm", f"{work_share:.0%}" if work_share is not None else "–"),
         ],
         tables=[
+            Table(
+                slug="assessment-hours-by-hour",
+                caption="When assessments happen: hours of assessment work by hour of day (UK time)",
+                columns=["Hour starting", "Assessment hours"],
+                rows=[[label, round(v, 1)] for label, v in zip(hours, work.by_hour, strict=True)],
+                chart=Chart(
+                    "bar",
+                    "Bar chart of assessment hours worked by hour of day. The table that follows gives the figures.",
+                    hours,
+                    [{"label": "Assessment hours", "data": [round(v, 1) for v in work.by_hour]}],
+                ),
+                note="From the work start and end times recorded on assessments of referrals received in the period.",
+            ),
             Table(
                 slug="demand-by-hour",
                 caption="Referrals received by hour of day (UK time)",
@@ -409,10 +427,24 @@ SECTIONS: dict[str, tuple[str, str, SectionBuilder]] = {
     "equality": ("Detention rates by ethnicity", "People detained per 100,000 by ethnic group.", equality_section),
 }
 
+
+def _operations(service_id: Any, period: Period, now: datetime) -> Section:
+    from dashboards.operations import operations_section  # it builds on this module's tables
+
+    return operations_section(service_id, period, now)
+
+
+SECTIONS["operations"] = (
+    "Doctors, beds, conveyance and police",
+    "Waits by kind, bed waits to admission, calls to find a doctor, police handovers and call-ins.",
+    _operations,
+)
+
 # Which section each CSV table comes from.
 TABLE_SECTIONS = {
     "demand-by-hour": "demand",
     "demand-by-weekday": "demand",
+    "assessment-hours-by-hour": "demand",
     "waits": "waits",
     "breaches": "breaches",
     "outcomes": "outcomes",
@@ -423,6 +455,11 @@ TABLE_SECTIONS = {
     "warrants-expiring": "workforce",
     "near-retirement": "workforce",
     "equality": "equality",
+    "request-waits": "operations",
+    "bed-waits-admission": "operations",
+    "doctor-calls": "operations",
+    "police-handovers": "operations",
+    "call-ins": "operations",
 }
 
 

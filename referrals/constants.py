@@ -45,6 +45,17 @@ class LegalChange(models.TextChoices):
     RELEASED = "released", "Released"
 
 
+class S136Consultee(models.TextChoices):
+    """Who the police consulted before detaining under s136 (s136(1C): a doctor, nurse, AMHP or OT)."""
+
+    DOCTOR = "doctor", "Registered medical practitioner"
+    NURSE = "nurse", "Registered nurse"
+    AMHP = "amhp", "AMHP"
+    OCCUPATIONAL_THERAPIST = "occupational_therapist", "Occupational therapist"
+    PARAMEDIC = "paramedic", "Paramedic"
+    NOT_PRACTICABLE = "not_practicable", "Not practicable to consult"
+
+
 class Priority(models.TextChoices):
     """Triage bands, most urgent first. The order of declaration is the queue order."""
 

@@ -21,6 +21,7 @@ from referrals.constants import (
     LegalStatus,
     PlaceOfSafety,
     Priority,
+    S136Consultee,
     Sex,
     Status,
     TriageDecision,
@@ -142,6 +143,15 @@ class Referral(models.Model):
     nearest_relative_phone = models.CharField(max_length=40, blank=True)
     s12_doctor_arranged = models.BooleanField(default=False)
     bed_identified = models.BooleanField(default=False)
+    # Police and place-of-safety liaison (s136(1C) consultation; the handover at the place of safety).
+    police_incident_number = models.CharField(max_length=40, blank=True)
+    s136_consulted = models.CharField(
+        max_length=30, choices=S136Consultee.choices, blank=True, help_text="Who the police consulted, s136(1C)"
+    )
+    s136_consulted_name = models.CharField(max_length=120, blank=True)
+    s136_consulted_at = models.DateTimeField(null=True, blank=True)
+    police_arrived_at = models.DateTimeField(null=True, blank=True, help_text="Police arrived at the place of safety")
+    police_handover_at = models.DateTimeField(null=True, blank=True, help_text="Police handed over and left")
 
     # The last decline, shown in the queue until the referral is allocated again: "Declined by X: reason".
     decline_note = models.CharField(max_length=300, blank=True)
@@ -178,6 +188,12 @@ class Referral(models.Model):
                 fields=["statutory_expires_at"], condition=Q(status__in=OPEN_STATUS_VALUES), name="referral_open_expiry"
             ),
             models.Index(fields=["updated_at"], name="referral_updated"),
+            # The consultant's live board: open cases by earliest deadline, then arrival.
+            models.Index(
+                fields=["service", "statutory_expires_at", "received_at", "id"],
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+                name="referral_board_order",
+            ),
             # "My drafts": a consultant's own drafts, newest first.
             models.Index(
                 fields=["created_by", "created_at"], condition=Q(status="draft"), name="referral_drafts_by_creator"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import access_views, nr_views, views
+from referrals import access_views, nr_views, police_views, views
 
 app_name = "referrals"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("referrals/<uuid:pk>/edit/", views.referral_edit, name="edit"),
     path("referrals/<uuid:pk>/triage/", views.referral_triage, name="triage"),
     path("referrals/<uuid:pk>/extend/", views.referral_extend, name="extend"),
+    path("referrals/<uuid:pk>/police/", police_views.police_liaison, name="police"),
     path("referrals/<uuid:pk>/legal-status/", views.referral_legal_status, name="legal_status"),
     path("referrals/<uuid:pk>/admit/", views.referral_admit, name="admit"),
     path("people/<uuid:pk>/nearest-relative/", nr_views.nearest_relative, name="nearest_relative"),

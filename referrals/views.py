@@ -27,6 +27,7 @@ from referrals import clocks, selectors, services
 from referrals.constants import FLAG_LABELS, QUEUE_STATUSES, LegalStatus, Priority, Status
 from referrals.forms import AdmitForm, ExtensionForm, LegalStatusChangeForm, ReferralForm, SearchForm, TriageForm
 from referrals.models import Referral
+from referrals.police_views import police_summary
 from referrals.search import parse_terms
 from referrals.services import PERSON_FIELDS, REFERRAL_FIELDS
 from referrals.templatetags.referral_tags import countdown, countdown_class, priority_class
@@ -278,6 +279,7 @@ def _detail_page(
         "legal_history": selectors.legal_history(referral),
         "extensions": list(referral.extensions.all()),
         "now": now,
+        "police": police_summary(referral),
     }
     return render(request, "referrals/referral_detail.html", context, status=status)
 

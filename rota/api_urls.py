@@ -1,10 +1,12 @@
 from django.urls import path
 
-from rota import api
+from rota import api, doctor_api
 
 urlpatterns = [
     path("rota/shifts/", api.ShiftListView.as_view(), name="api-rota-shifts"),
     path("rota/on-duty/", api.OnDutyView.as_view(), name="api-rota-on-duty"),
+    path("doctors/", doctor_api.DoctorListView.as_view(), name="api-doctors"),
+    path("doctors/<int:pk>/", doctor_api.DoctorDetailView.as_view(), name="api-doctor"),
     path("rota/shift-types/", api.ShiftTypeListView.as_view(), name="api-rota-shift-types"),
     path("staff/", api.StaffListView.as_view(), name="api-staff"),
 ]

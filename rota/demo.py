@@ -1,4 +1,4 @@
-"""Demo rota for a service: shift types, staggered patterns, a month of shifts each side of now, leave, swaps.
+"""Demo rota for a service: shift types, staggered patterns, two months of shifts back and one ahead, leave, swaps.
 
 Built through the services (so the same rules and audit apply), with patterns applied in bulk.
 """
@@ -121,7 +121,8 @@ def seed_rota(*, service: Service, rng: random.Random, now: datetime) -> dict[st
         )
         leave += 1
     cycles = _cycles(amhps, anchor, rng)
-    start, end = today - timedelta(days=31), today + timedelta(days=31)
+    # Two months back, so a past month of work can be replayed against the rota it was done on.
+    start, end = today - timedelta(days=62), today + timedelta(days=31)
     shifts = 0
     for person in amhps:
         cycle = cycles[person.pk]

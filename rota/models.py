@@ -250,6 +250,61 @@ class CalendarToken(models.Model):
         return f"Calendar feed for {self.staff}"
 
 
+class DirectoryDoctor(models.Model):
+    """A doctor in the service's directory, whom AMHPs call to examine and recommend (s12(2)).
+
+    ``availability`` holds the doctor's usual windows: ``[{"weekday": 0-6 (Monday 0), "start":
+    "HH:MM", "end": "HH:MM"}]`` in Europe/London wall-clock time (an end before the start runs
+    past midnight). Whether the doctor is likely free now is worked out by ``rota.doctors``.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="doctors")
+    name = models.CharField(max_length=120)
+    gmc_number = models.CharField(max_length=7, help_text="The 7-digit GMC reference number")
+    s12_approved = models.BooleanField(default=True)
+    s12_approval_expires_on = models.DateField(null=True, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    areas = models.JSONField(default=list, blank=True)
+    availability = models.JSONField(default=list, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service", "gmc_number"], name="doctor_unique_gmc_per_service")]
+        indexes = [models.Index(fields=["service", "active", "name"], name="doctor_service_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkedPeriod(models.Model):
+    """Time an AMHP actually worked outside or beyond the rota, e.g. an assessment's recorded work times.
+
+    The working-time checks take the union of these with the AMHP's shifts. One row per source
+    record (``source``, ``source_id``), so recording the same work again updates it in place.
+    """
+
+    staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="worked_periods")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    source = models.CharField(max_length=20, default="assessment")
+    source_id = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="worked_period_one_per_source"),
+            models.CheckConstraint(condition=models.Q(ended_at__gt=models.F("started_at")), name="worked_period_order"),
+        ]
+        indexes = [models.Index(fields=["staff", "started_at"], name="worked_period_staff_time")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.started_at:%Y-%m-%d %H:%M}–{self.ended_at:%H:%M}"
+
+
 class ApprovalRecord(models.Model):
     """One entry of an AMHP's approval history: each new end date, who set it and why."""
 

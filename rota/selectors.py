@@ -6,15 +6,25 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from rota import fairness, working_time
 from rota.bank_holidays import english_bank_holidays
-from rota.models import CalendarToken, Leave, Role, RotaPattern, Shift, ShiftType, StaffProfile, SwapRequest
+from rota.models import (
+    CalendarToken,
+    Leave,
+    Role,
+    RotaPattern,
+    Shift,
+    ShiftType,
+    StaffProfile,
+    SwapRequest,
+    WorkedPeriod,
+)
 from rota.shift_times import local_instant
+from rota.timefmt import LONDON
 
 
 def _on_leave_at(at: datetime) -> Exists:
@@ -297,37 +307,56 @@ class WorkingTimeWarning:
     end: datetime
 
 
+def worked_intervals(
+    *, start: datetime, end: datetime, service_id: int | None = None, staff_ids: list[object] | None = None
+) -> dict[object, list[working_time.Interval]]:
+    """Return each AMHP's worked time overlapping [START, END): their shifts (not those lost to leave)
+    together with the work recorded beyond them (WorkedPeriod: late finishes, call-ins).
+
+    Filter by SERVICE_ID or STAFF_IDS. Two queries whatever the number of people.
+    """
+    shifts = Shift.objects.filter(
+        cancelled_at__isnull=True, staff__role=Role.AMHP, starts_at__lt=end, ends_at__gt=start
+    )
+    periods = WorkedPeriod.objects.filter(started_at__lt=end, ended_at__gt=start)
+    if service_id is not None:
+        shifts = shifts.filter(service_id=service_id)
+        periods = periods.filter(staff__service_id=service_id, staff__role=Role.AMHP)
+    if staff_ids is not None:
+        shifts = shifts.filter(staff_id__in=staff_ids)
+        periods = periods.filter(staff_id__in=staff_ids)
+    intervals: dict[object, list[working_time.Interval]] = defaultdict(list)
+    for staff_id, s, e in shifts.exclude(_leave_during_shift()).values_list("staff_id", "starts_at", "ends_at"):
+        intervals[staff_id].append(working_time.Interval(s, e))
+    for staff_id, s, e in periods.values_list("staff_id", "started_at", "ended_at"):
+        intervals[staff_id].append(working_time.Interval(s, e))
+    return intervals
+
+
 def working_time_warnings(
     *, service_id: int, start: datetime, end: datetime, weeks: int = 17
 ) -> list[WorkingTimeWarning]:
     """Return Working Time Regulations warnings for the service's AMHPs over [START, END).
 
-    Daily rest (11 h between shifts) is checked for rests that end inside the range; the 48-hour weekly
-    average is checked over the WEEKS weeks ending at END. Shifts blocked by leave are not worked, so they are
-    left out. One query for the shifts, one for the people.
+    Worked time is the rota together with the work recorded on assessments (late finishes), so a
+    late finish that cuts into the 11 h rest shows even though the rota looked fine. Daily rest
+    (11 h, reg. 10) is checked for rests that end inside the range; weekly rest (24 h in each
+    Monday-to-Sunday week, reg. 11) for the whole weeks inside it; the 48-hour weekly average
+    (reg. 4) over the WEEKS weeks ending at END. Three queries: shifts, recorded work, people.
     """
     reference_start = min(start, end - timedelta(weeks=weeks)) - timedelta(days=1)
-    rows = (
-        Shift.objects.filter(
-            service_id=service_id,
-            cancelled_at__isnull=True,
-            staff__role=Role.AMHP,
-            starts_at__lt=end,
-            ends_at__gt=reference_start,
-        )
-        .exclude(_leave_during_shift())
-        .values_list("staff_id", "starts_at", "ends_at")
-    )
-    intervals: dict[Any, list[working_time.Interval]] = defaultdict(list)
-    for staff_id, s, e in rows:
-        intervals[staff_id].append(working_time.Interval(s, e))
+    intervals = worked_intervals(service_id=service_id, start=reference_start, end=end)
     if not intervals:
         return []
     staff = {p.pk: p for p in StaffProfile.objects.filter(pk__in=intervals).select_related("user")}
+    first_day = start.astimezone(LONDON).date()
+    monday = first_day + timedelta(days=(7 - first_day.weekday()) % 7)
+    last_day = (end - timedelta(microseconds=1)).astimezone(LONDON).date()
     warnings: list[WorkingTimeWarning] = []
     for staff_id, worked in intervals.items():
         person = staff[staff_id]
         breaches = [b for b in working_time.daily_rest_breaches(worked) if start <= b.end < end]
+        breaches += working_time.weekly_rest_breaches(worked, start=monday, end=last_day)
         breaches += working_time.weekly_average_breaches(worked, reference_end=end, weeks=weeks)
         warnings += [WorkingTimeWarning(person, b.rule, b.message, b.start, b.end) for b in breaches]
     warnings.sort(key=lambda w: (w.start, w.staff.display_name))

@@ -220,3 +220,56 @@ def weekly_rest_breaches(
             )
         first = following
     return breaches
+
+
+def allocation_breaches(
+    worked: Iterable[Interval],
+    projected: Interval,
+    *,
+    min_rest: timedelta = timedelta(hours=11),
+    weekly_min_rest: timedelta = timedelta(hours=24),
+    tz: tzinfo = LONDON,
+) -> list[Breach]:
+    """Return the rest breaches that taking on work over PROJECTED would create, given what is WORKED already.
+
+    WORKED is the AMHP's shifts and recorded work (late finishes) around the time; PROJECTED is
+    the new work from its start to when it is expected to end. Only breaches that exist with the
+    projected work and not without it are returned: the daily rest (reg. 10, 11 h) before their
+    next shift, and the weekly rest (reg. 11, 24 h in the Monday-to-Sunday week in which the work
+    ends). The messages speak to the consultant allocating.
+    """
+    worked = list(worked)
+    before = {(b.start, b.end) for b in daily_rest_breaches(worked, min_rest=min_rest)}
+    found: list[Breach] = []
+    for b in daily_rest_breaches([*worked, projected], min_rest=min_rest):
+        if (b.start, b.end) in before:
+            continue
+        rest = b.end - b.start
+        found.append(
+            Breach(
+                rule=DAILY_REST,
+                message=(
+                    f"Allocating this breaks the {format_duration(min_rest)} rest before the shift at "
+                    f"{format_local(b.end)}: work expected to end {format_local(b.start)} leaves "
+                    f"{format_duration(rest)}"
+                ),
+                start=b.start,
+                end=b.end,
+            )
+        )
+    end_day = projected.end.astimezone(tz).date()
+    monday = end_day - timedelta(days=end_day.weekday())
+    sunday = monday + timedelta(days=6)
+    had = weekly_rest_breaches(worked, start=monday, end=sunday, min_rest=weekly_min_rest, tz=tz)
+    if not had:
+        for b in weekly_rest_breaches([*worked, projected], start=monday, end=sunday, min_rest=weekly_min_rest, tz=tz):
+            found.append(
+                Breach(
+                    rule=WEEKLY_REST,
+                    message=f"Allocating this leaves no {format_duration(weekly_min_rest)} rest in the week "
+                    f"{format_day(monday)} to {format_day(sunday)}",
+                    start=b.start,
+                    end=b.end,
+                )
+            )
+    return found

@@ -25,7 +25,7 @@ from assessments.models import (
 from referrals.constants import ETHNIC_GROUP, Status, TriageDecision
 from referrals.demo import seed_referrals
 from referrals.models import Referral, TriageRecord
-from rota.models import Leave, Service, Shift
+from rota.models import Leave, Service, Shift, WorkedPeriod
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +96,7 @@ def test_seed_assessments_takes_the_same_queries_for_few_or_many_referrals() -> 
 
     def measure() -> tuple[int, int, int]:
         Assessment.objects.filter(service=service).delete()
+        WorkedPeriod.objects.filter(staff__service=service, source="assessment").delete()
         Referral.objects.filter(service=service, status=Status.ALLOCATED).update(status=Status.ACCEPTED)
         with CaptureQueriesContext(connection) as queries:
             seed_assessments(service=service, rng=random.Random(1), now=NOW)
@@ -106,6 +107,7 @@ def test_seed_assessments_takes_the_same_queries_for_few_or_many_referrals() -> 
                 (Assessment, "service"),
                 (TimelineEvent, "assessment__service"),
                 (Doctor, "assessment__service"),
+                (WorkedPeriod, "staff__service"),
             )
         )
         return len(queries) - inserts, inserts, expected_inserts

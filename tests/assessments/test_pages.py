@@ -141,7 +141,7 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     record = {
         "record-outcome": "detained_s3",
         "record-nearest_relative_action": "objected",
-        "record-delay_reasons": ["no_bed"],
+        "record-delay_reasons": ["no_amhp"],
         # The referral came in five minutes ago (the fixture): work started then, not before.
         "record-work_started_at": local(queued_referral.received_at + timedelta(minutes=1)),
         "record-work_ended_at": local(now),
@@ -150,8 +150,8 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     assert response.status_code == 400
     assert "s11(4)" in response.content.decode()
     html = response.content.decode()
-    no_bed = html[html.index('value="no_bed"') : html.index('value="no_bed"') + 80]
-    assert "checked" in no_bed  # what was typed is kept
+    no_amhp = html[html.index('value="no_amhp"') : html.index('value="no_amhp"') + 80]
+    assert "checked" in no_amhp  # what was typed is kept
     record["record-outcome"] = "detained_s2"
     assert client.post(f"{url}record/", record).status_code == 302
     # A detention rests on an application: completing without one is refused.

@@ -160,6 +160,7 @@ def test_outcomes_delay_reasons_and_bed_waits(service: Any, amhp: Any, add_asses
         "ambulance": 1,
         "warrant": 0,
         "interpreter": 0,
+        "no_amhp": 0,
         "other": 0,
     }
     assert result.bed_wait.count == 2

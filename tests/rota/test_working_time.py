@@ -363,3 +363,63 @@ def test_fortnightly_one_rest_between_24_and_48_hours_is_not_enough() -> None:
         "No 48 h rest, or two 24 h rests, in the 14 days Mon 2 Nov to Sun 15 Nov (longest rest 30 h)"
     )
     assert (breach.start, breach.end) == (at(2026, 11, 2), at(2026, 11, 16))
+
+
+# --- allocation_breaches: what new work would break -------------------------------------------------
+
+
+def _london(y: int, m: int, d: int, h: int, mi: int = 0) -> datetime:
+    from rota.timefmt import LONDON as _L
+
+    return datetime(y, m, d, h, mi, tzinfo=_L)
+
+
+def test_allocating_late_work_breaks_11h_rest_before_tomorrows_early() -> None:
+    from rota.working_time import DAILY_REST, Interval, allocation_breaches
+
+    # Tue 1 Dec 2026 day shift 09:00-17:00, Wed 2 Dec early 07:00-15:00 (GMT).
+    worked = [
+        Interval(_london(2026, 12, 1, 9), _london(2026, 12, 1, 17)),
+        Interval(_london(2026, 12, 2, 7), _london(2026, 12, 2, 15)),
+    ]
+    # New work from 16:00 expected to take 6 h: ends 22:00, then 9 h until 07:00 (< 11 h).
+    projected = Interval(_london(2026, 12, 1, 16), _london(2026, 12, 1, 22))
+    (breach,) = allocation_breaches(worked, projected)
+    assert breach.rule == DAILY_REST
+    assert breach.end - breach.start == timedelta(hours=9)
+    assert "Wed 2 Dec 07:00" in breach.message and "9 h" in breach.message
+
+
+def test_work_inside_the_shift_breaks_nothing() -> None:
+    from rota.working_time import Interval, allocation_breaches
+
+    worked = [
+        Interval(_london(2026, 12, 1, 9), _london(2026, 12, 1, 17)),
+        Interval(_london(2026, 12, 2, 7), _london(2026, 12, 2, 15)),
+    ]
+    assert allocation_breaches(worked, Interval(_london(2026, 12, 1, 10), _london(2026, 12, 1, 14))) == []
+
+
+def test_an_existing_short_rest_is_not_blamed_on_the_allocation() -> None:
+    from rota.working_time import Interval, allocation_breaches
+
+    # Already short: late 14:00-22:00 Mon 30 Nov, then early 07:00 Tue = 9 h, before any allocation.
+    worked = [
+        Interval(_london(2026, 11, 30, 14), _london(2026, 11, 30, 22)),
+        Interval(_london(2026, 12, 1, 7), _london(2026, 12, 1, 15)),
+    ]
+    assert allocation_breaches(worked, Interval(_london(2026, 11, 30, 15), _london(2026, 11, 30, 20))) == []
+
+
+def test_allocation_that_takes_the_only_24h_rest_of_the_week() -> None:
+    from rota.working_time import WEEKLY_REST, Interval, allocation_breaches
+
+    # Mon 30 Nov to Sun 6 Dec 2026: shifts 08:00-20:00 every day except Thursday, so the only
+    # 24 h rest is Wed 20:00 to Fri 08:00 (36 h). Work on Thu 3 Dec 09:00-13:00 splits it into
+    # 13 h and 19 h: no 24 h rest is left in the week.
+    days = [30, 1, 2, 4, 5, 6]
+    months = [11, 12, 12, 12, 12, 12]
+    worked = [Interval(_london(2026, mo, d, 8), _london(2026, mo, d, 20)) for d, mo in zip(days, months, strict=True)]
+    breaches = allocation_breaches(worked, Interval(_london(2026, 12, 3, 9), _london(2026, 12, 3, 13)))
+    assert [b.rule for b in breaches] == [WEEKLY_REST]
+    assert "Mon 30 Nov to Sun 6 Dec" in breaches[0].message

@@ -1,0 +1,134 @@
+"""The simulation core: a pure, seeded replay of referrals through a rota and an allocation policy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from planning import simulation
+from planning.simulation import Service, simulate
+from tests.planning.helpers import at, case, person, shift
+
+
+def test_greedy_gives_the_case_to_the_amhp_it_fits_and_books_no_toil_inside_the_shift() -> None:
+    # A at 09:00-17:00, B at 09:00-12:00. A 4 h case at 10:00 fits only A (7 h left against B's 2 h).
+    service = Service(
+        shifts=(shift("a", at(9), at(17)), shift("b", at(9), at(12))), practitioners=(person("a"), person("b"))
+    )
+    report = simulate([case("r1", at(10), actual_hours=4.0)], service)
+    (result,) = report.results
+    assert result.amhp_id == "a"
+    assert result.toil_minutes == 0
+    assert report.late_finishes == 0
+
+
+def test_work_past_shift_end_earns_toil_in_whole_15_minute_blocks() -> None:
+    # Shift ends 17:00; work 13:00 + 4 h 20 min ends 17:20: 20 minutes over, one 15-minute block.
+    service = Service(shifts=(shift("a", at(9), at(17)),), practitioners=(person("a"),))
+    report = simulate([case("r1", at(13), actual_hours=4 + 20 / 60)], service)
+    assert report.toil_minutes == 15
+    assert report.late_finishes == 1
+    assert round(report.hours_past_shift_end * 60) == 20
+
+
+def test_an_amhp_does_one_assessment_at_a_time() -> None:
+    # One AMHP, two 3 h cases at 09:00: the second starts at 12:00 when the first ends.
+    service = Service(shifts=(shift("a", at(9), at(17)),), practitioners=(person("a"),))
+    report = simulate([case("r1", at(9), actual_hours=3.0), case("r2", at(9), actual_hours=3.0)], service)
+    starts = sorted(r.started_at for r in report.results)
+    assert starts == [at(9), at(12)]
+
+
+def test_a_case_waits_for_the_next_shift_when_its_deadline_allows() -> None:
+    # Community referral at 07:00, nobody on until 09:00: allocated at 09:00, 2 h in the queue.
+    service = Service(shifts=(shift("a", at(9), at(17)),), practitioners=(person("a"),))
+    report = simulate([case("r1", at(7), actual_hours=2.0)], service)
+    assert report.results[0].allocated_at == at(9)
+    assert report.queue_waits_hours == [2.0]
+    assert report.call_ins == 0
+
+
+def test_someone_is_called_in_when_waiting_would_miss_a_s5_4_expiry() -> None:
+    # s5(4): 6 h from the nurse's record at 02:00, so it ends 08:00 (s5(4)). Nobody on until 09:00:
+    # waiting cannot meet it, so someone off the rota is called in at 02:30; all their work is past a shift end.
+    service = Service(shifts=(shift("a", at(9), at(17)),), practitioners=(person("a"),))
+    report = simulate([case("r1", at(2.5), "s5_4", hours=4.0, actual_hours=3.0, legal_power_started_at=at(2))], service)
+    (result,) = report.results
+    assert result.called_in
+    assert report.call_ins == 1
+    assert result.toil_minutes == 180
+    assert not result.breached  # decision at 05:30, before 08:00
+
+
+def test_a_s136_decided_after_24_hours_is_a_statutory_breach() -> None:
+    # s136(2A): arrival 10:00 on day 0, so the detention ends 10:00 on day 1. Work 09:00-11:00 on day 1
+    # (doctors only then) ends after it: a breach.
+    service = Service(shifts=(shift("a", at(9, 1), at(17, 1)),), practitioners=(person("a"),))
+    c = case("r1", at(10), "s136", actual_hours=2.0, legal_power_started_at=at(10), ready_at=at(9, 1))
+    report = simulate([c], service)
+    assert report.statutory_breaches == 1
+
+
+def test_late_working_that_cuts_the_rest_before_the_next_shift_is_an_11_hour_rest_break() -> None:
+    # Late 12:00-20:00, early 08:00-16:00 next day: 12 h rest on the rota. Work 17:00-23:00 leaves
+    # 23:00 to 08:00, 9 h: one break of WTR reg. 10.
+    service = Service(
+        shifts=(shift("a", at(12), at(20)), shift("a", at(8, 1), at(16, 1))), practitioners=(person("a"),)
+    )
+    report = simulate([case("r1", at(17), actual_hours=6.0)], service)
+    assert report.rest_breaches == 1
+    assert "9 h rest" in report.rest_breach_messages[0]
+
+
+def test_nobody_with_an_expired_approval_or_on_leave_is_given_work() -> None:
+    # A's approval ended the day before; B is on leave all day; only C may take it.
+    service = Service(
+        shifts=(shift("a", at(9), at(17)), shift("b", at(9), at(17)), shift("c", at(9), at(17))),
+        practitioners=(
+            person("a", approval=at(0).date() - timedelta(days=1)),
+            person("b", leave=((at(0), at(24)),)),
+            person("c"),
+        ),
+    )
+    report = simulate([case("r1", at(10), actual_hours=2.0)], service)
+    assert report.results[0].amhp_id == "c"
+
+
+def test_the_same_seed_gives_the_same_report_whatever_the_input_order() -> None:
+    service = Service(
+        shifts=(shift("a", at(9), at(17)), shift("b", at(12), at(20))), practitioners=(person("a"), person("b"))
+    )
+    cases = [case(f"r{i}", at(9 + i / 2)) for i in range(8)]  # no actual hours: seeded draws
+    first = simulate(cases, service, seed=7)
+    again = simulate(list(reversed(cases)), service, seed=7)
+    other = simulate(cases, service, seed=8)
+    assert first.summary() == again.summary()
+    assert [r.ended_at for r in first.results] == [r.ended_at for r in again.results]
+    assert [r.ended_at for r in first.results] != [r.ended_at for r in other.results]
+
+
+def test_assessment_hours_after_5pm_are_counted_by_local_hour() -> None:
+    # Work 16:00-18:00: one hour before 17:00 and one after, so half the assessment hours are after 5pm.
+    service = Service(shifts=(shift("a", at(9), at(20)),), practitioners=(person("a"),))
+    report = simulate([case("r1", at(16), actual_hours=2.0)], service)
+    assert report.assessment_hours_by_hour[16] == 1.0
+    assert report.assessment_hours_by_hour[17] == 1.0
+    assert report.after_5pm_share == 0.5  # 17:00-18:00 of 16:00-18:00
+
+
+def test_hours_are_counted_in_london_time_across_the_autumn_clock_change() -> None:
+    # 25 October 2026: clocks go back at 02:00 BST. Work from 00:30 BST (23:30 UTC on the 24th) for
+    # 3 elapsed hours ends 02:30 GMT: local hours 00 and 01 (twice) and 02, half an hour in the last.
+    start = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
+    service = Service(
+        shifts=(shift("a", start - timedelta(hours=1), start + timedelta(hours=8)),), practitioners=(person("a"),)
+    )
+    report = simulate([case("r1", start, actual_hours=3.0)], service)
+    hours = report.assessment_hours_by_hour
+    assert (hours[0], hours[1], hours[2]) == (0.5, 2.0, 0.5)
+
+
+def test_with_rota_keeps_the_people_and_swaps_the_shifts() -> None:
+    service = Service(shifts=(shift("a", at(9), at(17)),), practitioners=(person("a"),))
+    other = simulation.with_rota(service, [shift("a", at(12), at(20))])
+    assert other.practitioners == service.practitioners
+    assert [s.start for s in other.shifts] == [at(12)]
