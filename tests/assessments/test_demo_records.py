@@ -85,7 +85,7 @@ def test_seed_assessments_takes_the_same_queries_for_few_or_many_referrals() -> 
     many = measure()
     # Both fit one batch: the staff and referral reads, one insert each of assessments, events and
     # doctors, and the set-based updates. More batches add a fixed number of inserts per 5,000 rows.
-    assert few == many
+    assert few == many, (few, many)
 
 
 def test_seed_assessments_does_nothing_without_amhps(service: Service) -> None:

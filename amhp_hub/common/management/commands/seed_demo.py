@@ -39,7 +39,7 @@ class Command(BaseCommand):
             scale=options["scale"],
             open_count=options["open_count"],
             seed=options["seed"],
-            progress=lambda message: self.stdout.write(f"  … {message}"),
+            progress=lambda message: self.stdout.write(f"  … {message} ({time.monotonic() - started:.0f} s)"),
         )
         counts = ", ".join(f"{value} {name}" for name, value in result.counts.items())
         self.stdout.write(
