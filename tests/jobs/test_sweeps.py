@@ -299,7 +299,7 @@ def test_rota_gaps_in_the_next_fortnight_warn_managers_once_per_shift_and_day(
 # --- Late flag notifications and email -----------------------------------------------------
 
 
-def test_new_late_flags_notify_the_allocated_amhp_and_the_consultants_once(
+def test_new_late_flags_notify_the_allocated_amhp_and_the_consultants_once_each_per_run(
     service: Any,
     other_service: Any,
     amhp: StaffProfile,
@@ -315,17 +315,20 @@ def test_new_late_flags_notify_the_allocated_amhp_and_the_consultants_once(
     unallocated = referral_row(service, due_at=now - M)
     jobs.flag_late_work(now=now)
 
-    assert jobs.notify_new_late_flags(now=now) == 3
+    # The AMHP has one new flag and is told which; the consultant has two and gets one digest.
+    assert jobs.notify_new_late_flags(now=now) == 2
     assert jobs.notify_new_late_flags(now=now) == 0
 
-    got = {(n.recipient_id, n.url) for n in Notification.objects.all()}
+    got = {(n.recipient_id, n.url, n.title) for n in Notification.objects.all()}
     assert got == {
-        (amhp.user_id, f"/referrals/{overrun.referral_id}/"),
-        (consultant.user_id, f"/referrals/{overrun.referral_id}/"),
-        (consultant.user_id, f"/referrals/{unallocated.pk}/"),
+        (
+            amhp.user_id,
+            f"/referrals/{overrun.referral_id}/",
+            f"Running late: {overrun.referral.reference}: Running past the AMHP's shift end",
+        ),
+        (consultant.user_id, "/queue/", "Running late: 2 referrals"),
     }
-    title = Notification.objects.filter(recipient=amhp.user).get().title
-    assert title == f"Running late: {overrun.referral.reference}: Running past the AMHP's shift end"
+    del unallocated
     assert not LateFlag.objects.filter(notified_at__isnull=True).exists()
 
 

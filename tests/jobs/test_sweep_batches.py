@@ -1,0 +1,105 @@
+"""Sweeps at scale: batches, one notification per person per run, one runner at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessments import jobs
+from assessments.models import AssessmentStatus, LateFlag, Notification, ToilEntry
+from rota.models import StaffProfile
+from tests.conftest import requires_postgres
+
+pytestmark = pytest.mark.django_db
+
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+
+
+def test_a_full_toil_sweep_in_batches_books_what_one_statement_would(
+    amhp: StaffProfile, assessment_row: Callable[..., Any], now: datetime, monkeypatch: Any
+) -> None:
+    end = now - 5 * H
+    done = AssessmentStatus.COMPLETED
+    # 7 overruns of 30 to 90 minutes (whole 15-minute blocks: 30, 45, ... 120) and 3 that earn nothing.
+    booked = [
+        assessment_row(amhp, status=done, shift_ends_at=end, work_ended_at=end + (30 + 15 * i) * M) for i in range(7)
+    ]
+    for _ in range(3):
+        assessment_row(amhp, status=done, shift_ends_at=end, work_ended_at=end + 10 * M)
+    monkeypatch.setattr(jobs, "TOIL_SWEEP_BATCH", 3)
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert jobs.book_toil(now=now) == 7
+
+    inserts = [q for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "assessments_toilentry"')]
+    assert len(inserts) == 4  # ten completed assessments, three a batch
+    minutes = dict(ToilEntry.objects.values_list("assessment_id", "minutes"))
+    assert [minutes[a.pk] for a in booked] == [30 + 15 * i for i in range(7)]
+    # Again, as a full sweep: the unique constraint turns every repeat into nothing.
+    monkeypatch.setattr(jobs, "_window_start", lambda *a: None)
+    assert jobs.book_toil(now=now + M) == 0
+    assert ToilEntry.objects.count() == 7
+
+
+def test_an_outage_of_many_late_referrals_sends_each_consultant_one_notification(
+    service: Any,
+    consultant: StaffProfile,
+    make_staff: Callable[..., StaffProfile],
+    referral_row: Callable[..., Any],
+    now: datetime,
+) -> None:
+    second = make_staff("consultant", service)
+    for i in range(40):
+        referral_row(service, due_at=now - (i + 1) * M)
+    jobs.flag_late_work(now=now)
+    assert LateFlag.objects.count() == 40
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert jobs.notify_new_late_flags(now=now) == 2
+
+    assert {(n.recipient_id, n.title, n.url) for n in Notification.objects.all()} == {
+        (consultant.user_id, "Running late: 40 referrals", "/queue/"),
+        (second.user_id, "Running late: 40 referrals", "/queue/"),
+    }
+    few = len(ctx.captured_queries)
+    for i in range(60):
+        referral_row(service, due_at=now - (i + 1) * H)
+    jobs.flag_late_work(now=now + M)
+    with CaptureQueriesContext(connection) as ctx:
+        assert jobs.notify_new_late_flags(now=now + M) == 2
+    assert len(ctx.captured_queries) == few  # the cost does not grow with the flags
+    assert Notification.objects.filter(recipient=consultant.user).count() == 2
+
+
+@requires_postgres
+def test_a_second_runner_of_a_sweep_does_nothing_while_the_first_holds_it(
+    amhp: StaffProfile,
+    consultant: StaffProfile,
+    assessment_row: Callable[..., Any],
+    now: datetime,
+    service: Any,
+    referral_row: Any,
+) -> None:
+    from django.db import connections
+
+    assessment_row(amhp, status=AssessmentStatus.COMPLETED, shift_ends_at=now - 2 * H, work_ended_at=now - H)
+    referral_row(service, due_at=now - M)
+    jobs.flag_late_work(now=now)
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:  # another worker is running both jobs for every service
+            for job in ("book_toil", "notify_new_late_flags"):
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [jobs.LOCK_NAMESPACE, jobs._lock_key(job, None)])
+        assert jobs.book_toil(now=now) == 0
+        assert jobs.notify_new_late_flags(now=now) == 0
+        assert not ToilEntry.objects.exists() and not Notification.objects.exists()
+    finally:
+        other.close()
+    assert jobs.book_toil(now=now) == 1  # the lock went with the other connection
+    assert jobs.notify_new_late_flags(now=now) == 1
