@@ -197,6 +197,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "book-toil": {"task": "assessments.tasks.start_book_toil", "schedule": crontab(minute="*/15")},
     # Catch-up for late-flag notifications, and email every notification not yet emailed.
     "notifications": {"task": "assessments.tasks.start_notifications", "schedule": timedelta(minutes=5)},
+    # Fold closed and changed days into the dashboards' daily roll-up (dashboards.rollups).
+    "dashboard-rollups": {"task": "dashboards.tasks.start_refresh_rollups", "schedule": crontab(minute="*/10")},
     # Warn AMHPs and managers of warrants ending within WARRANT_WARNING_DAYS (07:00 UTC daily).
     "warrant-warnings": {"task": "assessments.tasks.start_warrant_warnings", "schedule": crontab(hour=7, minute=0)},
     # Warn managers of shifts under required cover in the next ROTA_GAP_DAYS (07:15 UTC daily).

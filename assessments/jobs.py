@@ -161,7 +161,7 @@ def _for_service(queryset: models.QuerySet[Any], service_id: int | None, field: 
 
 
 @contextmanager
-def _exclusive(job: str, service_id: int | None) -> Iterator[bool]:
+def exclusive_run(job: str, service_id: int | None) -> Iterator[bool]:
     """Hold the advisory lock for JOB and scope; yield False if another runner holds it."""
     if connection.vendor != "postgresql":
         yield True
@@ -350,7 +350,7 @@ def notify_new_late_flags(*, now: datetime, service_id: int | None = None) -> in
     (the dedupe key names the run's last flag). Six statements, whatever the number of flags;
     a second runner at the same time returns 0 at once.
     """
-    with _exclusive("notify_new_late_flags", service_id) as mine, transaction.atomic():
+    with exclusive_run("notify_new_late_flags", service_id) as mine, transaction.atomic():
         return _notify_new_late_flags(now, service_id) if mine else 0
 
 
@@ -434,7 +434,7 @@ def book_toil(*, now: datetime, service_id: int | None = None) -> int:
     short statement, so the first sweep of a large service never holds one statement for
     minutes. Return the entries booked.
     """
-    with _exclusive("book_toil", service_id) as mine:
+    with exclusive_run("book_toil", service_id) as mine:
         return _book_toil(now, service_id) if mine else 0
 
 

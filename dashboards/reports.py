@@ -90,7 +90,7 @@ def _round(value: float | None) -> float | None:
 
 
 def demand_section(service_id: Any, period: Period, now: datetime) -> Section:
-    d = selectors.demand(service_id=service_id, period=period)
+    d = selectors.demand(service_id=service_id, period=period, now=now)
     share = d.after_hours_share
     hours = [f"{h:02d}:00" for h in range(24)]
     return Section(
@@ -196,7 +196,7 @@ def breaches_section(service_id: Any, period: Period, now: datetime) -> Section:
 
 
 def outcomes_section(service_id: Any, period: Period, now: datetime) -> Section:
-    o = selectors.outcomes(service_id=service_id, period=period)
+    o = selectors.outcomes(service_id=service_id, period=period, now=now)
     return Section(
         slug="outcomes",
         title="Outcomes, delays and bed waits",

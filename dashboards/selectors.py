@@ -30,7 +30,8 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
+from django.db.models.functions import Coalesce, ExtractHour
+from django.utils import timezone
 
 from assessments.models import (
     DETENTION_OUTCOMES,
@@ -42,6 +43,7 @@ from assessments.models import (
     ToilEntry,
 )
 from dashboards.models import NOT_STATED_GROUP, POPULATION_GROUPS, PopulationEstimate
+from dashboards.rollups import Rollup
 from referrals.constants import ETHNIC_GROUP, OPEN_STATUSES, LegalStatus, Status
 from referrals.models import Referral
 from rota.fairness import balance_score, duty_frequency
@@ -208,19 +210,18 @@ class Demand:
         return self.after_hours / self.total if self.total else None
 
 
-def demand(*, service_id: Any, period: Period) -> Demand:
-    """Referrals received in PERIOD by local hour of day and by weekday (1 query: 168 hour-weekday cells)."""
+def demand(*, service_id: Any, period: Period, now: datetime | None = None) -> Demand:
+    """Referrals received in PERIOD by local hour of day and by weekday, from the daily roll-up.
+
+    Folded days come from RollupCell; today and any day changed since the last roll-up run
+    are counted live (dashboards.rollups), so the figures equal the raw counts.
+    """
     by_hour = [0] * 24
     by_weekday = [0] * 7
-    cells = (
-        _referrals(service_id, period)
-        .values(hour=ExtractHour("received_at", tzinfo=LONDON), weekday=ExtractIsoWeekDay("received_at", tzinfo=LONDON))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in cells:
-        by_hour[row["hour"]] += row["n"]
-        by_weekday[row["weekday"] - 1] += row["n"]
+    for day, measure, key, n in Rollup(service_id, now or timezone.now()).cells(period.first, period.last):
+        if measure == "arrival_hour":
+            by_hour[int(key)] += n
+            by_weekday[day.weekday()] += n
     return Demand(
         total=sum(by_hour), by_hour=by_hour, by_weekday=by_weekday, after_hours=sum(by_hour[AFTER_HOURS_FROM:])
     )
@@ -307,12 +308,16 @@ class Outcomes:
         return sum(count for _, _, count in self.outcomes)
 
 
-def outcomes(*, service_id: Any, period: Period) -> Outcomes:
-    """Outcome mix, delay reasons and bed waits of assessments of referrals received in PERIOD (3 queries)."""
-    live = _live_assessments(service_id, period)
-    completed = live.filter(status=AssessmentStatus.COMPLETED).exclude(outcome="")
-    counts = {row["outcome"]: row["n"] for row in completed.values("outcome").annotate(n=Count("pk")).order_by()}
-    reasons = _json_list_counts(live, "delay_reasons")
+def outcomes(*, service_id: Any, period: Period, now: datetime | None = None) -> Outcomes:
+    """Outcome mix and delay reasons (from the daily roll-up) and bed waits of referrals received in PERIOD."""
+    counts: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    for _, measure, key, n in Rollup(service_id, now or timezone.now()).cells(period.first, period.last):
+        if measure == "outcome":
+            counts[key] = counts.get(key, 0) + n
+        elif measure == "delay_reason":
+            reasons[key] = reasons.get(key, 0) + n
+    live = _live_assessments(service_id, period).filter(application_signed_at__isnull=False)
     bed = _duration_stats(live, {"bed": ("application_signed_at", "bed_found_at")})["bed"]
     reason_labels = dict(DelayReason.choices)
     return Outcomes(
