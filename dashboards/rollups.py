@@ -47,11 +47,11 @@ def _local_day(at: datetime) -> date:
     return at.astimezone(LONDON).date()
 
 
-def _day_range(first: date, last: date) -> Q:
+def _day_range(first: date, last: date, prefix: str = "") -> Q:
     """Referrals received on local days FIRST..LAST inclusive, as an index range on received_at."""
     start = datetime.combine(first, time(0), tzinfo=LONDON)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=LONDON)
-    return Q(received_at__gte=start, received_at__lt=end)
+    return Q(**{f"{prefix}received_at__gte": start, f"{prefix}received_at__lt": end})
 
 
 def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
@@ -65,10 +65,10 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def _received_on(days: Iterable[date]) -> Q | None:
-    q: Q | None = None
-    for first, last in _runs(days):
-        q = _day_range(first, last) if q is None else q | _day_range(first, last)
+def _in_runs(runs: list[tuple[date, date]], prefix: str = "") -> Q:
+    q = Q(pk__in=[])
+    for first, last in runs:
+        q |= _day_range(first, last, prefix)
     return q
 
 
@@ -92,26 +92,41 @@ def _json_items_by_day(queryset: QuerySet[Any], field_name: str) -> list[tuple[d
     return [(day if isinstance(day, date) else date.fromisoformat(str(day)[:10]), str(v), n) for day, v, n in rows]
 
 
-def raw_cells(service_id: Any, received: Q) -> list[Cell]:
-    """The cells of every measure, counted from the raw rows of referrals received as RECEIVED says (3 queries)."""
-    referrals = Referral.objects.filter(received, service_id=service_id).exclude(status=Status.DRAFT)
-    cells: list[Cell] = [
-        (row["day"], "arrival_hour", str(row["hour"]), row["n"])
-        for row in referrals.values(
-            day=TruncDate("received_at", tzinfo=LONDON), hour=ExtractHour("received_at", tzinfo=LONDON)
+def raw_cells(service_id: Any, received: list[tuple[date, date]], measures: Iterable[str] = MEASURES) -> list[Cell]:
+    """The cells of MEASURES, counted from the raw rows of referrals received on the local day runs RECEIVED.
+
+    One query a measure.
+    """
+    measures = set(measures)
+    cells: list[Cell] = []
+    if not received:
+        return cells
+    referrals = Referral.objects.filter(_in_runs(received), service_id=service_id).exclude(status=Status.DRAFT)
+    if "arrival_hour" in measures:
+        cells += [
+            (row["day"], "arrival_hour", str(row["hour"]), row["n"])
+            for row in referrals.values(
+                day=TruncDate("received_at", tzinfo=LONDON), hour=ExtractHour("received_at", tzinfo=LONDON)
+            )
+            .annotate(n=Count("pk"))
+            .order_by()
+        ]
+    # The live (not declined) assessment of each referral received on those days, joined on the referral.
+    live = (
+        Assessment.objects.filter(
+            _in_runs(received, "referral__"), service_id=service_id, status__in=LIVE_ASSESSMENT_STATUSES
         )
-        .annotate(n=Count("pk"))
-        .order_by()
-    ]
-    live = Assessment.objects.filter(
-        referral__in=referrals.values("pk"), service_id=service_id, status__in=LIVE_ASSESSMENT_STATUSES
-    ).annotate(day=TruncDate("referral__received_at", tzinfo=LONDON))
-    completed = live.filter(status=AssessmentStatus.COMPLETED).exclude(outcome="")
-    cells += [
-        (row["day"], "outcome", row["outcome"], row["n"])
-        for row in completed.values("day", "outcome").annotate(n=Count("pk")).order_by()
-    ]
-    cells += [(day, "delay_reason", key, n) for day, key, n in _json_items_by_day(live, "delay_reasons")]
+        .exclude(referral__status=Status.DRAFT)
+        .annotate(day=TruncDate("referral__received_at", tzinfo=LONDON))
+    )
+    if "outcome" in measures:
+        completed = live.filter(status=AssessmentStatus.COMPLETED).exclude(outcome="")
+        cells += [
+            (row["day"], "outcome", row["outcome"], row["n"])
+            for row in completed.values("day", "outcome").annotate(n=Count("pk")).order_by()
+        ]
+    if "delay_reason" in measures:
+        cells += [(day, "delay_reason", key, n) for day, key, n in _json_items_by_day(live, "delay_reasons")]
     return cells
 
 
@@ -153,13 +168,14 @@ def _refresh(service_id: int, now: datetime) -> int:
             first = Referral.objects.filter(service_id=service_id).order_by("received_at").first()
             days = {first.received_at.astimezone(LONDON).date()} if first else set()
             days = set(_date_span(min(days), today - timedelta(days=1))) if days else set()
-            received = _day_range(min(days), max(days)) if days else None
+            received = _runs(days)
         else:
             days = {d for d in _changed_days(service_id, mark - OVERLAP) if d < today}
             days |= set(_date_span(_local_day(mark), today - timedelta(days=1)))
-            received = _received_on(days)
-        if received is not None:
-            RollupCell.objects.filter(service_id=service_id, day__in=days).delete()
+            received = _runs(days)
+        if received:
+            for first, last in received:
+                RollupCell.objects.filter(service_id=service_id, day__gte=first, day__lte=last).delete()
             RollupCell.objects.bulk_create(
                 [
                     RollupCell(service_id=service_id, day=day, measure=measure, key=key, count=n)
@@ -194,8 +210,9 @@ class Rollup:
             self.folded_before = _local_day(mark)
             self.dirty = _changed_days(self.service_id, mark - OVERLAP)
 
-    def cells(self, first: date, last: date) -> list[Cell]:
-        """Every cell for local days FIRST..LAST: folded days from RollupCell, the others live from raw rows."""
+    def cells(self, first: date, last: date, measures: Iterable[str] = MEASURES) -> list[Cell]:
+        """Cells of MEASURES for local days FIRST..LAST: folded days from RollupCell, the others live from raw rows."""
+        measures = list(measures)
         folded_last = min(last, self.folded_before - timedelta(days=1)) if self.folded_before else first - timedelta(1)
         live_days = {d for d in self.dirty if first <= d <= last} | set(
             _date_span(max(first, folded_last + timedelta(1)), last)
@@ -209,7 +226,5 @@ class Rollup:
                 ).values_list("day", "measure", "key", "count")
                 if day not in live_days
             ]
-        received = _received_on(live_days)
-        if received is not None:
-            out += [cell for cell in raw_cells(self.service_id, received) if cell[0] in live_days]
+        out += [cell for cell in raw_cells(self.service_id, _runs(live_days), measures) if cell[0] in live_days]
         return out

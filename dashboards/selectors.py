@@ -218,7 +218,9 @@ def demand(*, service_id: Any, period: Period, now: datetime | None = None) -> D
     """
     by_hour = [0] * 24
     by_weekday = [0] * 7
-    for day, measure, key, n in Rollup(service_id, now or timezone.now()).cells(period.first, period.last):
+    for day, measure, key, n in Rollup(service_id, now or timezone.now()).cells(
+        period.first, period.last, ["arrival_hour"]
+    ):
         if measure == "arrival_hour":
             by_hour[int(key)] += n
             by_weekday[day.weekday()] += n
@@ -312,7 +314,8 @@ def outcomes(*, service_id: Any, period: Period, now: datetime | None = None) ->
     """Outcome mix and delay reasons (from the daily roll-up) and bed waits of referrals received in PERIOD."""
     counts: dict[str, int] = {}
     reasons: dict[str, int] = {}
-    for _, measure, key, n in Rollup(service_id, now or timezone.now()).cells(period.first, period.last):
+    rollup = Rollup(service_id, now or timezone.now())
+    for _, measure, key, n in rollup.cells(period.first, period.last, ["outcome", "delay_reason"]):
         if measure == "outcome":
             counts[key] = counts.get(key, 0) + n
         elif measure == "delay_reason":
