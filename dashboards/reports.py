@@ -393,6 +393,41 @@ def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
 
 SectionBuilder = Callable[[Any, Period, datetime], Section]
 
+
+def national_section(service_id: Any, period: Period, now: datetime) -> Section:
+    r = selectors.national_return(service_id=service_id, period=period)
+    rows: list[list[Any]] = [
+        ["Assessments arranged", r.arranged],
+        ["Assessments attended (person seen)", r.attended],
+        ["Assessments completed", r.completed],
+        *[[f"Completed: {label}", n] for _, label, n in r.by_outcome],
+        ["Nearest relative requests, s13(4)", r.nearest_relative_requests],
+        ["Out-of-area assessments done for other areas (not recorded)", None],
+        ["Assessments of this area's residents done by other areas (not recorded)", None],
+        [f"Warranted AMHPs on {r.on:%-d %B %Y}: headcount", r.warranted_headcount],
+        [f"Warranted AMHPs on {r.on:%-d %B %Y}: whole-time equivalent", round(r.warranted_fte, 1)],
+    ]
+    return Section(
+        slug="national",
+        title="National return and FOI figures",
+        summary="The figures national AMHP data collections and common freedom of information requests ask for.",
+        figures=[("Assessments completed", str(r.completed)), ("Warranted AMHPs", str(r.warranted_headcount))],
+        tables=[
+            Table(
+                slug="national-return",
+                caption="National AMHP data collection figures",
+                columns=["Measure", "Value"],
+                rows=rows,
+                note=(
+                    "Assessments count by the day they were arranged (allocated). Whole-time equivalents are "
+                    f"contracted hours over {selectors.FULL_TIME_HOURS}. AMHP Hub does not yet record which "
+                    "area a person lives in, so the out-of-area figures are not recorded."
+                ),
+            )
+        ],
+    )
+
+
 SECTIONS: dict[str, tuple[str, str, SectionBuilder]] = {
     "demand": ("Demand", "Referrals by hour and weekday; the share after 5pm.", demand_section),
     "waits": ("Waiting times", "Referral to allocation and to assessment: median and 90th percentile.", waits_section),
@@ -405,6 +440,11 @@ SECTIONS: dict[str, tuple[str, str, SectionBuilder]] = {
         workforce_section,
     ),
     "equality": ("Detention rates by ethnicity", "People detained per 100,000 by ethnic group.", equality_section),
+    "national": (
+        "National return and FOI figures",
+        "Assessments arranged, attended and completed by outcome; s13(4) requests; warranted AMHPs.",
+        national_section,
+    ),
 }
 
 # Which section each CSV table comes from.
@@ -421,6 +461,7 @@ TABLE_SECTIONS = {
     "warrants-expiring": "workforce",
     "near-retirement": "workforce",
     "equality": "equality",
+    "national-return": "national",
 }
 
 

@@ -551,7 +551,67 @@ def equality(*, service_id: Any, period: Period) -> list[EqualityRow]:
     ]
 
 
+# --- National returns and FOI figures -------------------------------------------------------
+
+FULL_TIME_HOURS = 37  # contracted hours of one whole-time equivalent (the NJC standard week)
+
+
+@dataclass(frozen=True)
+class NationalReturn:
+    arranged: int  # assessments allocated in the period (declined offers left out)
+    attended: int  # of those, the person was seen
+    completed: int
+    by_outcome: list[tuple[str, str, int]]  # completed assessments by outcome, every outcome
+    nearest_relative_requests: int  # referrals received in the period that are s13(4) requests
+    warranted_headcount: int  # AMHPs whose warrant is in date on `on`
+    warranted_fte: float
+    on: date
+
+
+def national_return(*, service_id: Any, period: Period) -> NationalReturn:
+    """The figures national AMHP data collections and common FOI requests ask for (4 queries).
+
+    Assessments count by when they were arranged (allocated) within the period's local days;
+    the warranted workforce is counted on the period's last day: AMHPs whose approval runs to
+    that day or later, with whole-time equivalents from contracted hours over FULL_TIME_HOURS.
+    """
+    arranged = Assessment.objects.filter(
+        service_id=service_id,
+        status__in=LIVE_ASSESSMENT_STATUSES,
+        allocated_at__gte=period.starts_at,
+        allocated_at__lt=period.ends_at,
+    )
+    counts = arranged.aggregate(
+        arranged=Count("pk"),
+        attended=Count("pk", filter=Q(seen_at__isnull=False)),
+        completed=Count("pk", filter=Q(status=AssessmentStatus.COMPLETED)),
+    )
+    outcomes = dict(
+        arranged.filter(status=AssessmentStatus.COMPLETED)
+        .exclude(outcome="")
+        .values("outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("outcome", "n")
+    )
+    requests = _referrals(service_id, period).filter(legal_status=LegalStatus.NR_REQUEST).count()
+    warranted = StaffProfile.objects.filter(
+        service_id=service_id, role=Role.AMHP, warrant_expires_on__gte=period.last
+    ).aggregate(n=Count("pk"), hours=Sum("contracted_hours"))
+    return NationalReturn(
+        arranged=counts["arranged"],
+        attended=counts["attended"],
+        completed=counts["completed"],
+        by_outcome=[(value, label, outcomes.get(value, 0)) for value, label in Outcome.choices],
+        nearest_relative_requests=requests,
+        warranted_headcount=warranted["n"],
+        warranted_fte=float(warranted["hours"] or 0) / FULL_TIME_HOURS,
+        on=period.last,
+    )
+
+
 __all__ = [
+    "national_return",
     "Period",
     "PercentileCont",
     "percentile",
