@@ -235,6 +235,7 @@ def _live_flag(kind: str) -> Exists:
     return Exists(LateFlag.objects.filter(referral=OuterRef("pk"), kind=kind, cleared_at__isnull=True))
 
 
+@transaction.atomic  # one commit for the run's statements, and its mark moves only if they all land
 def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str, int]:
     """Raise the late flags that hold at NOW and clear those that no longer do.
 

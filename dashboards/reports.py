@@ -169,23 +169,24 @@ def breaches_section(service_id: Any, period: Period, now: datetime) -> Section:
     return Section(
         slug="breaches",
         title="Statutory breaches",
-        summary="Referrals with a legal time limit where the person was seen after it ran out, "
-        "or is still waiting past it.",
+        summary="Referrals with a legal time limit where the person was held after it ran out: the application "
+        "(or, with none, their release) came at or after the limit, or they are still held past it. Being seen "
+        "after the limit is not by itself a breach.",
         figures=[("Breaches", str(total)), ("Referrals with a legal time limit", str(sum(r.clocked for r in rows)))],
         tables=[
             Table(
                 slug="breaches",
                 caption="Statutory breaches by legal situation",
-                columns=["Legal situation", "With a time limit", "Seen after the limit", "Still open past it"],
-                rows=[[r.label, r.clocked, r.seen_late, r.open_past] for r in rows],
+                columns=["Legal situation", "With a time limit", "Held past the limit", "Still held past it"],
+                rows=[[r.label, r.clocked, r.held_late, r.open_past] for r in rows],
                 chart=Chart(
                     "bar",
                     "Stacked bar chart of statutory breaches by legal situation. "
                     "The table that follows gives the figures.",
                     [r.label for r in rows],
                     [
-                        {"label": "Seen after the limit", "data": [r.seen_late for r in rows], "stack": "b"},
-                        {"label": "Still open past it", "data": [r.open_past for r in rows], "stack": "b"},
+                        {"label": "Held past the limit", "data": [r.held_late for r in rows], "stack": "b"},
+                        {"label": "Still held past it", "data": [r.open_past for r in rows], "stack": "b"},
                     ],
                     horizontal=True,
                 ),

@@ -258,26 +258,35 @@ class BreachRow:
     legal_status: str
     label: str
     clocked: int  # referrals with a statutory expiry
-    seen_late: int  # seen after the expiry
-    open_past: int  # not seen, still open, expiry passed
+    held_late: int  # concluded: the application, or the release, came at or after the expiry
+    open_past: int  # still held: open, no application, expiry passed
 
     @property
     def breaches(self) -> int:
-        return self.seen_late + self.open_past
+        return self.held_late + self.open_past
 
 
 def breaches(*, service_id: Any, period: Period, now: datetime) -> list[BreachRow]:
-    """Statutory breaches by legal status among referrals received in PERIOD (1 query)."""
-    seen = Assessment.objects.filter(referral=OuterRef("pk"), status__in=LIVE_ASSESSMENT_STATUSES).values("seen_at")[:1]
+    """Statutory breaches as the law sees them, by legal status, among referrals received in PERIOD (1 query).
+
+    The SQL twin of referrals.clocks.held_past_expiry: the person's holding ended with the
+    application if one was made, else when the assessment concluded; a breach is that moment at
+    or after the expiry, or, with neither, the referral still open once the expiry has passed.
+    """
+    live = Assessment.objects.filter(referral=OuterRef("pk"), status__in=LIVE_ASSESSMENT_STATUSES)
+    application = live.filter(application_signed_at__isnull=False).values("application_signed_at")[:1]
+    released = live.filter(status=AssessmentStatus.COMPLETED).values("completed_at")[:1]
     rows = (
         _referrals(service_id, period)
         .filter(statutory_expires_at__isnull=False)
-        .annotate(seen=Subquery(seen))
+        .annotate(ended=Coalesce(Subquery(application), Subquery(released)))
         .values("legal_status")
         .annotate(
             clocked=Count("pk"),
-            seen_late=Count("pk", filter=Q(seen__gt=F("statutory_expires_at"))),
-            open_past=Count("pk", filter=Q(seen__isnull=True, status__in=OPEN_STATUSES, statutory_expires_at__lt=now)),
+            held_late=Count("pk", filter=Q(ended__gte=F("statutory_expires_at"))),
+            open_past=Count(
+                "pk", filter=Q(ended__isnull=True, status__in=OPEN_STATUSES, statutory_expires_at__lte=now)
+            ),
         )
         .order_by()
     )
@@ -288,7 +297,7 @@ def breaches(*, service_id: Any, period: Period, now: datetime) -> list[BreachRo
             legal_status=status,
             label=labels.get(status, status),
             clocked=found[status]["clocked"],
-            seen_late=found[status]["seen_late"],
+            held_late=found[status]["held_late"],
             open_past=found[status]["open_past"],
         )
         for status in [*LegalStatus.values, *sorted(set(found) - set(LegalStatus.values))]

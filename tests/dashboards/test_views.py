@@ -144,7 +144,7 @@ def test_csv_is_an_attachment_with_headers_and_quoted_values(
     text = response.content.decode()
     assert text.splitlines()[1] == '"Section 136 (police, place of safety)",2,0,0'
     assert list(csv.reader(io.StringIO(text))) == [
-        ["Legal situation", "With a time limit", "Seen after the limit", "Still open past it"],
+        ["Legal situation", "With a time limit", "Held past the limit", "Still held past it"],
         ["Section 136 (police, place of safety)", "2", "0", "0"],
     ]
 
