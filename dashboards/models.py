@@ -33,7 +33,8 @@ class RollupCell(models.Model):
 
     Measures: `arrival_hour` (referrals received, keyed by local hour "0".."23"), `outcome`
     (completed assessments of referrals received that day, keyed by outcome) and
-    `delay_reason` (their delay reasons, keyed by reason). Written only by
+    `delay_reason` (their delay reasons, keyed by reason) and `work_seconds` (seconds of their
+    assessment work, keyed `total` and `after_5pm`). Written only by
     dashboards.rollups, which rebuilds whole days set-based, so re-running it is harmless.
     """
 

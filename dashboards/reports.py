@@ -96,10 +96,17 @@ def demand_section(service_id: Any, period: Period, now: datetime) -> Section:
     return Section(
         slug="demand",
         title="Demand",
-        summary="Referrals received, by local hour of day and by weekday.",
+        summary="Referrals received, by local hour of day and by weekday, and how much of their assessment work "
+        "fell after 5pm (17:00 to midnight, UK time).",
         figures=[
             ("Referrals received", str(d.total)),
             ("Received at or after 5pm", f"{d.after_hours} ({share:.0%})" if share is not None else "–"),
+            (
+                "Assessment hours worked after 5pm",
+                f"{d.work_after_5pm_seconds / 3600:.1f} of {d.work_seconds / 3600:.1f} ({d.work_after_5pm_share:.0%})"
+                if d.work_after_5pm_share is not None
+                else "–",
+            ),
         ],
         tables=[
             Table(

@@ -30,13 +30,14 @@ from django.db.models.functions import ExtractHour, TruncDate
 
 from assessments.jobs import exclusive_run
 from assessments.models import LIVE_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, SweepMark
+from dashboards.hours import after_hours_seconds
 from dashboards.models import RollupCell
 from referrals.constants import Status
 from referrals.models import Referral
 
 LONDON = ZoneInfo("Europe/London")
 JOB = "dashboard_rollup"
-MEASURES = ("arrival_hour", "outcome", "delay_reason")
+MEASURES = ("arrival_hour", "outcome", "delay_reason", "work_seconds")
 # A write that committed late may carry an updated_at a little before the run that missed it.
 OVERLAP = timedelta(minutes=5)
 
@@ -127,6 +128,14 @@ def raw_cells(service_id: Any, received: list[tuple[date, date]], measures: Iter
         ]
     if "delay_reason" in measures:
         cells += [(day, "delay_reason", key, n) for day, key, n in _json_items_by_day(live, "delay_reasons")]
+    if "work_seconds" in measures:  # seconds of assessment work, and those after 5pm (dashboards.hours)
+        seconds: dict[tuple[date, str], int] = {}
+        worked = live.filter(work_started_at__isnull=False, work_ended_at__isnull=False)
+        for day, start, end in worked.values_list("day", "work_started_at", "work_ended_at").iterator(chunk_size=5000):
+            total, after = after_hours_seconds(start, end)
+            seconds[(day, "total")] = seconds.get((day, "total"), 0) + total
+            seconds[(day, "after_5pm")] = seconds.get((day, "after_5pm"), 0) + after
+        cells += [(day, "work_seconds", key, n) for (day, key), n in seconds.items()]
     return cells
 
 

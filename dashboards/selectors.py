@@ -204,28 +204,41 @@ class Demand:
     by_hour: list[int]  # index 0..23, local hour of arrival
     by_weekday: list[int]  # index 0 = Monday
     after_hours: int  # received at or after 17:00 local
+    work_seconds: int = 0  # assessment work on these referrals
+    work_after_5pm_seconds: int = 0  # of it, at or after 17:00 local (dashboards.hours)
 
     @property
     def after_hours_share(self) -> float | None:
         return self.after_hours / self.total if self.total else None
 
+    @property
+    def work_after_5pm_share(self) -> float | None:
+        return self.work_after_5pm_seconds / self.work_seconds if self.work_seconds else None
+
 
 def demand(*, service_id: Any, period: Period, now: datetime | None = None) -> Demand:
-    """Referrals received in PERIOD by local hour of day and by weekday, from the daily roll-up.
+    """Referrals received in PERIOD by local hour of day and by weekday, and their assessment hours, from the roll-up.
 
     Folded days come from RollupCell; today and any day changed since the last roll-up run
     are counted live (dashboards.rollups), so the figures equal the raw counts.
     """
     by_hour = [0] * 24
     by_weekday = [0] * 7
-    for day, measure, key, n in Rollup(service_id, now or timezone.now()).cells(
-        period.first, period.last, ["arrival_hour"]
-    ):
+    work = {"total": 0, "after_5pm": 0}
+    rollup = Rollup(service_id, now or timezone.now())
+    for day, measure, key, n in rollup.cells(period.first, period.last, ["arrival_hour", "work_seconds"]):
         if measure == "arrival_hour":
             by_hour[int(key)] += n
             by_weekday[day.weekday()] += n
+        elif measure == "work_seconds":
+            work[key] = work.get(key, 0) + n
     return Demand(
-        total=sum(by_hour), by_hour=by_hour, by_weekday=by_weekday, after_hours=sum(by_hour[AFTER_HOURS_FROM:])
+        total=sum(by_hour),
+        by_hour=by_hour,
+        by_weekday=by_weekday,
+        after_hours=sum(by_hour[AFTER_HOURS_FROM:]),
+        work_seconds=work["total"],
+        work_after_5pm_seconds=work["after_5pm"],
     )
 
 

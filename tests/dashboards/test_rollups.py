@@ -50,6 +50,8 @@ def busy_service(service: Any, amhp: Any, add_referral: Any, add_assessment: Any
                     status="completed",
                     outcome=rng.choice(OUTCOMES),
                     delay_reasons=rng.sample(REASONS, rng.randint(0, 2)),
+                    work_started_at=at + timedelta(minutes=30),
+                    work_ended_at=at + timedelta(minutes=30 + rng.randint(30, 600)),
                 )
             else:
                 add_referral(service, at)
@@ -119,6 +121,26 @@ def test_today_is_counted_live_and_running_the_job_twice_changes_nothing(busy_se
     )
     period = Period(today, today)
     assert selectors.demand(service_id=busy_service.pk, period=period, now=now + timedelta(minutes=2)).total == 1
+
+
+def test_after_5pm_share_of_assessment_hours_comes_through_the_roll_up(
+    service: Any, amhp: Any, add_assessment: Any
+) -> None:
+    # 15:00-19:00 GMT on Monday 5 January: 4 hours, 2 of them after 5pm; 09:00-11:00 on the 6th: none.
+    add_assessment(
+        amhp, received_at=utc(2026, 1, 5, 14), status="completed", outcome="no_further_action",
+        work_started_at=utc(2026, 1, 5, 15), work_ended_at=utc(2026, 1, 5, 19),
+    )  # fmt: skip
+    add_assessment(
+        amhp, received_at=utc(2026, 1, 6, 8), status="completed", outcome="no_further_action",
+        work_started_at=utc(2026, 1, 6, 9), work_ended_at=utc(2026, 1, 6, 11),
+    )  # fmt: skip
+    now = timezone.now()
+    rollups.refresh_rollups(service_id=service.pk, now=now)
+    result = selectors.demand(service_id=service.pk, period=Period(date(2026, 1, 5), date(2026, 1, 11)), now=now)
+    assert (result.work_seconds, result.work_after_5pm_seconds) == (6 * 3600, 2 * 3600)
+    assert result.work_after_5pm_share == pytest.approx(1 / 3)
+    assert RollupCell.objects.filter(measure="work_seconds", day=date(2026, 1, 5), key="after_5pm").get().count == 7200
 
 
 def test_dashboard_sections_read_the_roll_up_in_a_fixed_number_of_queries(busy_service: Any) -> None:
