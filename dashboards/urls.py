@@ -6,6 +6,7 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("monthly/", views.monthly, name="monthly"),
     path("<slug:table>.csv", views.table_csv, name="csv"),
     path("<slug:slug>/", views.section, name="section"),
 ]

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import weasyprint
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from amhp_hub.common.web import role_required
 from dashboards import reports
 from dashboards.forms import PeriodForm
-from dashboards.selectors import LONDON
+from dashboards.selectors import LONDON, Period
 from rota.models import Role
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -103,3 +106,53 @@ def table_csv(request: HttpRequest, table: str) -> HttpResponse:
     for row in found.rows:
         writer.writerow([csv_value(value) for value in row])
     return response
+
+
+MONTHLY_SECTIONS = ("demand", "waits", "breaches", "outcomes", "national")
+
+
+def _month(value: str, today: date) -> tuple[date, str | None]:
+    """The first day of the month named VALUE ("2026-11"); the last whole month when blank or invalid."""
+    default = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if not value:
+        return default, None
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1), None
+    except ValueError:
+        return default, "Enter the month as a year and month, for example 2026-11"
+
+
+@role_required(Role.MANAGER)
+def monthly(request: HttpRequest) -> HttpResponse:
+    """The figures a service reports each month, on one printable page and as a PDF (WeasyPrint)."""
+    now = timezone.now()
+    first, error = _month(request.GET.get("month", "").strip(), now.astimezone(LONDON).date())
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    period = Period(first=first, last=last)
+    service = request.user.staff_profile.service
+    context = {
+        "reports": [reports.build(slug, service_id=service.pk, period=period, now=now) for slug in MONTHLY_SECTIONS],
+        "period": period,
+        "month_label": f"{first:%B %Y}",
+        "month_value": f"{first:%Y-%m}",
+        "error": error,
+        "service_name": service.name,
+        "produced": now,
+        "nav_active": "dashboards:index",
+    }
+    if request.GET.get("format") == "pdf" and error is None:
+        html = render_to_string("dashboards/monthly_print.html", context, request=request)
+        stylesheet = finders.find("css/report-print.css")
+        pdf = weasyprint.HTML(string=html, url_fetcher=_no_fetching).write_pdf(
+            stylesheets=[weasyprint.CSS(filename=stylesheet)]
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="monthly-report-{first:%Y-%m}.pdf"'
+        return response
+    return render(request, "dashboards/monthly.html", context, status=400 if error else 200)
+
+
+def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The PDF embeds nothing from outside: every style is in the stylesheet given to it."""
+    raise ValueError(f"the monthly report loads nothing from {url}")
