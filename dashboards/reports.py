@@ -348,7 +348,9 @@ def workforce_section(service_id: Any, period: Period, now: datetime) -> Section
 
 def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
     rows = selectors.equality(service_id=service_id, period=period)
-    with_rate = [r for r in rows if r.population]
+    # A rate on fewer than 5 people detained would let them be picked out: it is suppressed with the count.
+    shown = [r for r in rows if not (0 < r.detained < selectors.SUPPRESS_BELOW)]
+    with_rate = [r for r in shown if r.population]
     return Section(
         slug="equality",
         title="Detention rates by ethnicity",
@@ -358,6 +360,8 @@ def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
             f"Rates in the period cover {period.days} days; the annual rate scales them to 365 days.",
             "“Not stated or not known” has no population figure, so it has no rate: it is shown separately, and a "
             "large number there makes every other rate less reliable.",
+            f"Counts of 1 to {selectors.SUPPRESS_BELOW - 1} people are shown as “fewer than "
+            f"{selectors.SUPPRESS_BELOW}”, and their rates left out, so no one can be identified.",
         ],
         tables=[
             Table(
@@ -374,11 +378,11 @@ def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
                 rows=[
                     [
                         r.group,
-                        r.assessed,
-                        r.detained,
+                        selectors.suppressed(r.assessed),
+                        selectors.suppressed(r.detained),
                         r.population,
-                        None if r.rate_per_100k is None else round(r.rate_per_100k, 1),
-                        None if r.annual_rate_per_100k is None else round(r.annual_rate_per_100k, 1),
+                        None if r.rate_per_100k is None or r not in shown else round(r.rate_per_100k, 1),
+                        None if r.annual_rate_per_100k is None or r not in shown else round(r.annual_rate_per_100k, 1),
                     ]
                     for r in rows
                 ],

@@ -541,6 +541,14 @@ class EqualityRow:
         return None if rate is None else rate * 365 / self.period_days
 
 
+SUPPRESS_BELOW = 5  # counts of 1 to 4 people are not shown, so no one can be picked out
+
+
+def suppressed(count: int) -> int | str:
+    """COUNT as it may be published: "fewer than 5" for 1 to 4 people; 0 and 5 or more as they are."""
+    return "fewer than 5" if 0 < count < SUPPRESS_BELOW else count
+
+
 def equality(*, service_id: Any, period: Period) -> list[EqualityRow]:
     """People assessed and detained by broad ethnic group, with rates per 100,000 (2 queries)."""
     completed = _live_assessments(service_id, period).filter(status=AssessmentStatus.COMPLETED)

@@ -7,6 +7,7 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.index, name="index"),
     path("monthly/", views.monthly, name="monthly"),
+    path("population/", views.population, name="population"),
     path("<slug:table>.csv", views.table_csv, name="csv"),
     path("<slug:slug>/", views.section, name="section"),
 ]

@@ -7,15 +7,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import weasyprint
+from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from amhp_hub.common.web import role_required
-from dashboards import reports
-from dashboards.forms import PeriodForm
+from dashboards import reports, services
+from dashboards.forms import PeriodForm, PopulationForm
+from dashboards.models import POPULATION_GROUPS, PopulationEstimate
 from dashboards.selectors import LONDON, Period
 from rota.models import Role
 
@@ -156,3 +158,27 @@ def monthly(request: HttpRequest) -> HttpResponse:
 def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     """The PDF embeds nothing from outside: every style is in the stylesheet given to it."""
     raise ValueError(f"the monthly report loads nothing from {url}")
+
+
+@role_required(Role.MANAGER)
+def population(request: HttpRequest) -> HttpResponse:
+    """The population figures behind the equality rates, which the service's manager keeps up to date."""
+    service_id = request.user.staff_profile.service_id
+    groups = list(POPULATION_GROUPS)
+    if request.method == "POST":
+        form = PopulationForm(request.POST, groups=groups)
+        if form.is_valid():
+            services.population_set(
+                actor=request.user, service_id=service_id, figures=form.figures(), source=form.cleaned_data["source"]
+            )
+            messages.success(request, "Population figures saved")
+            return redirect("dashboards:population")
+        status = 400
+    else:
+        current = PopulationEstimate.objects.filter(service_id=service_id)
+        initial: dict[str, Any] = {f"group_{e.ethnic_group}": e.population for e in current}
+        initial["source"] = next((e.source for e in current if e.source), "")
+        form = PopulationForm(initial=initial, groups=groups)
+        status = 200
+    context = {"form": form, "group_fields": [form[f"group_{g}"] for g in groups], "nav_active": "dashboards:index"}
+    return render(request, "dashboards/population.html", context, status=status)
