@@ -348,6 +348,7 @@ def workforce_section(service_id: Any, period: Period, now: datetime) -> Section
 
 def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
     rows = selectors.equality(service_id=service_id, period=period)
+    categories = selectors.equality_by_category(service_id=service_id, period=period)
     # A rate on fewer than 5 people detained would let them be picked out: it is suppressed with the count.
     shown = [r for r in rows if not (0 < r.detained < selectors.SUPPRESS_BELOW)]
     with_rate = [r for r in shown if r.population]
@@ -398,7 +399,30 @@ def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
                         }
                     ],
                 ),
-            )
+            ),
+            Table(
+                slug="equality-categories",
+                caption="People assessed and detained by ethnic category: NHS code and 2021 census category",
+                columns=[
+                    "NHS code",
+                    "NHS ethnic category",
+                    "2021 census category",
+                    "People assessed",
+                    "People detained",
+                ],
+                rows=[
+                    [
+                        c.code,
+                        c.nhs_label,
+                        c.census_label,
+                        selectors.suppressed(c.assessed),
+                        selectors.suppressed(c.detained),
+                    ]
+                    for c in categories
+                ],
+                note="Broad groups follow the 2021 census, as the population figures do: Chinese (code R) is "
+                "counted in the Asian group.",
+            ),
         ],
     )
 
@@ -473,6 +497,7 @@ TABLE_SECTIONS = {
     "warrants-expiring": "workforce",
     "near-retirement": "workforce",
     "equality": "equality",
+    "equality-categories": "equality",
     "national-return": "national",
 }
 

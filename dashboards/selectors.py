@@ -44,7 +44,7 @@ from assessments.models import (
 )
 from dashboards.models import NOT_STATED_GROUP, POPULATION_GROUPS, PopulationEstimate
 from dashboards.rollups import Rollup
-from referrals.constants import ETHNIC_GROUP, OPEN_STATUSES, LegalStatus, Status
+from referrals.constants import CENSUS_2021, ETHNIC_GROUP, OPEN_STATUSES, Ethnicity, LegalStatus, Status
 from referrals.models import Referral
 from rota.fairness import balance_score, duty_frequency
 from rota.models import Role, Shift, StaffProfile
@@ -547,6 +547,44 @@ SUPPRESS_BELOW = 5  # counts of 1 to 4 people are not shown, so no one can be pi
 def suppressed(count: int) -> int | str:
     """COUNT as it may be published: "fewer than 5" for 1 to 4 people; 0 and 5 or more as they are."""
     return "fewer than 5" if 0 < count < SUPPRESS_BELOW else count
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    code: str  # NHS Data Dictionary ethnic category code
+    nhs_label: str
+    census_label: str  # the 2021 census category it falls in
+    assessed: int
+    detained: int
+
+
+def _people_by_code(service_id: Any, period: Period) -> dict[str, tuple[int, int]]:
+    """{ethnic code: (people assessed, people detained)} for referrals received in PERIOD (1 query)."""
+    completed = _live_assessments(service_id, period).filter(status=AssessmentStatus.COMPLETED)
+    return {
+        row["code"]: (row["assessed"], row["detained"])
+        for row in completed.values(code=F("referral__person__ethnicity"))
+        .annotate(
+            assessed=Count("referral__person", distinct=True),
+            detained=Count("referral__person", distinct=True, filter=Q(outcome__in=DETENTION_OUTCOMES)),
+        )
+        .order_by()
+    }
+
+
+def equality_by_category(*, service_id: Any, period: Period) -> list[CategoryRow]:
+    """People assessed and detained by NHS ethnic category, each beside its 2021 census category (1 query)."""
+    found = _people_by_code(service_id, period)
+    return [
+        CategoryRow(
+            code=code,
+            nhs_label=str(label),
+            census_label=CENSUS_2021.get(code, (NOT_STATED_GROUP, NOT_STATED_GROUP))[1],
+            assessed=found.get(code, (0, 0))[0],
+            detained=found.get(code, (0, 0))[1],
+        )
+        for code, label in Ethnicity.choices
+    ]
 
 
 def equality(*, service_id: Any, period: Period) -> list[EqualityRow]:

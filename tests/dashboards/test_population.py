@@ -73,3 +73,24 @@ def test_the_equality_table_shows_fewer_than_5_and_no_rate_for_small_groups(
 
     assert rows["White"][1:5] == ["6", "6", "100000", "6.0"]  # 6 / 100,000 x 100,000
     assert rows["Black"][1:6] == ["fewer than 5", "fewer than 5", "20000", "", ""]
+
+
+def test_each_nhs_category_is_shown_beside_its_2021_census_category(
+    client: Any, manager: Any, amhp: Any, add_referral: Any, add_assessment: Any, make_person: Any
+) -> None:
+    import csv
+    import io
+
+    from django.utils import timezone
+
+    for _ in range(5):  # five Chinese people (NHS code R) detained: in the census's Asian group since 2021
+        referral = add_referral(manager.service, timezone.now(), person=make_person(manager.service, ethnicity="R"))
+        add_assessment(amhp, referral=referral, status="completed", outcome="detained_s3")
+    client.force_login(manager.user)
+
+    rows = list(csv.reader(io.StringIO(client.get("/dashboards/equality-categories.csv").content.decode())))
+    chinese = next(r for r in rows if r[0] == "R")
+    assert chinese == ["R", "Other Ethnic Groups - Chinese", "Asian, Asian British or Asian Welsh: Chinese", "5", "5"]
+    groups = {r[0]: r for r in csv.reader(io.StringIO(client.get("/dashboards/equality.csv").content.decode()))}
+    assert groups["Asian"][2] == "5" and groups["Other"][2] == "0"
+    assert len(rows) == 1 + 18  # the header, the 16 NHS categories, "not stated" and "not known"
