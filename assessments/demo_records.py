@@ -30,6 +30,7 @@ from assessments.models import (
 )
 from referrals.constants import ETHNIC_GROUP, Status
 from referrals.models import Referral
+from referrals.transitions import referrals_move_bulk
 from rota import ranking
 from rota.models import Role, Service, StaffProfile
 
@@ -48,7 +49,8 @@ OTHER_OUTCOMES = {
     Outcome.NOT_COMPLETED_NO_ACCESS: 5,
     Outcome.NOT_COMPLETED_ABSENT: 4,
     Outcome.APPLICATION_AWAITING_BED: 3,
-    Outcome.CTO: 2,
+    Outcome.CTO_REVOCATION_AGREED: 1,
+    Outcome.CTO_REVOCATION_NOT_AGREED: 1,
     Outcome.GUARDIANSHIP: 1,
     Outcome.MEDICAL_RECOMMENDATIONS_EXPIRED: 1,
 }
@@ -146,7 +148,7 @@ def seed_assessments(
     )
     # About a third, and at least one each for the demo AMHPs whose sign-ins seed_demo prints.
     to_allocate = [pk for i, pk in enumerate(open_ids) if i < 3 or rng.random() < 0.34]
-    Referral.objects.filter(pk__in=to_allocate).update(status=Status.ALLOCATED)
+    referrals_move_bulk(Referral.objects.filter(pk__in=to_allocate), Status.ACCEPTED, Status.ALLOCATED)
 
     events: list[tuple] = []
     doctors: list[tuple] = []

@@ -8,23 +8,13 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
 
+from amhp_hub.common.forms import LondonDateTimeField, london_datetime
 from assessments.models import DelayReason, NearestRelativeAction, Outcome, TimelineEvent
 from assessments.services import RECORDABLE_EVENTS
-from referrals.forms import DATETIME_FORMAT, LocalDateTimeInput
 
 
-def _dt(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=LocalDateTimeInput(),
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        error_messages={
-            "invalid": f"Enter {label.lower()} as a real date and time, like 23/11/2026 14:30",
-            "required": f"Enter {label.lower()}",
-        },
-    )
+def _dt(label: str, *, required: bool = False, help_text: str = "") -> LondonDateTimeField:
+    return london_datetime(label, required=required, help_text=help_text)
 
 
 def _helper(*fields: Any) -> FormHelper:

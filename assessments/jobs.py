@@ -38,6 +38,7 @@ from assessments.models import (
     ToilEntry,
 )
 from assessments.notify import send_pending_emails
+from referrals import deadlines
 from referrals.constants import OPEN_STATUSES
 from referrals.models import Referral
 from rota.bank_holidays import is_bank_holiday
@@ -58,6 +59,7 @@ LONDON = ZoneInfo("Europe/London")
 OPEN_REFERRAL = [str(s) for s in OPEN_STATUSES]
 OPEN_ASSESSMENT = [str(s) for s in OPEN_ASSESSMENT_STATUSES]
 KIND_LABELS = dict(LateFlag.Kind.choices)
+STATUTORY_KINDS = [str(LateFlag.Kind.NEAR_STATUTORY_EXPIRY), str(LateFlag.Kind.STATUTORY_BREACH)]
 
 
 # --- SQL helpers ----------------------------------------------------------------------
@@ -336,7 +338,18 @@ def _late_flag_title() -> Any:
         default=F("kind"),
         output_field=models.CharField(),
     )
-    return Concat(Value("Running late: "), F("referral__reference"), Value(": "), label)
+    # Statutory flags name the deadline the referral watches (its earliest unmet one) and its provision.
+    deadline = models.Case(
+        *[
+            models.When(
+                Q(kind__in=STATUTORY_KINDS, referral__deadline_rule=rule), then=Value(f" ({provision}: {what})")
+            )
+            for rule, (provision, what) in deadlines.RULES.items()
+        ],
+        default=Value(""),
+        output_field=models.CharField(),
+    )
+    return Concat(Value("Running late: "), F("referral__reference"), Value(": "), label, deadline)
 
 
 def notify_new_late_flags(*, now: datetime, service_id: int | None = None) -> int:

@@ -32,7 +32,9 @@ class Outcome(models.TextChoices):
     CRISIS_HOME_TREATMENT = "crisis_home_treatment", "Crisis or home treatment team"
     COMMUNITY_SUPPORT = "community_support", "CMHT or other community support"
     GUARDIANSHIP = "guardianship", "Guardianship (s7)"
-    CTO = "cto", "Community treatment order"
+    # s17F(4): revoking a CTO needs an AMHP's written agreement (replaces the single "cto" outcome).
+    CTO_REVOCATION_AGREED = "cto_revocation_agreed", "AMHP agrees to revocation of the CTO (s17F(4))"
+    CTO_REVOCATION_NOT_AGREED = "cto_revocation_not_agreed", "AMHP does not agree to revocation of the CTO"
     NO_FURTHER_ACTION = "no_further_action", "No further action or advice only"
     NOT_COMPLETED_NO_ACCESS = "not_completed_no_access", "Not completed: no access"
     NOT_COMPLETED_ABSENT = "not_completed_absent", "Not completed: patient absent"

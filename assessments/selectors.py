@@ -8,9 +8,10 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, TimelineEvent
 from referrals.models import Person, Referral
-from rota import ranking
+from rota import approval, ranking
 from rota.models import Role, StaffProfile
 from rota.selectors import on_duty_at
+from rota.timefmt import LONDON
 
 ENGLISH = "english"
 
@@ -49,10 +50,15 @@ def candidates_for(referral: Referral, at: datetime) -> list[ranking.RankedCandi
 
     Three queries whatever the number of AMHPs: the on-duty shifts (with staff and user),
     the open workload per AMHP (count and expected hours), and who assessed this person
-    before. An AMHP on overlapping shifts appears once, with the shift ending last.
+    before. An AMHP on overlapping shifts appears once, with the shift ending last. AMHPs
+    whose approval is not in date on AT's London day are left out.
     """
     shifts: dict[str, tuple[StaffProfile, datetime]] = {}
+    today = at.astimezone(LONDON).date()
     for shift in on_duty_at(service_id=referral.service_id, at=at):
+        # An AMHP whose approval has ended, or who is not approved, may not act (SI 2008/1206).
+        if approval.approval_problem(shift.staff.display_name, shift.staff.warrant_expires_on, today):
+            continue
         key = str(shift.staff_id)
         if key not in shifts or shift.ends_at > shifts[key][1]:
             shifts[key] = (shift.staff, shift.ends_at)

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
-from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.errors import ConflictError, RuleError
 from assessments.models import (
     DETENTION_OUTCOMES,
     OPEN_ASSESSMENT_STATUSES,
@@ -27,7 +27,9 @@ from assessments.models import (
 from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
-from rota import ranking
+from referrals.services import referral_record_pathway
+from referrals.transitions import referral_move
+from rota import approval, ranking
 from rota.models import Leave, Role, StaffProfile
 from rota.selectors import current_shift_for
 from rota.timefmt import LONDON
@@ -102,6 +104,9 @@ def assessment_allocate(
         raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
     if Leave.objects.filter(staff=staff, cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).exists():
         raise ValidationError({"amhp": [f"{staff.display_name} is on leave"]})
+    problem = approval.approval_problem(staff.display_name, staff.warrant_expires_on, now.astimezone(LONDON).date())
+    if problem:
+        raise RuleError([(approval.PROVISION, "amhp", f"{problem}: they cannot be allocated")])
     shift = current_shift_for(staff=staff, at=now)
     if shift is None:
         raise ValidationError({"amhp": [f"{staff.display_name} is not on duty now"]})
@@ -121,10 +126,11 @@ def assessment_allocate(
             assessment.save(force_insert=True)
     except IntegrityError as exc:  # assessment_one_live_per_referral: the database's last word on races
         raise ConflictError(f"Referral {locked.reference} is already allocated") from exc
-    before = locked.status
-    locked.status = Status.ALLOCATED
-    locked.save(update_fields=["status", "updated_at"])
-    referral.status = locked.status
+    referral_move(
+        locked, Status.ALLOCATED, actor=actor, at=now, channel=channel, audit_changes={"assessment": str(assessment.pk)}
+    )
+    if referral is not locked:
+        referral.refresh_from_db(fields=["status", "updated_at"])
     TimelineEvent.objects.create(
         assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note="", recorded_by=actor
     )
@@ -135,14 +141,6 @@ def assessment_allocate(
         obj=assessment,
         channel=channel,
         changes={"referral": str(locked.pk), "amhp": str(staff.pk), "shift_ends_at": shift.ends_at.isoformat()},
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=locked,
-        channel=channel,
-        changes={"status": [before, locked.status], "assessment": str(assessment.pk)},
     )
     return assessment
 
@@ -197,8 +195,15 @@ def assessment_decline(
         assessment=locked, kind=TimelineEvent.Kind.DECLINED, at=now, note=reason, recorded_by=actor
     )
     referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    referral.status = Status.ACCEPTED
-    referral.save(update_fields=["status", "updated_at"])
+    referral_move(
+        referral,
+        Status.ACCEPTED,
+        actor=actor,
+        reason=reason,
+        at=now,
+        channel=channel,
+        audit_changes={"declined_assessment": str(locked.pk)},
+    )
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -206,14 +211,6 @@ def assessment_decline(
         obj=locked,
         channel=channel,
         changes={"status": [before, AssessmentStatus.DECLINED], "reason": reason},
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=referral,
-        channel=channel,
-        changes={"status": [Status.ALLOCATED, Status.ACCEPTED], "declined_assessment": str(locked.pk)},
     )
     return locked
 
@@ -267,6 +264,8 @@ def assessment_record_event(
         locked.status = AssessmentStatus.IN_PROGRESS
         update_fields.append("status")
     locked.save(update_fields=update_fields)
+    if field:
+        _sync_pathway(locked, actor=actor, channel=channel, now=now)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -276,6 +275,32 @@ def assessment_record_event(
         changes={"timeline": [kind, at.isoformat()], **({field: at.isoformat()} if field else {})},
     )
     return event
+
+
+SECTION_OF_OUTCOME = {Outcome.DETAINED_S2: "s2", Outcome.DETAINED_S3: "s3", Outcome.DETAINED_S4: "s4"}
+PATHWAY_SOURCES = ("seen_at", "application_signed_at", "conveyed_at", "outcome")
+
+
+def _sync_pathway(locked: Assessment, *, actor: Any, channel: str, now: datetime) -> None:
+    """Give the referral the facts its deadlines read: seen, examinations, application, conveyance.
+
+    A signed application moves an allocated referral to application_made (referrals.services).
+    """
+    examined = [t for t in locked.doctors.values_list("examined_at", flat=True) if t is not None]
+    referral_record_pathway(
+        referral=locked.referral,
+        actor=actor,
+        channel=channel,
+        now=now,
+        facts={
+            "applicant_seen_at": locked.seen_at,
+            "application_signed_at": locked.application_signed_at,
+            "application_section": SECTION_OF_OUTCOME.get(locked.outcome),
+            "conveyed_at": locked.conveyed_at,
+            "first_examined_at": min(examined, default=None),
+            "last_examined_at": max(examined, default=None),
+        },
+    )
 
 
 def _london_day(value: datetime) -> Any:
@@ -393,6 +418,8 @@ def assessment_update_record(
                 doctor.save(update_fields=fields)
         else:
             Doctor.objects.create(assessment=locked, **{k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    if doctors or any(f in changed for f in PATHWAY_SOURCES):
+        _sync_pathway(locked, actor=actor, channel=channel, now=now)
     changes: dict[str, Any] = diff(before, snapshot(locked, RECORD_FIELDS))
     if doctors:
         changes["doctors"] = [str(d.get("name") or d.get("id")) for d in doctors]
@@ -440,9 +467,9 @@ def assessment_complete(
         recorded_by=actor,
     )
     referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
-    referral.status = Status.ASSESSED
-    referral.closed_at = now
-    referral.save(update_fields=["status", "closed_at", "updated_at"])
+    if referral.status == Status.ALLOCATED:
+        # With a signed application the referral is already application_made and stays open.
+        referral_move(referral, Status.ASSESSED, actor=actor, at=now, channel=channel)
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -454,14 +481,6 @@ def assessment_complete(
             "outcome": locked.outcome,
             "hours_worked": str(locked.hours_worked),
         },
-    )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="update",
-        obj=referral,
-        channel=channel,
-        changes={"status": [Status.ALLOCATED, Status.ASSESSED]},
     )
     return locked
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -86,3 +87,47 @@ class PopulationForm(forms.Form):
 
     def figures(self) -> dict[str, int | None]:
         return {group: self.cleaned_data.get(f"group_{group}") for group in self.groups}
+
+
+class ApprovalForm(forms.Form):
+    """A manager sets an AMHP's approval end date (blank: not approved)."""
+
+    staff = forms.UUIDField(widget=forms.HiddenInput)
+    expires_on = forms.DateField(
+        label="Approval ends on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}),
+        error_messages={"invalid": "Enter the approval end as a real date, like 23/11/2029"},
+        help_text="Leave blank if the AMHP is not approved",
+    )
+    note = forms.CharField(
+        label="Why (for the approval history)",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input"}),
+    )
+
+
+class TrainingForm(forms.Form):
+    """A manager logs relevant training for an AMHP."""
+
+    staff = forms.UUIDField(widget=forms.HiddenInput)
+    completed_on = forms.DateField(
+        label="Completed on",
+        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}),
+        error_messages={"invalid": "Enter the date as a real date", "required": "Enter when the training was done"},
+    )
+    hours = forms.DecimalField(
+        label="Hours",
+        min_value=Decimal("0.5"),
+        max_value=Decimal("100"),
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-4", "step": "0.5"}),
+        error_messages={"required": "Enter the hours", "min_value": "Enter at least 0.5 hours"},
+    )
+    title = forms.CharField(
+        label="Training",
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "govuk-input"}),
+        error_messages={"required": "Enter what the training was"},
+    )

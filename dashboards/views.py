@@ -9,17 +9,21 @@ from typing import Any
 import weasyprint
 from django.contrib import messages
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from amhp_hub.common.web import role_required
+from amhp_hub.common.web import add_service_errors, role_required
 from dashboards import reports, services
-from dashboards.forms import PeriodForm, PopulationForm
+from dashboards.approvals import approval_rows
+from dashboards.forms import ApprovalForm, PeriodForm, PopulationForm, TrainingForm
 from dashboards.models import POPULATION_GROUPS, PopulationEstimate
 from dashboards.selectors import LONDON, Period
-from rota.models import Role
+from rota import approval
+from rota import services as rota_services
+from rota.models import Role, StaffProfile
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -182,3 +186,59 @@ def population(request: HttpRequest) -> HttpResponse:
         status = 200
     context = {"form": form, "group_fields": [form[f"group_{g}"] for g in groups], "nav_active": "dashboards:index"}
     return render(request, "dashboards/population.html", context, status=status)
+
+
+@role_required(Role.MANAGER)
+def approvals(request: HttpRequest) -> HttpResponse:
+    """AMHP approvals: who is in date, their approval history, training in the year (18 h) and work done."""
+    profile = request.user.staff_profile
+    approval_form = ApprovalForm()
+    training_form = TrainingForm()
+    status = 200
+    if request.method == "POST":
+        form_class = ApprovalForm if request.POST.get("form") == "approval" else TrainingForm
+        form = form_class(request.POST)
+        staff = None
+        if form.is_valid():
+            staff = StaffProfile.objects.filter(
+                pk=form.cleaned_data["staff"], service_id=profile.service_id, role=Role.AMHP
+            ).first()
+            if staff is None:
+                form.add_error(None, "Choose an AMHP of this service")
+        if form.is_valid() and staff is not None:
+            try:
+                if form_class is ApprovalForm:
+                    rota_services.staff_set_approval(
+                        staff=staff,
+                        actor=request.user,
+                        expires_on=form.cleaned_data["expires_on"],
+                        note=form.cleaned_data["note"],
+                    )
+                    messages.success(request, f"Approval updated for {staff.display_name}")
+                else:
+                    rota_services.training_record(
+                        staff=staff,
+                        actor=request.user,
+                        completed_on=form.cleaned_data["completed_on"],
+                        hours=form.cleaned_data["hours"],
+                        title=form.cleaned_data["title"],
+                    )
+                    messages.success(request, f"Training recorded for {staff.display_name}")
+                return redirect("dashboards:approvals")
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        status = 400
+        if form_class is ApprovalForm:
+            approval_form = form
+        else:
+            training_form = form
+    rows = approval_rows(service_id=profile.service_id, now=timezone.now())
+    context = {
+        "rows": rows,
+        "short": [r for r in rows if r.problem or r.training_short_by],
+        "approval_form": approval_form,
+        "training_form": training_form,
+        "required_hours": approval.TRAINING_HOURS_A_YEAR,
+        "nav_active": "dashboards:index",
+    }
+    return render(request, "dashboards/approvals.html", context, status=status)

@@ -18,9 +18,9 @@ from rest_framework.views import APIView
 from amhp_hub.common.api import HasRole
 from amhp_hub.common.audit import audit
 from amhp_hub.common.pagination import CappedLimitOffsetPagination, CursorError, KeysetPaginator
-from referrals import selectors, services
-from referrals.constants import Ethnicity, LegalStatus, Priority, Sex, Status, TriageDecision
-from referrals.models import Person, Referral, TriageRecord
+from referrals import deadlines, selectors, services
+from referrals.constants import Ethnicity, LegalChange, LegalStatus, Priority, Sex, Status, TriageDecision
+from referrals.models import LegalStatusChange, Person, Referral, TriageRecord
 
 READ_ROLES = {"consultant", "manager", "amhp"}
 DESK_ROLES = {"consultant", "manager"}
@@ -35,9 +35,16 @@ class PersonSerializer(serializers.ModelSerializer):
     sex = serializers.ChoiceField(choices=Sex.choices, required=False)
     ethnicity = serializers.ChoiceField(choices=Ethnicity.choices, required=False)
 
+    id = serializers.UUIDField(read_only=True)
+    age = serializers.SerializerMethodField()
+
     class Meta:
         model = Person
-        fields = list(services.PERSON_FIELDS)
+        fields = ["id", *services.PERSON_FIELDS, "age"]
+
+    def get_age(self, obj: Person) -> int | None:
+        """Whole years today (London), or None without a date of birth."""
+        return obj.age_on(timezone.localdate())
 
 
 class ReferralSerializer(serializers.ModelSerializer):
@@ -63,9 +70,11 @@ class ReferralSerializer(serializers.ModelSerializer):
             *services.REFERRAL_FIELDS,
             "extension_hours",
             "statutory_expires_at",
+            "deadline_rule",
             "due_at",
             "flags",
             "person",
+            "admitted_at",
             "created_at",
             "updated_at",
             "closed_at",
@@ -78,8 +87,10 @@ class ReferralSerializer(serializers.ModelSerializer):
             "status",
             "extension_hours",
             "statutory_expires_at",
+            "deadline_rule",
             "due_at",
             "flags",
+            "admitted_at",
             "created_at",
             "updated_at",
             "closed_at",
@@ -102,8 +113,44 @@ class TriageSerializer(serializers.Serializer):
 
 class ExtensionSerializer(serializers.Serializer):
     hours = serializers.IntegerField(min_value=1, max_value=12)
+    authorised_at = serializers.DateTimeField(
+        required=False, help_text="When the doctor authorised it (default: the time of the request)"
+    )
     authorised_by = serializers.CharField(max_length=120)
     reason = serializers.CharField()
+    superintendent_approved = serializers.BooleanField(
+        required=False, default=False, help_text="Required true when the place of safety is a police station"
+    )
+
+
+class DeadlineSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    provision = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    state = serializers.ChoiceField(choices=deadlines.STATES)
+    met_at = serializers.DateTimeField(allow_null=True)
+
+
+class LegalStatusChangeSerializer(serializers.ModelSerializer):
+    legal_status = serializers.ChoiceField(choices=LegalStatus.choices)
+    change = serializers.ChoiceField(
+        choices=[c for c in LegalChange.choices if c[0] != LegalChange.RECORDED], default=LegalChange.CHANGED
+    )
+    started_at = serializers.DateTimeField(allow_null=True, required=False)
+    reason = serializers.CharField()
+    recorded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LegalStatusChange
+        fields = ["id", "legal_status", "started_at", "change", "reason", "recorded_by", "recorded_at"]
+        read_only_fields = ["id", "recorded_by", "recorded_at"]
+
+    def get_recorded_by(self, obj: LegalStatusChange) -> str:
+        return obj.recorded_by.get_username() if obj.recorded_by else ""
+
+
+class AdmitSerializer(serializers.Serializer):
+    admitted_at = serializers.DateTimeField(help_text="When the application reached the hospital managers")
 
 
 class TriageRecordSerializer(serializers.ModelSerializer):
@@ -136,6 +183,9 @@ class ReferralViewSet(viewsets.GenericViewSet):
         "partial_update": DESK_ROLES,
         "triage": DESK_ROLES,
         "extend": DESK_ROLES,
+        "deadlines": READ_ROLES,
+        "legal_status": READ_ROLES,
+        "admit": READ_ROLES,
     }
     lookup_value_regex = "[0-9a-f-]{36}"
 
@@ -219,6 +269,47 @@ class ReferralViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         referral = services.referral_extend_detention(
             referral=referral, actor=request.user, channel="api", **serializer.validated_data
+        )
+        return Response(self.get_serializer(referral).data)
+
+    @extend_schema(responses=DeadlineSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def deadlines(self, request: Request, pk: str) -> Response:
+        """Every legal deadline the case carries now, with its rule code, provision and state."""
+        referral = self.get_object()
+        found = selectors.referral_deadlines(referral, now=timezone.now())
+        return Response(DeadlineSerializer([d.as_dict() for d in found], many=True).data)
+
+    @extend_schema(request=LegalStatusChangeSerializer, responses=LegalStatusChangeSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="legal-status")
+    def legal_status(self, request: Request, pk: str) -> Response:
+        """GET the legal status history; POST a change (s5(4)→s5(2), s4→s2, s136→s2, CTO recall, revoked, released)."""
+        referral = self.get_object()
+        if request.method == "POST":
+            serializer = LegalStatusChangeSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            entry = services.referral_change_legal_status(
+                referral=referral,
+                actor=request.user,
+                channel="api",
+                legal_status=serializer.validated_data["legal_status"],
+                started_at=serializer.validated_data.get("started_at"),
+                reason=serializer.validated_data["reason"],
+                change=serializer.validated_data["change"],
+            )
+            return Response(LegalStatusChangeSerializer(entry).data, status=status.HTTP_201_CREATED)
+        history = selectors.legal_history(referral)
+        return Response(LegalStatusChangeSerializer(history, many=True).data)
+
+    @extend_schema(request=AdmitSerializer, responses=ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def admit(self, request: Request, pk: str) -> Response:
+        """Record that the application reached the hospital managers (application_made → admitted)."""
+        referral = self.get_object()
+        serializer = AdmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        referral = services.referral_admit(
+            referral=referral, actor=request.user, at=serializer.validated_data["admitted_at"], channel="api"
         )
         return Response(self.get_serializer(referral).data)
 

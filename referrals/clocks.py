@@ -45,6 +45,7 @@ INFORMAL_INPATIENT = "informal_inpatient"
 COMMUNITY = "community"
 POLICE_CUSTODY = "police_custody"
 NR_REQUEST = "nr_request"
+CTO_RECALL = "cto_recall"
 
 # Priority values, as in referrals.constants.Priority.
 EMERGENCY = "emergency"
@@ -56,24 +57,26 @@ PRIORITIES = frozenset({EMERGENCY, URGENT, SOON, ROUTINE})
 # Maximum elapsed hours of each hour clock before any extension.
 HOUR_CLOCKS: Mapping[str, int] = {
     S136: 24,  # s136(2A)
-    S135_1: 24,  # s135(3ZA) covers both warrants
-    S135_2: 24,
+    S135_1: 24,  # s135(3ZA)
     S5_2: 72,
     S5_4: 6,
     S4: 72,
+    CTO_RECALL: 72,  # s17F(8): 72 h from detention in hospital under the recall (s17E)
 }
 # Calendar-day clocks, counted in Europe/London.
 DAY_CLOCKS = frozenset({S2, S3})
 S2_DAYS = 28
 S3_MONTHS = 6
 # Statuses with no statutory clock of their own.
-NO_CLOCK = frozenset({INFORMAL_INPATIENT, COMMUNITY, POLICE_CUSTODY, NR_REQUEST})
+# s135(2) only retakes a patient already liable to be detained or conveyed: no clock of its own
+# (the underlying s6, s17E or s18 deadline applies) and no s136B extension.
+NO_CLOCK = frozenset({INFORMAL_INPATIENT, COMMUNITY, POLICE_CUSTODY, NR_REQUEST, S135_2})
 LEGAL_STATUSES = frozenset(HOUR_CLOCKS) | DAY_CLOCKS | NO_CLOCK
 # Statuses whose clock needs the time the legal power started.
 CLOCKED_STATUSES = frozenset(HOUR_CLOCKS) | DAY_CLOCKS
 
-# s136B: only s135 and s136 detentions can be extended, by at most 12 hours in all.
-EXTENDABLE = frozenset({S136, S135_1, S135_2})
+# s136B(1): only s135(1) and s136 detentions can be extended, by at most 12 hours in all.
+EXTENDABLE = frozenset({S136, S135_1})
 MAX_EXTENSION_HOURS = 12
 
 # A referral whose clock runs out within this time is an emergency whatever its status.
@@ -85,6 +88,7 @@ _DEFAULT_PRIORITY: Mapping[str, str] = {
     S135_2: URGENT,
     S5_2: URGENT,
     S4: URGENT,
+    CTO_RECALL: URGENT,
     POLICE_CUSTODY: URGENT,
     S2: SOON,
     S3: SOON,
@@ -148,18 +152,20 @@ def statutory_expiry(legal_status: str, started_at: datetime | None, *, extensio
 
     ``started_at`` is when the clock began: arrival at the place of safety (s136,
     s135), the report furnished to the managers (s5(2)), the nurse's record (s5(4)),
-    admission (s4, s2; for an s2 converted from s4, the s4 start) or the start of the
-    current period (s3). Clocks:
+    admission (s4, s2; for an s2 converted from s4, the s4 start), detention in hospital
+    under a CTO recall (cto_recall) or the start of the current period (s3). Clocks:
 
-    * s136, s135_1, s135_2: 24 elapsed hours, plus ``extension_hours`` (0 to 12).
+    * s136, s135_1: 24 elapsed hours, plus ``extension_hours`` (0 to 12).
+    * s135_2: None (a retaking power: the underlying deadline applies).
     * s5_2: 72 elapsed hours. s5_4: 6 elapsed hours. s4: 72 elapsed hours.
+    * cto_recall: 72 elapsed hours (s17F(8)).
     * s2: 28 days beginning with the day of admission (Europe/London), so it ends
       at local midnight at the start of admission date + 28 days.
     * s3: 6 months beginning with the day of admission, so it ends at local
       midnight at the start of the same date 6 months later; when that month is
       shorter, the last day of that month (31 August gives 28 or 29 February).
       This is the earlier, safer reading of a period with no corresponding date.
-    * informal_inpatient, community, police_custody, nr_request: None.
+    * informal_inpatient, community, police_custody, nr_request, s135_2: None.
 
     The s5(4) clock is the maximum: it ends earlier if a doctor or approved
     clinician arrives, which the caller records. Return None if ``started_at`` is
@@ -198,7 +204,7 @@ def check_extension(
 
     Allowed only when all of these hold:
 
-    * the status is s136, s135_1 or s135_2 and ``started_at`` is recorded;
+    * the status is s136 or s135_1 (s136B(1)) and ``started_at`` is recorded;
     * ``requested_hours`` is at least 1 and, with ``already_extended_hours``, totals
       no more than 12 (so the whole detention is at most 36 hours);
     * ``at`` is not before ``started_at`` and is strictly before the end of the

@@ -18,6 +18,31 @@ class LegalStatus(models.TextChoices):
     COMMUNITY = "community", "In the community"
     POLICE_CUSTODY = "police_custody", "Police custody (not s136)"
     NR_REQUEST = "nr_request", "Nearest relative request, s13(4)"
+    CTO_RECALL = "cto_recall", "Recalled community patient (s17E)"
+
+
+class PlaceOfSafety(models.TextChoices):
+    HEALTH_BASED = "health_based", "Health-based place of safety"
+    EMERGENCY_DEPARTMENT = "emergency_department", "Emergency department"
+    POLICE_STATION = "police_station", "Police station"
+    WARD = "ward", "Hospital ward"
+    OTHER = "other", "Other"
+
+
+class ApplicationSection(models.TextChoices):
+    S2 = "s2", "Section 2"
+    S3 = "s3", "Section 3"
+    S4 = "s4", "Section 4"
+    GUARDIANSHIP = "guardianship", "Guardianship (s7)"
+
+
+class LegalChange(models.TextChoices):
+    """How a legal status history entry came about (DESIGN.md section 8, legal-status POST)."""
+
+    RECORDED = "recorded", "Recorded at referral"
+    CHANGED = "changed", "Changed"
+    REVOKED = "revoked", "CTO revoked (s17F(4))"
+    RELEASED = "released", "Released"
 
 
 class Priority(models.TextChoices):
@@ -38,15 +63,18 @@ class Status(models.TextChoices):
     MORE_INFO = "more_info", "Needs more information"
     ACCEPTED = "accepted", "Accepted, awaiting allocation"
     ALLOCATED = "allocated", "Allocated"
-    ASSESSED = "assessed", "Assessment completed"
+    APPLICATION_MADE = "application_made", "Application made, awaiting admission"
+    ADMITTED = "admitted", "Admitted"
+    ASSESSED = "assessed", "Assessment completed, no application"
     REDIRECTED = "redirected", "Redirected elsewhere"
     CLOSED = "closed", "Closed"
 
 
 # Referrals that sit in the triage queue.
 QUEUE_STATUSES = (Status.NEW, Status.MORE_INFO, Status.ACCEPTED)
-# Referrals whose clocks still run (queue plus allocated but not yet assessed).
-OPEN_STATUSES = (*QUEUE_STATUSES, Status.ALLOCATED)
+# Referrals whose clocks still run: the queue, allocated work, and signed applications awaiting
+# a bed, conveyance or the hospital managers (DESIGN.md section 8).
+OPEN_STATUSES = (*QUEUE_STATUSES, Status.ALLOCATED, Status.APPLICATION_MADE)
 
 
 class TriageDecision(models.TextChoices):

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from amhp_hub.common.bulk import copy_rows
-from referrals import clocks
+from referrals import clocks, deadlines
 from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status
 from referrals.models import Person, Referral
 from referrals.nhs_number import generate_nhs_number
@@ -128,6 +128,7 @@ REFERRAL_COLUMNS = (
     "location",
     "received_at",
     "statutory_expires_at",
+    "deadline_rule",
     "due_at",
     "referrer_name",
     "referrer_role",
@@ -199,7 +200,7 @@ def seed_referrals(
     repeat_window = timedelta(days=settings.REPEAT_REFERRAL_DAYS)
     open_choices = [Status.NEW, Status.NEW, Status.ACCEPTED, Status.ACCEPTED, Status.MORE_INFO]
     queue_values = {str(s) for s in QUEUE_STATUSES}
-    expiry_of, priority_of, due_of = clocks.statutory_expiry, clocks.default_priority, clocks.due_at
+    intake_deadline, priority_of, due_of = deadlines.intake_deadline, clocks.default_priority, clocks.due_at
 
     def referrals() -> Iterator[tuple]:
         for index, received in enumerate([*closed_times, *open_times]):
@@ -212,7 +213,8 @@ def seed_referrals(
             started = received - timedelta(minutes=rng.randint(10, 240)) if legal in clocks.CLOCKED_STATUSES else None
             if legal in (LegalStatus.S2, LegalStatus.S3):
                 started = received - timedelta(days=rng.randint(5, 27))
-            expiry = expiry_of(legal, started)
+            watched = intake_deadline(legal, started, now=now)
+            expiry = watched.due_at if watched else None
             priority = priority_of(legal, statutory_expires_at=expiry, now=received)
             flags: list[str] = []
             previous = last_seen.get(person_index)
@@ -247,6 +249,7 @@ def seed_referrals(
                 PLACES[LegalStatus(legal)],
                 received,
                 expiry,
+                watched.rule if watched else "",
                 due_of(
                     received_at=received,
                     priority=priority,

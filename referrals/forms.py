@@ -9,28 +9,13 @@ from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Layout, Size
 from django import forms
 from django.utils import timezone
 
+from amhp_hub.common.forms import LondonDateTimeField, london_datetime
 from referrals import services
-from referrals.constants import Ethnicity, LegalStatus, Priority, Sex, TriageDecision
-
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+from referrals.constants import Ethnicity, LegalChange, LegalStatus, PlaceOfSafety, Priority, Sex, TriageDecision
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
-
-
-def _dt(label: str, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=False,
-        help_text=help_text,
-        widget=LocalDateTimeInput(),
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        error_messages={"invalid": f"Enter {label.lower()} as a real date and time, like 23/11/2026 14:30"},
-    )
+def _dt(label: str, help_text: str = "", *, required: bool = False) -> LondonDateTimeField:
+    return london_datetime(label, help_text=help_text, required=required)
 
 
 class ReferralForm(forms.Form):
@@ -67,6 +52,11 @@ class ReferralForm(forms.Form):
         "was made. The statutory clock runs from this time.",
     )
     location = forms.CharField(label="Where the person is now", required=False, max_length=200)
+    place_of_safety_type = forms.ChoiceField(
+        label="Type of place of safety (s135, s136)",
+        required=False,
+        choices=[("", "Not a place of safety"), *PlaceOfSafety.choices],
+    )
     # Referrer
     referrer_name = forms.CharField(label="Referrer's name", required=False, max_length=120)
     referrer_role = forms.CharField(label="Referrer's role", required=False, max_length=120)
@@ -118,6 +108,7 @@ class ReferralForm(forms.Form):
                 Field.select("legal_status"),
                 Field("legal_power_started_at"),
                 Field.text("location"),
+                Field.select("place_of_safety_type"),
                 legend="Legal situation",
                 legend_size=Size.MEDIUM,
             ),
@@ -231,10 +222,17 @@ class ExtensionForm(forms.Form):
         max_length=120,
         error_messages={"required": "Enter the doctor who authorised the extension"},
     )
+    authorised_at = _dt(
+        "When the doctor authorised it",
+        help_text="Leave blank for now. The first 24 hours are measured to this time, not to when it is typed.",
+    )
     reason = forms.CharField(
         label="Why the person's condition makes assessment impracticable",
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Enter why assessment is impracticable"},
+    )
+    superintendent_approved = forms.BooleanField(
+        label="A police superintendent approved it (required at a police station, s136B)", required=False
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -244,6 +242,57 @@ class ExtensionForm(forms.Form):
         self.helper.layout = Layout(
             Field.text("hours", field_width=2),
             Field.text("authorised_by"),
+            Field("authorised_at"),
             Field.textarea("reason"),
+            Field.checkbox("superintendent_approved"),
             Button.secondary("extend", "Record extension", css_id="record-extension"),
+        )
+
+
+class LegalStatusChangeForm(forms.Form):
+    """Record a change of the person's legal status: the history keeps every entry."""
+
+    legal_status = forms.ChoiceField(
+        label="New legal status",
+        choices=[("", "Choose"), *LegalStatus.choices],
+        error_messages={"required": "Choose the new legal status"},
+    )
+    change = forms.ChoiceField(
+        label="What happened",
+        choices=[
+            (LegalChange.CHANGED, "The legal status changed"),
+            (LegalChange.REVOKED, "CTO revoked: the AMHP agrees (s17F(4))"),
+            (LegalChange.RELEASED, "Released"),
+        ],
+        initial=LegalChange.CHANGED,
+    )
+    started_at = _dt("When it started", help_text="Its clock runs from then")
+    reason = forms.CharField(
+        label="Reason", widget=forms.Textarea(attrs={"rows": 2}), error_messages={"required": "Enter the reason"}
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.select("legal_status"),
+            Field.radios("change", small=True),
+            Field("started_at"),
+            Field.textarea("reason"),
+            Button.secondary("record-legal-status", "Record legal status", css_id="record-legal-status"),
+        )
+
+
+class AdmitForm(forms.Form):
+    """The application reached the hospital managers."""
+
+    admitted_at = _dt("When the application reached the hospital managers", required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field("admitted_at"), Button.secondary("admit", "Record admission", css_id="record-admission")
         )

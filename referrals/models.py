@@ -13,8 +13,11 @@ from referrals.constants import (
     FLAG_LABELS,
     OPEN_STATUSES,
     QUEUE_STATUSES,
+    ApplicationSection,
     Ethnicity,
+    LegalChange,
     LegalStatus,
+    PlaceOfSafety,
     Priority,
     Sex,
     Status,
@@ -84,6 +87,18 @@ class Referral(models.Model):
     legal_power_started_at = models.DateTimeField(null=True, blank=True)
     extension_hours = models.PositiveSmallIntegerField(default=0)
     location = models.CharField(max_length=200, blank=True, help_text="Where the person is now")
+    place_of_safety_type = models.CharField(max_length=30, choices=PlaceOfSafety.choices, blank=True)
+
+    # Facts of the detention pathway the deadline rules read (referrals.deadlines). The assessment
+    # services write them through referrals.services.referral_record_pathway.
+    application_section = models.CharField(max_length=20, choices=ApplicationSection.choices, blank=True)
+    application_signed_at = models.DateTimeField(null=True, blank=True)
+    applicant_seen_at = models.DateTimeField(null=True, blank=True)
+    first_examined_at = models.DateTimeField(null=True, blank=True)
+    last_examined_at = models.DateTimeField(null=True, blank=True)
+    conveyed_at = models.DateTimeField(null=True, blank=True)
+    # The earliest running deadline's rule code; its due time is statutory_expires_at.
+    deadline_rule = models.CharField(max_length=30, blank=True)
 
     received_at = models.DateTimeField()
     statutory_expires_at = models.DateTimeField(null=True, blank=True)
@@ -120,6 +135,8 @@ class Referral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the application reached the hospital managers (status admitted).
+    admitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -153,7 +170,7 @@ class Referral(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (Status.ASSESSED, Status.REDIRECTED, Status.CLOSED, Status.DRAFT)
+        return self.status in OPEN_STATUSES
 
     def flag_labels(self) -> list[str]:
         return [FLAG_LABELS.get(flag, flag) for flag in self.flags]
@@ -179,3 +196,44 @@ class TriageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.decision}"
+
+
+class LegalStatusChange(models.Model):
+    """One entry of a referral's legal status history: the status, when its clock started, and why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="legal_history")
+    legal_status = models.CharField(max_length=30, choices=LegalStatus.choices)
+    started_at = models.DateTimeField(null=True, blank=True)
+    change = models.CharField(max_length=20, choices=LegalChange.choices, default=LegalChange.CHANGED)
+    reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["referral", "recorded_at", "id"], name="legal_history_order")]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} {self.legal_status}"
+
+
+class DetentionExtension(models.Model):
+    """An s136B extension: the doctor's authorisation time, who authorised it and why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="extensions")
+    hours = models.PositiveSmallIntegerField()
+    authorised_at = models.DateTimeField()
+    authorised_by = models.CharField(max_length=120)
+    reason = models.TextField()
+    superintendent_approved = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["authorised_at", "id"]
+        indexes = [models.Index(fields=["referral", "authorised_at"], name="extension_order")]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} +{self.hours} h"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 
-from referrals.constants import QUEUE_STATUSES
-from referrals.models import Referral, TriageRecord
+from referrals import deadlines
+from referrals.constants import QUEUE_STATUSES, Status
+from referrals.deadlines import LegalPeriod
+from referrals.models import LegalStatusChange, Referral, TriageRecord
 from rota.models import Role, StaffProfile
 
 QUEUE_ORDER = ("priority_rank", "due_at", "received_at", "id")
@@ -67,3 +70,44 @@ def filter_args(params: Any, allowed: dict[str, list[str]]) -> tuple[dict[str, s
         else:
             filters[name] = value
     return filters, errors
+
+
+def legal_history(referral: Referral) -> list[LegalStatusChange]:
+    """Return REFERRAL's legal status history, oldest first (one query)."""
+    return list(referral.legal_history.select_related("recorded_by").order_by("recorded_at", "id"))
+
+
+def referral_deadlines(referral: Referral, *, now: datetime) -> list[deadlines.Deadline]:
+    """Return every legal deadline REFERRAL carries at NOW (one query, for its legal history)."""
+    return deadlines.case_deadlines(case_facts(referral), now=now)
+
+
+def case_facts(referral: Referral, history: list[LegalPeriod] | None = None) -> deadlines.CaseFacts:
+    """Gather REFERRAL's facts for the deadline rules; HISTORY defaults to its stored legal history.
+
+    A referral saved before the history existed has its current legal status as its only entry.
+    """
+    if history is None:
+        history = []
+        if not referral._state.adding:
+            history = [
+                LegalPeriod(status, started)
+                for status, started in referral.legal_history.order_by("recorded_at", "id").values_list(
+                    "legal_status", "started_at"
+                )
+            ]
+    if not history and referral.legal_status:
+        history = [LegalPeriod(referral.legal_status, referral.legal_power_started_at)]
+    examinations = [t for t in (referral.first_examined_at, referral.last_examined_at) if t is not None]
+    ended = referral.closed_at if referral.status in (Status.ASSESSED, Status.REDIRECTED, Status.CLOSED) else None
+    return deadlines.CaseFacts(
+        history=history,
+        extension_hours=referral.extension_hours,
+        examinations=examinations,
+        applicant_seen_at=referral.applicant_seen_at,
+        application_section=referral.application_section,
+        application_signed_at=referral.application_signed_at,
+        conveyed_at=referral.conveyed_at,
+        admitted_at=referral.admitted_at,
+        ended_at=ended,
+    )

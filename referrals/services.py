@@ -13,18 +13,25 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
-from amhp_hub.common.errors import ConflictError
-from referrals import clocks
+from amhp_hub.common.errors import ConflictError, RuleError
+from referrals import clocks, deadlines
 from referrals.constants import (
     PRIORITY_RANK,
     QUEUE_STATUSES,
     Flag,
+    LegalChange,
+    LegalStatus,
+    PlaceOfSafety,
     Priority,
     Status,
     TriageDecision,
 )
-from referrals.models import Person, Referral, TriageRecord
+from referrals.deadlines import LegalPeriod
+from referrals.legal_changes import legal_change_error
+from referrals.models import DetentionExtension, LegalStatusChange, Person, Referral, TriageRecord
 from referrals.nhs_number import nhs_number_error, normalise_nhs_number
+from referrals.selectors import case_facts
+from referrals.transitions import referral_move
 from rota.models import Service
 
 PERSON_FIELDS = (
@@ -44,6 +51,7 @@ REFERRAL_FIELDS = (
     "legal_status",
     "legal_power_started_at",
     "location",
+    "place_of_safety_type",
     "received_at",
     "referrer_name",
     "referrer_role",
@@ -113,15 +121,16 @@ def _new_reference() -> str:
     return f"R-{body[:4]}-{body[4:]}"
 
 
-def apply_clocks(referral: Referral, *, now: datetime | None = None) -> None:
-    """Set statutory expiry, due time and band rank from the referral's legal situation and priority."""
-    referral.statutory_expires_at = (
-        clocks.statutory_expiry(
-            referral.legal_status, referral.legal_power_started_at, extension_hours=referral.extension_hours
-        )
-        if referral.legal_status
-        else None
-    )
+def apply_clocks(referral: Referral, *, history: list[LegalPeriod] | None = None, now: datetime | None = None) -> None:
+    """Set the earliest deadline still to be met, the due time and band rank of REFERRAL.
+
+    ``statutory_expires_at`` and ``deadline_rule`` hold the earliest unmet deadline of
+    referrals.deadlines (running or already breached), so the queue and the late-work sweep
+    watch whichever legal deadline comes first. Nothing is saved.
+    """
+    found = deadlines.earliest_unmet(deadlines.case_deadlines(case_facts(referral, history), now=now or timezone.now()))
+    referral.statutory_expires_at = found.due_at if found else None
+    referral.deadline_rule = found.rule if found else ""
     referral.priority_rank = PRIORITY_RANK[referral.priority]
     referral.due_at = clocks.due_at(
         received_at=referral.received_at,
@@ -130,6 +139,9 @@ def apply_clocks(referral: Referral, *, now: datetime | None = None) -> None:
         safety_margin=timedelta(hours=settings.STATUTORY_SAFETY_MARGIN_HOURS),
         targets={band: timedelta(hours=h) for band, h in settings.PRIORITY_TARGET_HOURS.items()},
     )
+
+
+CLOCK_FIELDS = ["statutory_expires_at", "deadline_rule", "due_at", "priority_rank"]
 
 
 def compute_flags(referral: Referral) -> list[str]:
@@ -237,6 +249,16 @@ def referral_create(
             if Referral.objects.filter(reference=referral.reference).exists():
                 continue
             raise
+    if referral.legal_status:
+        LegalStatusChange.objects.create(
+            referral=referral,
+            legal_status=referral.legal_status,
+            started_at=referral.legal_power_started_at,
+            change=LegalChange.RECORDED,
+            reason="Recorded at referral",
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            recorded_at=now,
+        )
     audit(
         actor=actor,
         service_id=service.pk,
@@ -265,7 +287,7 @@ def referral_update(
     """
     now = now or timezone.now()
     referral = Referral.objects.select_for_update().select_related("person").get(pk=referral.pk)
-    if referral.status in (Status.CLOSED, Status.REDIRECTED, Status.ASSESSED):
+    if not referral.is_open and referral.status != Status.DRAFT:
         raise ConflictError(f"Referral {referral.reference} is {referral.get_status_display().lower()}")
     person = referral.person
     merged = {**snapshot(person, PERSON_FIELDS), **snapshot(referral, REFERRAL_FIELDS), **data}
@@ -285,12 +307,19 @@ def referral_update(
             setattr(referral, key, data[key])
     if "priority" in data and data["priority"]:
         referral.priority = data["priority"]
-    if submit and referral.status == Status.DRAFT:
-        referral.status = Status.NEW
+    submitting = submit and referral.status == Status.DRAFT
+    if submitting:
         referral.received_at = now if "received_at" not in data else referral.received_at
+    if (referral.legal_status, referral.legal_power_started_at) != (
+        before["legal_status"],
+        before["legal_power_started_at"],
+    ):
+        _correct_intake_legal_status(referral, actor=actor, now=now)
     apply_clocks(referral)
     referral.flags = compute_flags(referral)
     referral.save()
+    if submitting:
+        referral_move(referral, Status.NEW, actor=actor, channel=channel)
     after = {**snapshot(person, PERSON_FIELDS), **snapshot(referral, (*REFERRAL_FIELDS, "priority", "status"))}
     audit(
         actor=actor,
@@ -301,6 +330,30 @@ def referral_update(
         changes=diff(before, after),
     )
     return referral
+
+
+def _correct_intake_legal_status(referral: Referral, *, actor: Any, now: datetime) -> None:
+    """An edit of the referral's legal status corrects its first history entry while it is the only one.
+
+    Once the status has changed since (an application, a recall), an edit adds an entry instead,
+    so the history is never rewritten.
+    """
+    entries = list(referral.legal_history.all()[:2])
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    if len(entries) == 1 and entries[0].change == LegalChange.RECORDED:
+        entry = entries[0]
+        entry.legal_status, entry.started_at = referral.legal_status, referral.legal_power_started_at
+        entry.save(update_fields=["legal_status", "started_at"])
+    elif referral.legal_status:
+        LegalStatusChange.objects.create(
+            referral=referral,
+            legal_status=referral.legal_status,
+            started_at=referral.legal_power_started_at,
+            change=LegalChange.RECORDED if not entries else LegalChange.CHANGED,
+            reason="Corrected on the referral",
+            recorded_by=by,
+            recorded_at=now,
+        )
 
 
 _TRIAGE_STATUS = {
@@ -342,16 +395,21 @@ def referral_triage(
         raise ConflictError(
             f"Referral {locked.reference} is {locked.get_status_display().lower()} and cannot be triaged"
         )
-    before = {"status": locked.status, "priority": locked.priority}
-    locked.status = _TRIAGE_STATUS[TriageDecision(decision)]
+    before_priority = locked.priority
     if priority:
         locked.priority = priority
-    update_fields = ["status", "priority", "priority_rank", "due_at", "statutory_expires_at", "updated_at"]
-    if locked.status in (Status.REDIRECTED, Status.CLOSED):
-        locked.closed_at = now
-        update_fields.append("closed_at")
     apply_clocks(locked)
-    locked.save(update_fields=update_fields)
+    referral_move(
+        locked,
+        _TRIAGE_STATUS[TriageDecision(decision)],
+        actor=actor,
+        reason=reason,
+        at=now,
+        channel=channel,
+        extra_fields=["priority", *CLOCK_FIELDS],
+        audit_action="triage",
+        audit_changes=diff({"priority": before_priority}, {"priority": locked.priority}),
+    )
     record = TriageRecord.objects.create(
         referral=locked,
         decision=decision,
@@ -360,15 +418,8 @@ def referral_triage(
         decided_by=actor,
         decided_at=now,
     )
-    audit(
-        actor=actor,
-        service_id=locked.service_id,
-        action="triage",
-        obj=locked,
-        channel=channel,
-        changes={**diff(before, {"status": locked.status, "priority": locked.priority}), "reason": reason.strip()},
-    )
-    referral.status, referral.priority, referral.due_at = locked.status, locked.priority, locked.due_at
+    if referral is not locked:
+        referral.refresh_from_db(fields=["status", "priority", "priority_rank", "due_at", "closed_at", "updated_at"])
     return record
 
 
@@ -380,41 +431,66 @@ def referral_extend_detention(
     hours: int,
     authorised_by: str,
     reason: str,
+    authorised_at: datetime | None = None,
+    superintendent_approved: bool = False,
     channel: str = "web",
     now: datetime | None = None,
 ) -> Referral:
-    """Record an s136B extension of an s136/s135 detention and move its statutory expiry.
+    """Record an s136B extension of an s136/s135(1) detention and move its deadline.
 
-    The registered medical practitioner responsible may extend by up to 12 hours in all,
-    only before the first 24 hours expire, and only because the person's condition makes
-    assessment impracticable (not for bed-finding or staffing). Raise ValidationError with
-    the rule that refused it; ConflictError when the referral is no longer open.
+    The registered medical practitioner responsible may extend by up to 12 hours in all, only
+    before the first 24 hours expire, and only because the person's condition makes assessment
+    impracticable (not for bed-finding or staffing). AUTHORISED_AT is when the doctor authorised
+    it (default NOW); the 24-hour test applies to that time, not to when it is typed. At a police
+    station a superintendent must approve (s136B(3)). A s135(2) retaking warrant cannot be
+    extended. Raise RuleError naming s136B for a refusal, ValidationError for missing details,
+    ConflictError when the referral is no longer open.
     """
     now = now or timezone.now()
+    authorised_at = authorised_at or now
     errors: dict[str, list[str]] = {}
     if not (authorised_by or "").strip():
         errors["authorised_by"] = ["Enter the doctor who authorised the extension"]
     if not (reason or "").strip():
         errors["reason"] = ["Enter why the person's condition makes assessment impracticable"]
+    if authorised_at > now + FUTURE_TOLERANCE:
+        errors["authorised_at"] = ["The time the doctor authorised the extension must be in the past"]
     if errors:
         raise ValidationError(errors)
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if not locked.is_open:
         raise ConflictError(f"Referral {locked.reference} is {locked.get_status_display().lower()}")
+    violations: list[tuple[str, str, str]] = []
+    if locked.place_of_safety_type == PlaceOfSafety.POLICE_STATION and not superintendent_approved:
+        violations.append(
+            ("s136B", "superintendent_approved", "At a police station a superintendent must approve the extension")
+        )
     try:
         clocks.check_extension(
             locked.legal_status,
             locked.legal_power_started_at,
             requested_hours=hours,
-            at=now,
+            at=authorised_at,
             already_extended_hours=locked.extension_hours,
         )
     except clocks.ClockError as exc:
-        raise ValidationError({"hours": [str(exc)]}) from exc
+        violations.append(("s136B", "hours", str(exc)))
+    if violations:
+        raise RuleError(violations)
     before = {"extension_hours": locked.extension_hours, "statutory_expires_at": locked.statutory_expires_at}
     locked.extension_hours += hours
-    apply_clocks(locked)
-    locked.save(update_fields=["extension_hours", "statutory_expires_at", "due_at", "priority_rank", "updated_at"])
+    apply_clocks(locked, now=now)
+    locked.save(update_fields=["extension_hours", *CLOCK_FIELDS, "updated_at"])
+    DetentionExtension.objects.create(
+        referral=locked,
+        hours=hours,
+        authorised_at=authorised_at,
+        authorised_by=authorised_by.strip(),
+        reason=reason.strip(),
+        superintendent_approved=superintendent_approved,
+        recorded_by=actor,
+        recorded_at=now,
+    )
     after = {"extension_hours": locked.extension_hours, "statutory_expires_at": locked.statutory_expires_at}
     audit(
         actor=actor,
@@ -422,6 +498,168 @@ def referral_extend_detention(
         action="update",
         obj=locked,
         channel=channel,
-        changes={**diff(before, after), "s136b_authorised_by": authorised_by.strip(), "reason": reason.strip()},
+        changes={
+            **diff(before, after),
+            "s136b_authorised_by": authorised_by.strip(),
+            "s136b_authorised_at": authorised_at.isoformat(),
+            "superintendent_approved": superintendent_approved,
+            "reason": reason.strip(),
+        },
     )
+    return locked
+
+
+@transaction.atomic
+def referral_change_legal_status(
+    *,
+    referral: Referral,
+    actor: Any,
+    legal_status: str,
+    started_at: datetime | None,
+    reason: str,
+    change: str = LegalChange.CHANGED,
+    channel: str = "web",
+    now: datetime | None = None,
+) -> LegalStatusChange:
+    """Record a change of the person's legal status (s5(4)→s5(2), s4→s2, s136→s2, CTO recall, revoked, released).
+
+    The referral's current legal status and clock start become the new ones and its deadlines
+    move: the s5(2) after a s5(4) counts from the s5(4) (s5(5)); an s2 after an s4 counts its 28
+    days from the s4 admission (s4(4)(a)). Raise RuleError naming the provision when the Act
+    does not allow the change, ValidationError for a missing reason or time, ConflictError
+    when the referral is closed.
+    """
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if legal_status not in LegalStatus.values:
+        errors["legal_status"] = ["Choose a legal status from the list"]
+    if change not in LegalChange.values or change == LegalChange.RECORDED:
+        errors["change"] = ["Choose changed, revoked or released"]
+    if not (reason or "").strip():
+        errors["reason"] = ["Enter the reason for the change"]
+    if started_at is None and legal_status in clocks.CLOCKED_STATUSES | {"cto_recall"}:
+        errors["started_at"] = ["Enter when the new legal status started: its clock runs from then"]
+    elif started_at is not None and started_at > now + FUTURE_TOLERANCE:
+        errors["started_at"] = ["The date and time must be in the past"]
+    if errors:
+        raise ValidationError(errors)
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if not locked.is_open:
+        raise ConflictError(f"Referral {locked.reference} is {locked.get_status_display().lower()}")
+    refused = legal_change_error(
+        current=locked.legal_status,
+        new=legal_status,
+        change=change,
+        started_at=started_at,
+        current_started_at=locked.legal_power_started_at,
+    )
+    if refused:
+        raise RuleError([(refused[0], "legal_status", refused[1])])
+    if not locked.legal_history.exists() and locked.legal_status:
+        LegalStatusChange.objects.create(
+            referral=locked,
+            legal_status=locked.legal_status,
+            started_at=locked.legal_power_started_at,
+            change=LegalChange.RECORDED,
+            reason="Recorded at referral",
+            recorded_at=locked.received_at,
+        )
+    entry = LegalStatusChange.objects.create(
+        referral=locked,
+        legal_status=legal_status,
+        started_at=started_at,
+        change=change,
+        reason=reason.strip(),
+        recorded_by=actor,
+        recorded_at=now,
+    )
+    before = {"legal_status": locked.legal_status, "legal_power_started_at": locked.legal_power_started_at}
+    locked.legal_status, locked.legal_power_started_at = legal_status, started_at
+    if legal_status not in clocks.EXTENDABLE:
+        locked.extension_hours = 0
+    apply_clocks(locked, now=now)
+    locked.save(
+        update_fields=["legal_status", "legal_power_started_at", "extension_hours", *CLOCK_FIELDS, "updated_at"]
+    )
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=locked,
+        channel=channel,
+        changes={
+            **diff(before, {"legal_status": legal_status, "legal_power_started_at": started_at}),
+            "change": change,
+            "reason": reason.strip(),
+        },
+    )
+    return entry
+
+
+PATHWAY_FIELDS = (
+    "application_section",
+    "application_signed_at",
+    "applicant_seen_at",
+    "first_examined_at",
+    "last_examined_at",
+    "conveyed_at",
+)
+
+
+@transaction.atomic
+def referral_record_pathway(
+    *, referral: Referral, actor: Any, facts: Mapping[str, Any], channel: str = "web", now: datetime | None = None
+) -> Referral:
+    """Record facts of the detention pathway (PATHWAY_FIELDS) on REFERRAL and move its deadlines.
+
+    Called by the assessment services when the AMHP records seeing the person, the medical
+    examinations, the signed application or the conveyance. Values that are None leave the
+    field as it is. A signed application moves an allocated referral to application_made.
+    """
+    now = now or timezone.now()
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    before = snapshot(locked, PATHWAY_FIELDS)
+    changed = [k for k in PATHWAY_FIELDS if facts.get(k) is not None and facts[k] != before[k]]
+    for key in changed:
+        setattr(locked, key, facts[key])
+    if not changed:
+        return locked
+    apply_clocks(locked, now=now)
+    locked.save(update_fields=[*changed, *CLOCK_FIELDS, "updated_at"])
+    if "application_signed_at" in changed and locked.status == Status.ALLOCATED:
+        referral_move(locked, Status.APPLICATION_MADE, actor=actor, at=locked.application_signed_at, channel=channel)
+        apply_clocks(locked, now=now)
+        locked.save(update_fields=[*CLOCK_FIELDS])
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=locked,
+        channel=channel,
+        changes=diff(before, snapshot(locked, PATHWAY_FIELDS)),
+    )
+    return locked
+
+
+@transaction.atomic
+def referral_admit(
+    *, referral: Referral, actor: Any, at: datetime | None, channel: str = "web", now: datetime | None = None
+) -> Referral:
+    """Record that the application reached the hospital managers: the referral becomes admitted.
+
+    Admission meets the s136/s135 and conveyance deadlines; an s2 then counts its 28 days from
+    the day of admission. Raise ValidationError for a missing or future time, TransitionError
+    (409) unless the referral is application_made.
+    """
+    now = now or timezone.now()
+    if at is None:
+        raise ValidationError({"admitted_at": ["Enter when the application reached the hospital managers"]})
+    if at > now + FUTURE_TOLERANCE:
+        raise ValidationError({"admitted_at": ["The date and time must be in the past"]})
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if locked.application_signed_at is not None and at < locked.application_signed_at:
+        raise RuleError([("s6(1)", "admitted_at", "Admission cannot come before the application was signed")])
+    locked.admitted_at = at
+    apply_clocks(locked, now=now)
+    referral_move(locked, Status.ADMITTED, actor=actor, at=at, channel=channel, extra_fields=CLOCK_FIELDS)
     return locked

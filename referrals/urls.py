@@ -11,4 +11,6 @@ urlpatterns = [
     path("referrals/<uuid:pk>/edit/", views.referral_edit, name="edit"),
     path("referrals/<uuid:pk>/triage/", views.referral_triage, name="triage"),
     path("referrals/<uuid:pk>/extend/", views.referral_extend, name="extend"),
+    path("referrals/<uuid:pk>/legal-status/", views.referral_legal_status, name="legal_status"),
+    path("referrals/<uuid:pk>/admit/", views.referral_admit, name="admit"),
 ]

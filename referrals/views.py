@@ -23,7 +23,7 @@ from amhp_hub.common.pagination import CursorError, KeysetPaginator
 from amhp_hub.common.web import add_service_errors, role_required
 from referrals import clocks, selectors, services
 from referrals.constants import FLAG_LABELS, QUEUE_STATUSES, LegalStatus, Priority, Status
-from referrals.forms import ExtensionForm, ReferralForm, TriageForm
+from referrals.forms import AdmitForm, ExtensionForm, LegalStatusChangeForm, ReferralForm, TriageForm
 from referrals.models import Referral
 from referrals.services import PERSON_FIELDS, REFERRAL_FIELDS
 from referrals.templatetags.referral_tags import countdown, countdown_class, priority_class
@@ -222,18 +222,72 @@ def _detail_page(
     triage_form: TriageForm | None,
     status: int = 200,
     extension_form: ExtensionForm | None = None,
+    legal_form: LegalStatusChangeForm | None = None,
+    admit_form: AdmitForm | None = None,
 ) -> HttpResponse:
     desk = request.user.staff_profile.role in DESK
     can_extend = desk and referral.is_open and referral.legal_status in clocks.EXTENDABLE
+    now = timezone.now()
     context = {
         "extension_form": (extension_form or ExtensionForm()) if can_extend else None,
+        "legal_form": (legal_form or LegalStatusChangeForm()) if referral.is_open else None,
+        "admit_form": (admit_form or AdmitForm()) if referral.status == Status.APPLICATION_MADE else None,
         "referral": referral,
         "person": referral.person,
         "triage_form": triage_form if referral.is_in_queue else None,
         "triage_history": list(selectors.triage_history(referral)),
-        "now": timezone.now(),
+        "deadlines": selectors.referral_deadlines(referral, now=now),
+        "legal_history": selectors.legal_history(referral),
+        "extensions": list(referral.extensions.all()),
+        "now": now,
     }
     return render(request, "referrals/referral_detail.html", context, status=status)
+
+
+def _refused(form: Any, exc: ValidationError) -> None:
+    add_service_errors(form, exc)
+
+
+@role_required(*DESK, Role.AMHP)
+@require_POST
+def referral_legal_status(request: HttpRequest, pk: str) -> HttpResponse:
+    referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
+    form = LegalStatusChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_change_legal_status(referral=referral, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _refused(form, exc)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("referrals:detail", pk=referral.pk)
+    if not form.is_valid():
+        return _detail_page(request, referral, _triage_form(request), status=400, legal_form=form)
+    messages.success(request, f"Legal status recorded for {referral.reference}: the deadlines have moved")
+    return redirect(reverse("referrals:detail", kwargs={"pk": referral.pk}) + "#deadlines")
+
+
+@role_required(*DESK, Role.AMHP)
+@require_POST
+def referral_admit(request: HttpRequest, pk: str) -> HttpResponse:
+    referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
+    form = AdmitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_admit(referral=referral, actor=request.user, at=form.cleaned_data["admitted_at"])
+        except ValidationError as exc:
+            _refused(form, exc)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("referrals:detail", pk=referral.pk)
+    if not form.is_valid():
+        return _detail_page(request, referral, _triage_form(request), status=400, admit_form=form)
+    messages.success(request, f"Admission recorded for {referral.reference}")
+    return redirect(reverse("referrals:detail", kwargs={"pk": referral.pk}) + "#deadlines")
+
+
+def _triage_form(request: HttpRequest) -> TriageForm | None:
+    return TriageForm() if request.user.staff_profile.role in DESK else None
 
 
 @role_required(*DESK)
@@ -269,6 +323,6 @@ def referral_extend(request: HttpRequest, pk: str) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("referrals:detail", pk=referral.pk)
     if not form.is_valid():
-        return _detail_page(request, referral, TriageForm(), status=400, extension_form=form)
+        return _detail_page(request, referral, _triage_form(request), status=400, extension_form=form)
     messages.success(request, f"Extension recorded: the detention now ends later for {referral.reference}")
     return redirect("referrals:detail", pk=referral.pk)

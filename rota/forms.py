@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from amhp_hub.common.forms import LondonDateTimeField, london_datetime
 from rota.models import LeaveKind, RotaPattern, Shift, ShiftKind, ShiftType, StaffProfile
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -24,13 +25,8 @@ def _date(label: str, **kwargs: Any) -> forms.DateField:
     )
 
 
-def _datetime(label: str) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        error_messages={"invalid": f"Enter {label.lower()} as a real date and time, like 23/11/2026 09:00"},
-    )
+def _datetime(label: str) -> LondonDateTimeField:
+    return london_datetime(label, required=True, example="23/11/2026 09:00")
 
 
 class GovukForm(forms.Form):

@@ -248,3 +248,40 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed for {self.staff}"
+
+
+class ApprovalRecord(models.Model):
+    """One entry of an AMHP's approval history: each new end date, who set it and why."""
+
+    staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="approval_history")
+    expires_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["staff", "recorded_at"], name="approval_history_order")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} to {self.expires_on}"
+
+
+class TrainingRecord(models.Model):
+    """Relevant training an AMHP completed (18 hours a year are required, SI 2008/1206)."""
+
+    staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="training")
+    completed_on = models.DateField()
+    hours = models.DecimalField(max_digits=5, decimal_places=1)
+    title = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+        indexes = [models.Index(fields=["staff", "completed_on"], name="training_staff_day")]
+        constraints = [models.CheckConstraint(condition=models.Q(hours__gt=0), name="training_hours_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.hours} h {self.completed_on}"

@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from amhp_hub.common.audit import audit, diff, snapshot
-from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.errors import ConflictError, RuleError
+from rota import approval
 from rota.models import (
+    ApprovalRecord,
     CalendarToken,
     Leave,
     LeaveKind,
@@ -29,6 +31,7 @@ from rota.models import (
     ShiftType,
     StaffProfile,
     SwapRequest,
+    TrainingRecord,
 )
 from rota.shift_times import expand_pattern, shift_bounds
 from rota.timefmt import format_day, format_local
@@ -79,7 +82,68 @@ def staff_create(
     else:
         user.set_password(password)
     user.save()
-    return StaffProfile.objects.create(user=user, service=service, role=role, **profile)
+    created = StaffProfile.objects.create(user=user, service=service, role=role, **profile)
+    if role == Role.AMHP and created.warrant_expires_on is not None:
+        ApprovalRecord.objects.create(
+            staff=created, expires_on=created.warrant_expires_on, note="Approval on joining", recorded_at=timezone.now()
+        )
+    return created
+
+
+@transaction.atomic
+def staff_set_approval(
+    *, staff: StaffProfile, actor: Any, expires_on: date | None, note: str = "", now: datetime | None = None
+) -> ApprovalRecord:
+    """Set an AMHP's approval end date (None: not approved) and add it to their approval history.
+
+    Raise RuleError when the end is more than 5 years ahead (SI 2008/1206 reg. 5), ValidationError
+    for a member of staff who is not an AMHP.
+    """
+    now = _now(now)
+    if staff.role != Role.AMHP:
+        raise ValidationError({"staff": ["Only AMHPs have an approval"]})
+    if expires_on is not None:
+        problem = approval.approval_expiry_error(expires_on, timezone.localdate(now))
+        if problem:
+            raise RuleError([(approval.PROVISION, "expires_on", problem)])
+    locked = StaffProfile.objects.select_for_update().get(pk=staff.pk)
+    before = locked.warrant_expires_on
+    locked.warrant_expires_on = expires_on
+    locked.save(update_fields=["warrant_expires_on"])
+    record = ApprovalRecord.objects.create(
+        staff=locked, expires_on=expires_on, note=note.strip(), recorded_by=actor, recorded_at=now
+    )
+    audit(
+        actor=actor,
+        service_id=locked.service_id,
+        action="update",
+        obj=locked,
+        changes={"approval_expires_on": [str(before or ""), str(expires_on or "")], "note": note.strip()},
+    )
+    staff.warrant_expires_on = expires_on
+    return record
+
+
+@transaction.atomic
+def training_record(
+    *, staff: StaffProfile, actor: Any, completed_on: date, hours: Any, title: str, now: datetime | None = None
+) -> TrainingRecord:
+    """Add relevant training to an AMHP's log. Raise ValidationError for no title, hours not above 0, a future date."""
+    now = _now(now)
+    errors: dict[str, list[str]] = {}
+    if not (title or "").strip():
+        errors["title"] = ["Enter what the training was"]
+    if hours is None or hours <= 0:
+        errors["hours"] = ["Enter the hours, more than 0"]
+    if completed_on > timezone.localdate(now):
+        errors["completed_on"] = ["The training date must be today or in the past"]
+    if errors:
+        raise ValidationError(errors)
+    record = TrainingRecord.objects.create(
+        staff=staff, completed_on=completed_on, hours=hours, title=title.strip(), recorded_at=now
+    )
+    audit(actor=actor, service_id=staff.service_id, action="create", obj=record, changes={"hours": str(hours)})
+    return record
 
 
 # --- Rota: shift types, shifts, patterns, leave, swaps and calendar tokens -------------------------------------

@@ -37,6 +37,9 @@ def other_service(db: Any) -> Service:
 def make_staff(db: Any) -> Callable[..., StaffProfile]:
     def make(role: str, service: Service, **profile: Any) -> StaffProfile:
         n = next(_usernames)
+        if role == "amhp":
+            # An AMHP acts only with an approval in date (SI 2008/1206): two years ahead unless a test says otherwise.
+            profile.setdefault("warrant_expires_on", timezone.localdate() + timedelta(days=730))
         return staff_create(
             username=profile.pop("username", f"{role}{n}"),
             service=service,

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.errors import ConflictError, RuleError
 
 
 class Conflict(exceptions.APIException):
@@ -21,6 +21,10 @@ class Conflict(exceptions.APIException):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn domain errors into the contract's responses: 400 with field messages, 409 on conflicts."""
+    if isinstance(exc, RuleError):
+        body: dict[str, Any] = dict(exc.message_dict)
+        body["errors"] = [{"provision": p, "field": f, "message": m} for p, f, m in exc.violations]
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)

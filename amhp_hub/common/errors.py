@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 
 class ConflictError(Exception):
     """The write conflicts with the record's current state (HTTP 409)."""
@@ -9,3 +11,20 @@ class ConflictError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class RuleError(ValidationError):
+    """A write refused by a legal rule: each violation names the provision of the Act it applies.
+
+    ``violations`` is a list of (provision, field, message). It is a ValidationError whose field
+    messages end with the provision, so forms show it as any other error; the API answers 400
+    with those field messages and ``{"errors": [{"provision", "field", "message"}]}``
+    (DESIGN.md section 8).
+    """
+
+    def __init__(self, violations: list[tuple[str, str, str]]) -> None:
+        fields: dict[str, list[str]] = {}
+        for provision, field, message in violations:
+            fields.setdefault(field or "non_field_errors", []).append(f"{message} ({provision})")
+        super().__init__(fields)
+        self.violations = violations

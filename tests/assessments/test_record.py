@@ -68,7 +68,10 @@ def test_the_record_is_read_by_the_desk_and_hidden_from_others(
     assert api_client_for(make_staff("manager", service)).get(url(accepted)).status_code == 200
     assert api_client_for(make_staff("amhp", service)).get(url(accepted)).status_code == 404
     assert api_client_for(make_staff("manager", other_service)).get(url(accepted)).status_code == 404
-    assert api_client_for(consultant).patch(url(accepted), {"outcome": "cto"}, format="json").status_code == 403
+    assert (
+        api_client_for(consultant).patch(url(accepted), {"outcome": "cto_revocation_agreed"}, format="json").status_code
+        == 403
+    )
 
 
 def test_recording_events_sets_times_and_puts_work_in_progress(

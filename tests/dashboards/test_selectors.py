@@ -149,7 +149,13 @@ def test_outcomes_delay_reasons_and_bed_waits(service: Any, amhp: Any, add_asses
     add_assessment(amhp, allocated_at=at, status="completed", outcome="informal_admission", delay_reasons=[])
     add_assessment(amhp, allocated_at=at, status="in_progress", delay_reasons=["ambulance"])
     add_assessment(amhp, allocated_at=at, status="declined", delay_reasons=["other"])
-    add_assessment(amhp, allocated_at=utc(2025, 12, 1), status="completed", outcome="cto", delay_reasons=["other"])
+    add_assessment(
+        amhp,
+        allocated_at=utc(2025, 12, 1),
+        status="completed",
+        outcome="cto_revocation_agreed",
+        delay_reasons=["other"],
+    )
 
     result = selectors.outcomes(service_id=service.pk, period=WEEK)
 

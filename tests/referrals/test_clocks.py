@@ -66,7 +66,6 @@ START = utc(2026, 6, 10, 9, 30)  # BST, 10:30 local, no clock change nearby
     [
         ("s136", 24),
         ("s135_1", 24),
-        ("s135_2", 24),
         ("s5_2", 72),
         ("s5_4", 6),
         ("s4", 72),
@@ -142,7 +141,7 @@ def test_s136_expires_24_elapsed_hours_after_arrival_across_fall_back() -> None:
     assert local.tzname() == "GMT"
 
 
-@pytest.mark.parametrize("status", ["s135_1", "s135_2"])
+@pytest.mark.parametrize("status", ["s135_1"])
 @pytest.mark.parametrize(
     "start, local_expiry",
     [
@@ -320,7 +319,7 @@ def test_add_months_keeps_the_day_or_clamps_to_month_end(start: date, months: in
 ARRIVED = utc(2026, 6, 10, 9, 0)
 
 
-@pytest.mark.parametrize("status", ["s136", "s135_1", "s135_2"])
+@pytest.mark.parametrize("status", ["s136", "s135_1"])
 @pytest.mark.parametrize("extension, total_hours", [(0, 24), (1, 25), (6, 30), (12, 36)])
 def test_extension_adds_hours_to_s136_and_s135(status: str, extension: int, total_hours: int) -> None:
     assert statutory_expiry(status, ARRIVED, extension_hours=extension) == ARRIVED + timedelta(hours=total_hours)
@@ -339,7 +338,7 @@ def test_extension_outside_0_to_12_hours_is_an_error(extension: int) -> None:
         statutory_expiry("s136", ARRIVED, extension_hours=extension)
 
 
-@pytest.mark.parametrize("status", ["s5_2", "s5_4", "s4", "s2", "s3", "community", "police_custody"])
+@pytest.mark.parametrize("status", ["s5_2", "s5_4", "s4", "s2", "s3", "community", "police_custody", "s135_2"])
 def test_extension_on_a_status_that_cannot_be_extended_is_an_error(status: str) -> None:
     with pytest.raises(ClockError, match="Only s136 and s135"):
         statutory_expiry(status, ARRIVED, extension_hours=1)
@@ -349,7 +348,7 @@ def test_max_extension_is_twelve_hours() -> None:
     assert MAX_EXTENSION_HOURS == 12
 
 
-@pytest.mark.parametrize("status", ["s136", "s135_1", "s135_2"])
+@pytest.mark.parametrize("status", ["s136", "s135_1"])
 @pytest.mark.parametrize(
     "requested, already, at",
     [
@@ -821,3 +820,8 @@ def test_held_past_expiry_without_a_time_limit_is_never_a_breach() -> None:
     from referrals.clocks import held_past_expiry
 
     assert held_past_expiry(None, application_at=None, released_at=None, now=S136_END) is False
+
+
+def test_s135_2_retaking_warrant_has_no_clock_of_its_own() -> None:
+    # s135(2) retakes a patient already liable to be detained: the underlying deadline applies.
+    assert statutory_expiry("s135_2", ARRIVED) is None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--approval-expires",
+            type=date.fromisoformat,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="For an AMHP: the last day of their approval (SI 2008/1206)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -32,6 +40,7 @@ class Command(BaseCommand):
                 first_name=options["first_name"],
                 last_name=options["last_name"],
                 email=options["email"],
+                warrant_expires_on=options["approval_expires"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
