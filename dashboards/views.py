@@ -6,7 +6,6 @@ import csv
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import weasyprint
 from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
@@ -148,6 +147,8 @@ def monthly(request: HttpRequest) -> HttpResponse:
         "nav_active": "dashboards:index",
     }
     if request.GET.get("format") == "pdf" and error is None:
+        import weasyprint  # heavy: loaded only when a PDF is asked for, not by every web worker
+
         html = render_to_string("dashboards/monthly_print.html", context, request=request)
         stylesheet = finders.find("css/report-print.css")
         pdf = weasyprint.HTML(string=html, url_fetcher=_no_fetching).write_pdf(
