@@ -305,7 +305,7 @@ def main(argv: list[str]) -> int:
     from django.utils import timezone
 
     from assessments import jobs
-    from assessments.models import LateFlag, Notification, SweepMark, ToilEntry
+    from assessments.models import Notification, SweepMark, ToilEntry
     from dashboards import rollups
     from dashboards.reports import SECTIONS
     from referrals.constants import QUEUE_STATUSES
@@ -456,15 +456,18 @@ def main(argv: list[str]) -> int:
             )
         )
 
-    # A burst: 3,000 open referrals fall due at once; then the notifications for them.
+    # A burst: 3,000 open referrals fall due at once; then the notifications for them. First they are
+    # given a due time ahead (and the sweep clears their flags, untimed), then all fall due together.
     later = now + timedelta(minutes=1)
-    flagged = LateFlag.objects.filter(kind=LateFlag.Kind.PAST_DUE, cleared_at__isnull=True).values("referral_id")
     burst = list(
-        Referral.objects.filter(service=service, status__in=QUEUE_STATUSES, due_at__gt=later)
-        .exclude(pk__in=flagged)
+        Referral.objects.filter(service=service, status__in=QUEUE_STATUSES)
+        .order_by("-received_at")
         .values_list("pk", flat=True)[:3000]
     )
     original = dict(Referral.objects.filter(pk__in=burst).values_list("pk", "due_at"))
+    Referral.objects.filter(pk__in=burst).update(due_at=later + timedelta(days=1))
+    jobs.flag_late_work(now=later - timedelta(seconds=40))
+    jobs.notify_new_late_flags(now=later - timedelta(seconds=40))
     Referral.objects.filter(pk__in=burst).update(due_at=later - timedelta(seconds=30))
     started = time.perf_counter()
     count, raised = statements(lambda: jobs.flag_late_work(now=later))
