@@ -368,6 +368,9 @@ def notify_new_late_flags(*, now: datetime, service_id: int | None = None) -> in
         return _notify_new_late_flags(now, service_id) if mine else 0
 
 
+DIGEST_NAMED = 10  # flags a consultant's digest names before "and N more"
+
+
 def _notify_new_late_flags(now: datetime, service_id: int | None) -> int:
     pending = _for_service(LateFlag.objects.filter(notified_at__isnull=True), service_id)
     cutoff = pending.aggregate(m=models.Max("id"))["m"]
@@ -406,6 +409,12 @@ def _notify_new_late_flags(now: datetime, service_id: int | None) -> int:
         if singles
         else {}
     )
+    # The digest names the first flags of the run (one query, at most DIGEST_NAMED rows) for the desk,
+    # who see every flag of the service; an AMHP's digest points to their allocations.
+    if any(n > 1 and not is_amhp for n, _, is_amhp in groups.values()):
+        first_titles = list(batch.order_by("id").values_list(_late_flag_title(), flat=True)[: DIGEST_NAMED + 1])
+    else:
+        first_titles = []
     queue_url = reverse("referrals:queue")
     allocations_url = reverse("assessments:my_allocations")
     rows_out = []
@@ -416,6 +425,10 @@ def _notify_new_late_flags(now: datetime, service_id: int | None) -> int:
         else:
             title = f"Running late: {n} referrals"
             body = "Referrals have passed their due time, their AMHP's shift end or come close to a statutory limit."
+            if not is_amhp and first_titles:
+                named_lines = [t.removeprefix("Running late: ") for t in first_titles[:DIGEST_NAMED]]
+                more = n - len(named_lines)
+                body = "\n".join([body, *named_lines, *([f"and {more} more"] if more > 0 else [])])
             url, key = (allocations_url if is_amhp else queue_url), f"lateflags:{cutoff}"
         rows_out.append(
             Notification(

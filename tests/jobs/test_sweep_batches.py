@@ -103,3 +103,16 @@ def test_a_second_runner_of_a_sweep_does_nothing_while_the_first_holds_it(
         other.close()
     assert jobs.book_toil(now=now) == 1  # the lock went with the other connection
     assert jobs.notify_new_late_flags(now=now) == 1
+
+
+def test_a_consultants_digest_names_the_first_ten_and_counts_the_rest(
+    service: Any, consultant: StaffProfile, referral_row: Callable[..., Any], now: datetime
+) -> None:
+    made = [referral_row(service, due_at=now - (i + 1) * M) for i in range(12)]
+    jobs.flag_late_work(now=now)
+    jobs.notify_new_late_flags(now=now)
+    digest = Notification.objects.get(recipient=consultant.user)
+    lines = digest.body.splitlines()
+    assert digest.title == "Running late: 12 referrals"
+    assert len(lines) == 1 + 10 + 1 and lines[-1] == "and 2 more"
+    assert {line.split(":")[0] for line in lines[1:11]} <= {r.reference for r in made}
