@@ -471,6 +471,7 @@ def test_each_sweep_runs_the_same_number_of_statements_for_3_rows_and_for_60(
     now: datetime,
 ) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SWEEP_FULL_EVERY_MINUTES = 0  # both worlds swept in full, so only the number of rows differs
     few = count_queries(3, service, make_staff, referral_row, assessment_row, now)
     assert Notification.objects.filter(service=service).count() > 3
     LateFlag.objects.all().delete()
@@ -480,7 +481,8 @@ def test_each_sweep_runs_the_same_number_of_statements_for_3_rows_and_for_60(
 
     assert ToilEntry.objects.count() == 63  # both worlds: the first was cleared and booked again
     assert many == few
-    assert max(few.values()) <= 10
+    # A full late-work sweep: its mark, four raises, four clears and the mark's upsert, in one transaction.
+    assert max(few.values()) <= 12
 
 
 def test_the_sql_arithmetic_agrees_with_the_pure_function(
