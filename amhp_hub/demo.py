@@ -25,6 +25,9 @@ from referrals.models import Person, Referral
 from rota.demo import seed_rota, seed_staff
 from rota.models import Service
 
+# The authenticator secret of every demo user: for demo data only, printed by seed_demo and ./hub run.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
 LONDON = ZoneInfo("Europe/London")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from amhp_hub.env import env_bool, env_int, env_list, env_secret, env_str
 
@@ -19,6 +20,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = env_secret("SECRET_KEY")
+if env_bool("STRICT_SECRET_KEY", False) and len(SECRET_KEY) < 50:
+    # docker-compose sets STRICT_SECRET_KEY: production refuses a guessable key.
+    raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -32,7 +36,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "crispy_forms",
     "crispy_forms_gds",
     "django_htmx",
@@ -47,13 +57,25 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A correlation id for every request; a database fault becomes a clean 503 that names it.
+    "amhp_hub.common.security.RequestContextMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # 12-hour absolute session limit, then MFA before anything else (enrolment at first sign-in).
+    "amhp_hub.common.security.SessionLimitMiddleware",
+    "amhp_hub.common.security.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Denied requests (403/404) are audited; pages and API answers are never cached.
+    "amhp_hub.common.security.DeniedRequestAuditMiddleware",
+    "amhp_hub.common.security.NoStoreMiddleware",
+    # Last, so it sees a locked-out sign-in before the view does.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "amhp_hub.urls"
@@ -82,35 +104,101 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A request blocked on a row lock, or a runaway query, fails fast (a 503) instead of hanging.
+DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 3000)
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 4500)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+    )
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: wait for the lock instead of failing while the worker writes.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The first loads the staff profile with the user (one statement fewer a request); Django's own
-# stays listed so sessions signed in through it remain valid.
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username before the password is checked.
+    "amhp_hub.common.security.LockoutBackend",
+    # Then Django's ModelBackend, loading the staff profile with the user (one statement fewer a
+    # request); Django's own stays listed so sessions signed in through it remain valid.
     "amhp_hub.common.auth.StaffModelBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# Sessions end after 30 idle minutes and at the latest 12 hours after sign-in (SessionLimitMiddleware;
+# the last-seen time is written at most once a minute, so a page costs no session write).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+# API tokens expire this long after they were issued; a new sign-in issues a new one.
+API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 12 * 3600)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # __Host- cookies: sent only over HTTPS, only to this host, path /; a subdomain cannot plant one.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind the TLS-terminating proxy: it sets X-Forwarded-Proto, and plain HTTP is redirected.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", not DEBUG) else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 63072000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+
+# A strict Content-Security-Policy: scripts only from this site (no inline script anywhere),
+# styles only from this site, no framing (django-csp 4).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# MFA (django-otp): TOTP codes from an authenticator app, with one-off recovery codes.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "AMHP Hub")
+OTP_TOTP_TOLERANCE = 1
+MFA_RECOVERY_CODES = 10
+
+# Lockout (django-axes): 5 failures for one username lock it for 15 minutes, from any address; 5 failures
+# from one address lock that address too (a guesser cannot get round it by trying many usernames).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "amhp_hub.common.security.lockout_response"
+AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+# Sign-in attempts per client address per minute (web page; the token endpoint has its DRF throttle).
+SIGN_IN_ATTEMPTS_PER_MINUTE = env_int("SIGN_IN_ATTEMPTS_PER_MINUTE", 20)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -134,6 +222,7 @@ CRISPY_TEMPLATE_PACK = "gds"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Expiring tokens, read with their user and staff profile in one statement.
         "amhp_hub.common.auth.StaffTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -141,8 +230,19 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "amhp_hub.common.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("THROTTLE_ANON", "30/minute"),
+        "user": env_str("THROTTLE_USER", "2000/hour"),
+        "token": env_str("THROTTLE_TOKEN", "10/minute"),
+        "export": env_str("THROTTLE_EXPORT", "60/hour"),
+    },
     "EXCEPTION_HANDLER": "amhp_hub.common.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -151,6 +251,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Referrals, triage queue, rota and allocation for an AMHP service.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs need a verified sign-in; Redoc is served from static/ (no CDN).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "REDOC_DIST": "SIDECAR",
     # Several models have a "status": give each choice set its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "ReferralStatusEnum": "referrals.constants.Status",
@@ -165,7 +268,11 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    # A task taken by a worker that died is handed out again after this long: above the task
+    # time limit (so a slow task is never run twice), under five minutes.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 240)
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "filesystem://"
@@ -185,6 +292,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs (assessments.tasks). Each start_* task fans out one task per service.
@@ -203,7 +311,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "warrant-warnings": {"task": "assessments.tasks.start_warrant_warnings", "schedule": crontab(hour=7, minute=0)},
     # Warn managers of shifts under required cover in the next ROTA_GAP_DAYS (07:15 UTC daily).
     "rota-gap-warnings": {"task": "assessments.tasks.start_rota_gap_warnings", "schedule": crontab(hour=7, minute=15)},
+    # Beat's heartbeat, which /healthz reads: unhealthy when beat has not ticked for HEALTH_BEAT_STALE_SECONDS.
+    "beat-heartbeat": {"task": "amhp_hub.common.tasks.beat_heartbeat", "schedule": timedelta(minutes=1)},
+    # Anonymise the people whose every referral closed more than RETENTION_YEARS ago (03:30 UTC daily).
+    "retention": {"task": "assessments.tasks.start_retention", "schedule": crontab(hour=3, minute=30)},
 }
+HEALTH_BEAT_STALE_SECONDS = env_int("HEALTH_BEAT_STALE_SECONDS", 180)
+HEALTH_WORKER_TIMEOUT_SECONDS = float(env_int("HEALTH_WORKER_TIMEOUT_MS", 1500)) / 1000
+# Records are kept this many years after the person's last referral closed, then anonymised
+# (the audit trail is kept). Records Management Code of Practice 2021: mental health records, 20 years.
+RETENTION_YEARS = env_int("RETENTION_YEARS", 20)
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -250,5 +367,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "amhp_hub.security": {"level": "INFO"}},
 }

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from amhp_hub.common.api import HasRole
+from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
 from assessments import selectors, services
 from assessments.models import Assessment, DelayReason, Doctor, NearestRelativeAction, Outcome, TimelineEvent
@@ -107,9 +107,11 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "hours_worked",
             "doctors",
             "timeline",
+            "version",
         ]
         read_only_fields = [
             "id",
+            "version",
             "status",
             "allocated_at",
             "responded_at",
@@ -154,7 +156,7 @@ class AllocateSerializer(serializers.Serializer):
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=False, trim_whitespace=True)
+    reason = serializers.CharField(allow_blank=False, trim_whitespace=True, max_length=2000)
 
 
 def _profile(request: Request) -> StaffProfile:
@@ -212,7 +214,8 @@ class _AssessmentView(APIView):
         return get_object_or_404(selectors.assessment_visible_to(_profile(request)), pk=pk)
 
     def fresh(self, request: Request, pk: Any) -> Response:
-        return Response(AssessmentSerializer(self.get_object(request, pk)).data)
+        assessment = self.get_object(request, pk)
+        return with_etag(Response(AssessmentSerializer(assessment).data), assessment.version)
 
 
 class AssessmentDetailView(_AssessmentView):
@@ -224,18 +227,25 @@ class AssessmentDetailView(_AssessmentView):
     def get(self, request: Request, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         audit(actor=request.user, service_id=assessment.service_id, action="view", obj=assessment, channel="api")
-        return Response(AssessmentSerializer(assessment).data)
+        return with_etag(Response(AssessmentSerializer(assessment).data), assessment.version)
 
     @extend_schema(request=AssessmentSerializer, responses=AssessmentSerializer)
     def patch(self, request: Request, pk: str) -> Response:
+        """Change the record. Send If-Match with the ETag you read: if someone saved since, the answer is 409."""
         assessment = self.get_object(request, pk)
+        version = expected_version(request)
         serializer = AssessmentSerializer(assessment, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         doctors = data.pop("doctors", [])
         try:
             services.assessment_update_record(
-                assessment=assessment, actor=request.user, data=data, doctors=doctors, channel="api"
+                assessment=assessment,
+                actor=request.user,
+                data=data,
+                doctors=doctors,
+                channel="api",
+                expected_version=version,
             )
         except ValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
@@ -259,10 +269,12 @@ class DeclineView(_AssessmentView):
         assessment = self.get_object(request, pk)
         serializer = DeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.assessment_decline(
+        declined = services.assessment_decline(
             assessment=assessment, actor=request.user, reason=serializer.validated_data["reason"], channel="api"
         )
-        return self.fresh(request, pk)
+        # The AMHP no longer sees the work they declined: answer with the record as it was left.
+        declined = Assessment.objects.select_related("referral__person", "amhp__user").get(pk=declined.pk)
+        return Response(AssessmentSerializer(declined).data)
 
 
 class CompleteView(_AssessmentView):

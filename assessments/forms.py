@@ -9,6 +9,7 @@ from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
 
 from amhp_hub.common.forms import LondonDateTimeField, london_datetime
+from assessments import services
 from assessments.models import DelayReason, NearestRelativeAction, Outcome, TimelineEvent
 from assessments.services import RECORDABLE_EVENTS
 
@@ -43,12 +44,20 @@ class EventForm(forms.Form):
 
 class RecordForm(forms.Form):
     outcome = forms.ChoiceField(label="Outcome", required=False, choices=[("", "Not decided yet"), *Outcome.choices])
-    outcome_notes = forms.CharField(label="Outcome notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome_notes = forms.CharField(
+        label="Outcome notes",
+        required=False,
+        max_length=services.NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     nearest_relative_action = forms.ChoiceField(
         label="Nearest relative", choices=NearestRelativeAction.choices, initial=NearestRelativeAction.NOT_YET
     )
     nearest_relative_notes = forms.CharField(
-        label="Nearest relative notes", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Nearest relative notes",
+        required=False,
+        max_length=services.NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     delay_reasons = forms.MultipleChoiceField(
         label="What delayed the assessment",
@@ -71,11 +80,14 @@ class RecordForm(forms.Form):
         help_text="Leave blank to work it out from when work started and ended",
         error_messages={"invalid": "Enter hours worked as a number, like 3.5"},
     )
+    # The version of the record this form showed: a save over someone else's newer change is refused.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "record")
         super().__init__(*args, **kwargs)
         self.helper = _helper(
+            Field("version"),
             Fieldset(
                 Field.select("outcome"),
                 Field.textarea("outcome_notes"),
@@ -108,7 +120,7 @@ class RecordForm(forms.Form):
         )
 
     def service_data(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
+        data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
         if data.get("hours_worked") is None:
             data.pop("hours_worked", None)
         return data

@@ -99,6 +99,8 @@ class Assessment(models.Model):
     # Deadlines as data (set by the services on every change; the jobs scan them).
     late_after = models.DateTimeField(null=True, blank=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by one on every edit of the record: a write made against an older version is refused.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [

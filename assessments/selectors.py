@@ -106,7 +106,8 @@ def assessment_visible_to(profile: StaffProfile) -> QuerySet[Assessment]:
     """Return the assessments PROFILE may see: their service's for consultants and managers, an AMHP's own."""
     qs = Assessment.objects.filter(service_id=profile.service_id)
     if profile.role == Role.AMHP:
-        qs = qs.filter(amhp=profile)
+        # An AMHP who declined a piece of work no longer sees it (nor, through it, the referral).
+        qs = qs.filter(amhp=profile).exclude(status=AssessmentStatus.DECLINED)
     elif profile.role not in (Role.CONSULTANT, Role.MANAGER):
         return qs.none()
     return _with_record(qs)

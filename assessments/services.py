@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
 from amhp_hub.common.errors import ConflictError, RuleError
+from amhp_hub.common.versioning import require_version
 from assessments.models import (
     DETENTION_OUTCOMES,
     OPEN_ASSESSMENT_STATUSES,
@@ -277,6 +278,7 @@ def assessment_record_event(
     return event
 
 
+APPLICATION_OUTCOMES = (*DETENTION_OUTCOMES, Outcome.APPLICATION_AWAITING_BED)
 SECTION_OF_OUTCOME = {Outcome.DETAINED_S2: "s2", Outcome.DETAINED_S3: "s3", Outcome.DETAINED_S4: "s4"}
 PATHWAY_SOURCES = ("seen_at", "application_signed_at", "conveyed_at", "outcome")
 
@@ -307,6 +309,10 @@ def _london_day(value: datetime) -> Any:
     return value.astimezone(LONDON).date()
 
 
+# Free-text notes on the record are capped: long enough for a full account, short of a pasted document.
+NOTES_MAX_LENGTH = 5000
+
+
 def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """Return {field: [messages]} for what is wrong with an assessment record; empty when it may be saved.
 
@@ -335,6 +341,10 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
         add("hours_worked", f"Hours worked must be between 0 and {MAX_HOURS_WORKED}")
     if outcome == Outcome.DETAINED_S3 and record.get("nearest_relative_action") == NearestRelativeAction.OBJECTED:
         add("outcome", NR_OBJECTION_BARS_S3)
+    for field in ("outcome_notes", "nearest_relative_notes"):
+        text = record.get(field) or ""
+        if len(text) > NOTES_MAX_LENGTH:
+            add(field, f"Enter {NOTES_MAX_LENGTH:,} characters or fewer (you entered {len(text):,})")
     doctors = list(doctors)
     for index, doctor in enumerate(doctors):
         if not (doctor.get("name") or "").strip():
@@ -361,8 +371,11 @@ def assessment_update_record(
     doctors: Iterable[Mapping[str, Any]] = (),
     now: datetime | None = None,
     channel: str = "web",
+    expected_version: int | None = None,
 ) -> Assessment:
     """Change the record: outcome, nearest relative, delays, times, hours and doctors.
+
+    With EXPECTED_VERSION, raise StaleWrite when someone else saved the record since that version.
 
     DATA holds any of RECORD_FIELDS. Each item of DOCTORS adds a doctor, or with an "id"
     updates that doctor of this assessment. With both work times and no hours entered,
@@ -372,6 +385,7 @@ def assessment_update_record(
     now = now or timezone.now()
     locked = _lock(assessment)
     _require_working(locked)
+    require_version(locked, expected_version)
     doctors = [dict(d) for d in doctors]
     existing = {d.pk: d for d in locked.doctors.all()}
     errors: dict[str, list[str]] = {}
@@ -407,7 +421,8 @@ def assessment_update_record(
         if locked.status == AssessmentStatus.ACCEPTED:
             locked.status = AssessmentStatus.IN_PROGRESS
             changed.append("status")
-        locked.save(update_fields=[*changed, "updated_at"])
+        locked.version += 1
+        locked.save(update_fields=[*changed, "version", "updated_at"])
     for d in doctors:
         if d.get("id") in existing:
             doctor = existing[d["id"]]
@@ -448,6 +463,9 @@ def assessment_complete(
         errors["work_started_at"] = ["Record when work started before completing"]
     if locked.work_ended_at is None:
         errors["work_ended_at"] = ["Record when work ended before completing"]
+    if locked.outcome in APPLICATION_OUTCOMES and locked.application_signed_at is None:
+        # The case stays open, its clocks watched, from the signed application until admission.
+        errors["application_signed_at"] = ["Record when the application was signed before completing"]
     if errors:
         raise ValidationError(errors)
     update_fields = ["status", "completed_at", "late_after", "updated_at"]

@@ -145,3 +145,38 @@ def start_rota_gap_warnings() -> int:
     for service_id in ids:
         warn_rota_gaps_for_service.delay(service_id)
     return len(ids)
+
+
+# Free text on an assessment record that goes when its person is anonymised (referrals.retention).
+ASSESSMENT_BLANKS = {"outcome_notes": "", "nearest_relative_notes": "", "decline_reason": ""}
+
+
+def anonymise_service(service_id: int) -> int:
+    """Anonymise the service's people past retention, their referrals' and assessments' free text; one transaction."""
+    from django.db import transaction
+
+    from assessments.models import Assessment, TimelineEvent
+    from referrals.retention import anonymise_past_retention
+
+    with transaction.atomic():
+        ids = anonymise_past_retention(service_id=service_id)
+        if ids:
+            Assessment.objects.filter(referral__person_id__in=ids).update(**ASSESSMENT_BLANKS)
+            TimelineEvent.objects.filter(assessment__referral__person_id__in=ids).update(note="")
+    return len(ids)
+
+
+@shared_task(base=JobTask)
+def anonymise_past_retention_for_service(service_id: int) -> int:
+    if not _service_exists(service_id):
+        return 0
+    return anonymise_service(service_id)
+
+
+@shared_task(base=JobTask)
+def start_retention() -> int:
+    """Daily: anonymise records past RETENTION_YEARS in every service (the audit trail is kept)."""
+    ids = _service_ids()
+    for service_id in ids:
+        anonymise_past_retention_for_service.delay(service_id)
+    return len(ids)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.versioning import StaleWrite
 from amhp_hub.common.web import add_service_errors, role_required
 from assessments import selectors, services
 from assessments.forms import DeclineForm, DoctorForm, EventForm, RecordForm
@@ -166,6 +167,7 @@ def _record_initial(assessment: Assessment) -> dict[str, Any]:
     # Hours worked the service worked out from the times are shown blank so that new times recompute them.
     if start and end and assessment.hours_worked == services._hours_between(start, end):
         initial["hours_worked"] = None
+    initial["version"] = assessment.version
     return initial
 
 
@@ -193,6 +195,12 @@ def _record_post(
     if form.is_valid():
         try:
             write(assessment, form)
+        except StaleWrite as exc:
+            # Keep what was typed and say what the other change was; saving again applies it to the new version.
+            form.add_error(None, exc.message)
+            form.data = form.data.copy()
+            form.data[form.add_prefix("version")] = str(exc.current_version)
+            return _detail_page(request, _own(request, pk), status=409, **{form_slot: form})
         except ConflictError as exc:
             messages.error(request, exc.message)
             return redirect("assessments:detail", pk=assessment.pk)
@@ -240,7 +248,9 @@ def update_record(request: HttpRequest, pk: str) -> HttpResponse:
         pk,
         RecordForm(request.POST),
         "record_form",
-        lambda a, f: services.assessment_update_record(assessment=a, actor=request.user, data=f.service_data()),
+        lambda a, f: services.assessment_update_record(
+            assessment=a, actor=request.user, data=f.service_data(), expected_version=f.cleaned_data.get("version")
+        ),
         lambda f: "Record saved",
     )
 

@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from amhp_hub.common.web import add_service_errors, role_required
+from amhp_hub.common.audit import audit
+from amhp_hub.common.web import add_service_errors, export_throttled, role_required
 from dashboards import reports, services
 from dashboards.approvals import approval_rows
 from dashboards.forms import ApprovalForm, PeriodForm, PopulationForm, TrainingForm
@@ -90,6 +91,7 @@ def csv_value(value: Any) -> Any:
 
 
 @role_required(Role.MANAGER)
+@export_throttled
 def table_csv(request: HttpRequest, table: str) -> HttpResponse:
     if table not in reports.TABLE_SECTIONS:
         raise Http404("No such table")
@@ -103,6 +105,14 @@ def table_csv(request: HttpRequest, table: str) -> HttpResponse:
         reports.TABLE_SECTIONS[table], service_id=request.user.staff_profile.service_id, period=period, now=now
     )
     found = next(t for t in report.tables if t.slug == table)
+    audit(
+        actor=request.user,
+        service_id=request.user.staff_profile.service_id,
+        action="export",
+        object_type="report",
+        object_id=table,
+        changes={"from": period.first.isoformat(), "to": period.last.isoformat(), "rows": len(found.rows)},
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{table}-{period.first.isoformat()}-to-{period.last.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

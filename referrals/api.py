@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from amhp_hub.common.api import HasRole
+from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
 from amhp_hub.common.pagination import CappedLimitOffsetPagination, CursorError, KeysetPaginator
 from referrals import deadlines, selectors, services
@@ -78,6 +78,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "closed_at",
+            "version",
             "draft",
             "submit",
         ]
@@ -94,6 +95,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "closed_at",
+            "version",
         ]
         extra_kwargs = {"received_at": {"required": False}, "reason": {"required": False}}
 
@@ -216,7 +218,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         referral = self.get_object()
         audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral, channel="api")
-        return Response(self.get_serializer(referral).data)
+        return with_etag(Response(self.get_serializer(referral).data), referral.version)
 
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -234,7 +236,9 @@ class ReferralViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
+        """Change details. Send If-Match with the ETag you read: if someone saved since, the answer is 409."""
         referral = self.get_object()
+        version = expected_version(request)
         serializer = self.get_serializer(referral, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
@@ -244,10 +248,11 @@ class ReferralViewSet(viewsets.GenericViewSet):
                 data=serializer.flat_data(),
                 submit=serializer.validated_data.get("submit", False),
                 channel="api",
+                expected_version=version,
             )
         except ValidationError as exc:
             raise _nest_person_errors(exc) from exc
-        return Response(self.get_serializer(referral).data)
+        return with_etag(Response(self.get_serializer(referral).data), referral.version)
 
     @extend_schema(request=TriageSerializer, responses=TriageRecordSerializer)
     @action(detail=True, methods=["post"])

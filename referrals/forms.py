@@ -39,7 +39,12 @@ class ReferralForm(forms.Form):
     )
     language = forms.CharField(label="Main language", required=False, max_length=60, initial="English")
     interpreter_needed = forms.BooleanField(label="Needs an interpreter", required=False)
-    address = forms.CharField(label="Address", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(
+        label="Address",
+        required=False,
+        max_length=services.TEXT_LIMITS["address"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     postcode = forms.CharField(label="Postcode", required=False, max_length=10)
     gp_practice = forms.CharField(label="GP practice", required=False, max_length=150)
     # Legal situation
@@ -63,13 +68,23 @@ class ReferralForm(forms.Form):
     referrer_organisation = forms.CharField(label="Organisation", required=False, max_length=150)
     referrer_phone = forms.CharField(label="Phone", required=False, max_length=40)
     seen_by_referrer_at = _dt("When the referrer last saw the person")
-    reason = forms.CharField(label="Reason for referral", required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    reason = forms.CharField(
+        label="Reason for referral",
+        required=False,
+        max_length=services.TEXT_LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
     # Risks
     risk_violence = forms.BooleanField(label="Risk of violence", required=False)
     risk_weapons = forms.BooleanField(label="Weapons", required=False)
     risk_children = forms.BooleanField(label="Children in the household", required=False)
     risk_safeguarding = forms.BooleanField(label="Safeguarding concerns", required=False)
-    risk_notes = forms.CharField(label="Risk details", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    risk_notes = forms.CharField(
+        label="Risk details",
+        required=False,
+        max_length=services.TEXT_LIMITS["risk_notes"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     # Nearest relative and arrangements
     nearest_relative_name = forms.CharField(label="Nearest relative's name", required=False, max_length=120)
     nearest_relative_relationship = forms.CharField(label="Relationship", required=False, max_length=60)
@@ -82,6 +97,8 @@ class ReferralForm(forms.Form):
         choices=[("", "Set from the legal situation"), *Priority.choices],
         help_text="Leave blank to set it from the legal situation and its clock",
     )
+    # The version of the referral this form showed: a save over someone else's newer change is refused.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, draft: bool = False, is_draft_record: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,6 +106,7 @@ class ReferralForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
+            Field("version"),
             Fieldset(
                 Field.text("nhs_number", field_width=10),
                 Field.text("given_name"),
@@ -169,7 +187,7 @@ class ReferralForm(forms.Form):
 
     def service_data(self) -> dict[str, Any]:
         """The cleaned values in the shape referrals.services takes."""
-        data = {k: v for k, v in self.cleaned_data.items()}
+        data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
         if not data.get("priority"):
             data.pop("priority", None)
         return data

@@ -44,6 +44,8 @@ class Person(models.Model):
     address = models.TextField(blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     gp_practice = models.CharField(max_length=150, blank=True)
+    # Set when the retention job anonymised the person (every referral closed longer ago than RETENTION_YEARS).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -137,6 +139,8 @@ class Referral(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # When the application reached the hospital managers (status admitted).
     admitted_at = models.DateTimeField(null=True, blank=True)
+    # Raised by one on every edit: a write made against an older version is refused (no lost updates).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         indexes = [

@@ -16,15 +16,21 @@ from rota.models import Role, StaffProfile
 QUEUE_ORDER = ("priority_rank", "due_at", "received_at", "id")
 
 
+# Assessment statuses that keep a referral visible to its AMHP (every status but "declined"; the names
+# are the assessments app's, which this app may not import).
+AMHP_VISIBLE_ASSESSMENT_STATUSES = ("offered", "accepted", "in_progress", "completed")
+
+
 def referrals_visible_to(profile: StaffProfile) -> QuerySet[Referral]:
     """Return the referrals this member of staff may see: their own service's, as their role allows.
 
     Consultants and managers see every referral of their service; an AMHP sees those
-    allocated to them.
+    allocated to them, and no longer one they declined.
     """
     qs = Referral.objects.filter(service_id=profile.service_id)
     if profile.role == Role.AMHP:
-        qs = qs.filter(assessments__amhp=profile).distinct()
+        # One filter() call, so both conditions are on the same assessment: theirs, and not declined.
+        qs = qs.filter(assessments__amhp=profile, assessments__status__in=AMHP_VISIBLE_ASSESSMENT_STATUSES).distinct()
     return qs.select_related("person", "service")
 
 

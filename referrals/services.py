@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
 from amhp_hub.common.errors import ConflictError, RuleError
+from amhp_hub.common.versioning import require_version
 from referrals import clocks, deadlines
 from referrals.constants import (
     PRIORITY_RANK,
@@ -77,6 +78,14 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
+# Free text is capped (the form and API say so before anything is saved).
+TEXT_LIMITS = {"address": 500, "reason": 5000, "risk_notes": 5000}
+# Dates outside these bounds are typing mistakes: nobody alive was born before 1900, and no referral
+# is about a power that started years ago.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+OLDEST_EVENT = timedelta(days=5 * 365)
+
+
 def validate_referral_data(data: Mapping[str, Any], *, draft: bool, now: datetime) -> dict[str, list[str]]:
     """Return {field: [messages]} for what is wrong with DATA; empty when it may be saved.
 
@@ -113,6 +122,16 @@ def validate_referral_data(data: Mapping[str, Any], *, draft: bool, now: datetim
     dob = data.get("date_of_birth")
     if dob is not None and dob > now.date():
         add("date_of_birth", "Date of birth must be in the past")
+    if dob is not None and dob < EARLIEST_BIRTH_DATE:
+        add("date_of_birth", f"Date of birth must be after {EARLIEST_BIRTH_DATE:%-d %B %Y}")
+    for field in ("legal_power_started_at", "received_at", "seen_by_referrer_at"):
+        value = data.get(field)
+        if value is not None and value < now - OLDEST_EVENT:
+            add(field, f"The date must be within the last {OLDEST_EVENT.days // 365} years")
+    for field, limit in TEXT_LIMITS.items():
+        value = data.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            add(field, f"Enter {limit:,} characters or fewer (you entered {len(value):,})")
     return errors
 
 
@@ -279,14 +298,17 @@ def referral_update(
     submit: bool = False,
     channel: str = "web",
     now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Referral:
     """Change a referral's details. SUBMIT turns a draft into a new referral in the queue.
 
-    Raise ValidationError with field messages when the result would not be valid, and
-    ConflictError when the referral is closed.
+    Raise ValidationError with field messages when the result would not be valid, ConflictError
+    when the referral is closed, and StaleWrite when EXPECTED_VERSION is given and someone else
+    has saved since (the version is raised by one on every change of details).
     """
     now = now or timezone.now()
     referral = Referral.objects.select_for_update().select_related("person").get(pk=referral.pk)
+    require_version(referral, expected_version)
     if not referral.is_open and referral.status != Status.DRAFT:
         raise ConflictError(f"Referral {referral.reference} is {referral.get_status_display().lower()}")
     person = referral.person
@@ -317,6 +339,7 @@ def referral_update(
         _correct_intake_legal_status(referral, actor=actor, now=now)
     apply_clocks(referral)
     referral.flags = compute_flags(referral)
+    referral.version += 1
     referral.save()
     if submitting:
         referral_move(referral, Status.NEW, actor=actor, channel=channel)

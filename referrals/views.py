@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
 from amhp_hub.common.pagination import CursorError, KeysetPaginator
+from amhp_hub.common.versioning import StaleWrite
 from amhp_hub.common.web import add_service_errors, role_required
 from referrals import clocks, selectors, services
 from referrals.constants import FLAG_LABELS, QUEUE_STATUSES, LegalStatus, Priority, Status
@@ -177,6 +178,7 @@ def referral_edit(request: HttpRequest, pk: str) -> HttpResponse:
             **services.snapshot(referral.person, PERSON_FIELDS),
             **services.snapshot(referral, REFERRAL_FIELDS),
             "priority": referral.priority,
+            "version": referral.version,
         }
         initial["legal_power_started_at"] = _local(initial.get("legal_power_started_at"))
         initial["seen_by_referrer_at"] = _local(initial.get("seen_by_referrer_at"))
@@ -188,11 +190,21 @@ def referral_edit(request: HttpRequest, pk: str) -> HttpResponse:
         return _form_page(request, form, referral, status=400)
     try:
         services.referral_update(
-            referral=referral, actor=request.user, data=form.service_data(), submit=is_draft and not draft
+            referral=referral,
+            actor=request.user,
+            data=form.service_data(),
+            submit=is_draft and not draft,
+            expected_version=form.cleaned_data.get("version"),
         )
     except ValidationError as exc:
         add_service_errors(form, exc)
         return _form_page(request, form, referral, status=400)
+    except StaleWrite as exc:
+        # Keep what was typed; say what the other change was. Saving again applies it over the new version.
+        form.add_error(None, exc.message)
+        form.data = form.data.copy()
+        form.data["version"] = str(exc.current_version)
+        return _form_page(request, form, referral, status=409)
     except ConflictError as exc:
         messages.error(request, exc.message)
         return redirect("referrals:detail", pk=referral.pk)

@@ -743,3 +743,29 @@ def calendar_token_revoke(*, actor: Any, staff: StaffProfile, now: datetime | No
             changes={"revoked_at": [None, now.isoformat()]},
         )
     return len(revoked)
+
+
+@transaction.atomic
+def staff_deactivate(*, actor: Any, profile: StaffProfile) -> StaffProfile:
+    """Switch a leaver's account off: every session and API token ends at once, and sign-in is refused.
+
+    Raise ValidationError when the actor would switch themselves off. The account and its history stay.
+    """
+    from rest_framework.authtoken.models import Token
+
+    if profile.user_id == getattr(actor, "pk", None):
+        raise ValidationError({"staff": ["You cannot switch off your own account"]})
+    user = profile.user
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    # Every session ends on its next request: Django's auth backend refuses an inactive user's session.
+    Token.objects.filter(user=user).delete()
+    audit(
+        actor=actor,
+        service_id=profile.service_id,
+        action="deactivate",
+        obj=profile,
+        changes={"is_active": [True, False]},
+    )
+    return profile

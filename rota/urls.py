@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rota import views
+from rota import staff_views, views
 
 app_name = "rota"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("mine/calendar-token/", views.calendar_token, name="calendar_token"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("staff/", staff_views.staff_list, name="staff"),
+    path("staff/<uuid:pk>/deactivate/", staff_views.staff_deactivate, name="staff_deactivate"),
 ]

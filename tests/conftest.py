@@ -23,6 +23,42 @@ PASSWORD = "correct-horse-battery-staple"
 _usernames = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _mfa_verified_test_logins(request: pytest.FixtureRequest) -> Any:
+    """Make every test sign-in (force_login, the login page) MFA-verified, as django-otp's otp_login does.
+
+    The user gets a confirmed TOTP device and its persistent id goes in the session, so tests written
+    before MFA keep working. Tests of the real flow opt out with @pytest.mark.real_mfa.
+    """
+    if request.node.get_closest_marker("real_mfa"):
+        yield
+        return
+    from django.contrib.auth.signals import user_logged_in
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def verify(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+        if request is None or not hasattr(request, "session"):
+            return
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+        request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
+    user_logged_in.connect(verify, dispatch_uid="tests_mfa_verified_login")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests_mfa_verified_login")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request: pytest.FixtureRequest) -> Any:
+    """Throttle and lockout counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def service(db: Any) -> Service:
     return service_get_or_create(name="Riverside AMHP Hub")
@@ -78,6 +114,21 @@ def api_client_for() -> Callable[[StaffProfile], APIClient]:
         return client
 
     return make
+
+
+TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+
+@pytest.fixture
+def otp_for() -> Callable[[StaffProfile], str]:
+    """Give a member of staff a known authenticator (if they have none) and return its current code."""
+    from amhp_hub.common import mfa
+
+    def code(profile: StaffProfile) -> str:
+        device = mfa.confirmed_totp(profile.user) or mfa.provision_totp(profile.user, TEST_TOTP_SECRET)
+        return mfa.current_code(device)
+
+    return code
 
 
 @pytest.fixture

@@ -79,7 +79,15 @@ def test_compose_file_validates() -> None:
         command = ["docker", "compose", "config", "-q"]
     else:
         pytest.skip("no docker compose on this machine")
-    result = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, env={"SECRET_KEY": "x", "PATH": "/usr/bin:/bin"}
-    )
+    env = {"SECRET_KEY": "x" * 50, "APP_DB_PASSWORD": "app-secret", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
+    shown = subprocess.run([c for c in command if c != "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
+    # The app runs as the least-privilege role, with secure cookies and a strict secret key by default.
+    assert "postgres://amhp_app:" in shown.stdout
+    assert (
+        "SECURE_COOKIES: 'true'" in shown.stdout
+        or 'SECURE_COOKIES: "true"' in shown.stdout
+        or "SECURE_COOKIES: true" in shown.stdout
+    )
+    assert "STRICT_SECRET_KEY" in shown.stdout

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from amhp_hub.common.errors import ConflictError, RuleError
+from amhp_hub.common.versioning import StaleWrite, etag, version_from_if_match
 
 
 class Conflict(exceptions.APIException):
@@ -28,9 +29,50 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, StaleWrite):
+        response = Response(
+            {"detail": exc.message, "current_version": exc.current_version, "other_change": exc.other_change},
+            status=status.HTTP_409_CONFLICT,
+        )
+        response["ETag"] = etag(exc.current_version)
+        return response
     elif isinstance(exc, ConflictError):
         exc = Conflict(exc.message)
     return drf_exception_handler(exc, context)
+
+
+def expected_version(request: Request) -> int | None:
+    """The version the client read, from If-Match (None without one); a malformed header is a 400."""
+    try:
+        return version_from_if_match(request.headers.get("If-Match"))
+    except ValueError as exc:
+        raise exceptions.ValidationError({"If-Match": [str(exc)]}) from exc
+
+
+def with_etag(response: Response, version: int) -> Response:
+    response["ETag"] = etag(version)
+    return response
+
+
+def reject_unknown_fields() -> None:
+    """Make every DRF serializer refuse fields it does not know (400), rather than silently drop them.
+
+    A misspelt field in an API body ("statutory_expiry" for "statutory_expires_at") would otherwise be
+    ignored and the client would believe it had been saved. Installed once, from CommonConfig.ready().
+    """
+    if getattr(serializers.Serializer, "_rejects_unknown_fields", False):
+        return
+    original = serializers.Serializer.to_internal_value
+
+    def to_internal_value(self: serializers.Serializer, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise exceptions.ValidationError({name: ["This field is not recognised."] for name in unknown})
+        return original(self, data)
+
+    serializers.Serializer.to_internal_value = to_internal_value  # type: ignore[method-assign]
+    serializers.Serializer._rejects_unknown_fields = True  # type: ignore[attr-defined]
 
 
 class HasRole(permissions.BasePermission):

@@ -11,9 +11,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.utils import timezone
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
+
+from amhp_hub.common.authentication import ExpiringTokenAuthentication, token_expires_at
 
 
 class StaffModelBackend(ModelBackend):
@@ -25,8 +27,8 @@ class StaffModelBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-class StaffTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication, reading the token, user and staff profile in one statement."""
+class StaffTokenAuthentication(ExpiringTokenAuthentication):
+    """Expiring token authentication, reading the token, user and staff profile in one statement."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
         token = Token.objects.select_related("user__staff_profile").filter(key=key).first()
@@ -34,4 +36,7 @@ class StaffTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        if token_expires_at(token) <= timezone.now():
+            token.delete()
+            raise exceptions.AuthenticationFailed("This token has expired. Ask for a new one.")
         return token.user, token

@@ -38,11 +38,18 @@ class CappedPaginator(Paginator):
         return n
 
 
-class CappedLimitOffsetPagination(LimitOffsetPagination):
-    """Limit/offset paging whose `count` is exact up to the cap; `count_capped` says when it is not."""
+MAX_PAGE_SIZE = 200
+
+
+class BoundedLimitOffsetPagination(LimitOffsetPagination):
+    """Limit/offset paging for every API list: `limit` is at most 200 whatever the caller asks."""
 
     default_limit = 50
-    max_limit = 500
+    max_limit = MAX_PAGE_SIZE
+
+
+class CappedLimitOffsetPagination(BoundedLimitOffsetPagination):
+    """Limit/offset paging whose `count` is exact up to the cap; `count_capped` says when it is not."""
 
     def get_count(self, queryset: Any) -> int:
         n, self.capped = capped_count(queryset, settings.QUEUE_COUNT_CAP)

@@ -147,13 +147,20 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     assert "checked" in no_bed  # what was typed is kept
     record["record-outcome"] = "detained_s2"
     assert client.post(f"{url}record/", record).status_code == 302
+    # A detention outcome needs the signed application: without it the assessment cannot complete.
+    refused = client.post(url + "complete/")
+    assert refused.status_code == 400
+    assert "Record when the application was signed" in refused.content.decode()
+    record["record-application_signed_at"] = local(now - timedelta(hours=1, minutes=30))
+    assert client.post(f"{url}record/", record).status_code == 302
     response = client.post(url + "complete/", follow=True)
     assert "completed" in response.content.decode()
     accepted.refresh_from_db()
     queued_referral.refresh_from_db()
     assert accepted.status == "completed"
     assert accepted.hours_worked is not None
-    assert queued_referral.status == "assessed"
+    # The case stays open, its clocks watched, until the person is admitted.
+    assert queued_referral.status == "application_made"
     assert "decision" in [e.kind for e in accepted.timeline.all()]
 
 

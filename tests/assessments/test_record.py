@@ -48,7 +48,9 @@ def test_declining_needs_a_reason_and_returns_the_referral_to_the_queue(
     assert response.json()["decline_reason"] == "On a warrant until 22:00"
     queued_referral.refresh_from_db()
     assert queued_referral.status == "accepted"
-    assert client.post(url(assessment, "decline"), {"reason": "again"}, format="json").status_code == 409
+    # Having declined, the AMHP no longer sees the work at all.
+    assert client.post(url(assessment, "decline"), {"reason": "again"}, format="json").status_code == 404
+    assert client.get(f"/api/v1/referrals/{queued_referral.pk}/").status_code == 404
 
 
 def test_only_the_allocated_amhp_may_accept_and_consultants_may_not(
@@ -300,3 +302,19 @@ def test_a_completed_record_is_closed_to_further_changes(accepted: Assessment, o
         services.assessment_update_record(assessment=accepted, actor=on_duty_amhp.user, data={"outcome": ""})
     with pytest.raises(ConflictError, match="completed"):
         services.assessment_record_event(assessment=accepted, actor=on_duty_amhp.user, kind="note", at=timezone.now())
+
+
+def test_a_stale_record_save_is_refused_with_409_and_the_other_change(
+    accepted: Assessment, on_duty_amhp: Any, api_client_for: Any
+) -> None:
+    # Two clients (the AMHP's phone and laptop) read the same version of the record.
+    phone, laptop = api_client_for(on_duty_amhp), api_client_for(on_duty_amhp)
+    etag = phone.get(url(accepted))["ETag"]
+    assert laptop.get(url(accepted))["ETag"] == etag
+    saved = phone.patch(url(accepted), {"outcome_notes": "Seen at home"}, format="json", HTTP_IF_MATCH=etag)
+    assert saved.status_code == 200 and saved["ETag"] != etag
+    stale = laptop.patch(url(accepted), {"outcome_notes": "Seen at A&E"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 409
+    assert stale.json()["other_change"]["fields"] == ["outcome_notes"]
+    accepted.refresh_from_db()
+    assert accepted.outcome_notes == "Seen at home"

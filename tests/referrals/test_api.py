@@ -38,11 +38,14 @@ def s136_payload(**overrides: Any) -> dict[str, Any]:
     return payload
 
 
-def test_token_endpoint_gives_a_token_that_authenticates(consultant: Any) -> None:
+def test_token_endpoint_gives_a_token_that_authenticates(consultant: Any, otp_for: Any) -> None:
     from tests.conftest import PASSWORD
 
     client = APIClient()
-    response = client.post("/api/v1/auth/token/", {"username": consultant.user.username, "password": PASSWORD})
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"username": consultant.user.username, "password": PASSWORD, "otp": otp_for(consultant)},
+    )
     assert response.status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert client.get("/api/v1/queue/").status_code == 200

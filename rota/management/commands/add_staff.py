@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from amhp_hub.common import mfa
 from rota.models import Role
 from rota.services import service_get_or_create, staff_create
 
@@ -28,8 +29,19 @@ class Command(BaseCommand):
             metavar="YYYY-MM-DD",
             help="For an AMHP: the last day of their approval (SI 2008/1206)",
         )
+        parser.add_argument(
+            "--totp-secret",
+            default=None,
+            help="BASE32: provision this authenticator secret (without it the user enrols at first sign-in)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        secret = options["totp_secret"]
+        if secret:
+            try:
+                mfa.hex_key_from_base32(secret)
+            except ValueError as exc:
+                raise CommandError(f"--totp-secret: {exc}") from exc
         try:
             service = service_get_or_create(name=options["service"])
             profile = staff_create(
@@ -44,4 +56,7 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+        if secret:
+            mfa.provision_totp(profile.user, secret)
         self.stdout.write(f"Created {profile.role} {profile.user.username} in {service.name}")
+        self.stdout.write("Authenticator provisioned" if secret else "They set up an authenticator at first sign-in")

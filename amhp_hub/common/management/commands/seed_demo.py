@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from amhp_hub.demo import seed_demo
+from amhp_hub.common.mfa import provision_demo_totp
+from amhp_hub.demo import DEMO_TOTP_SECRET, seed_demo
 from rota.models import Service
 
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             progress=lambda message: self.stdout.write(f"  … {message} ({time.monotonic() - started:.0f} s)"),
         )
+        provision_demo_totp(result.service.staff.values_list("user_id", flat=True), DEMO_TOTP_SECRET)
         counts = ", ".join(f"{value} {name}" for name, value in result.counts.items())
         self.stdout.write(
             self.style.SUCCESS(f"Seeded {result.service.name}: {counts} in {time.monotonic() - started:.1f} s")
@@ -48,3 +50,7 @@ class Command(BaseCommand):
         self.stdout.write("Sign in with:")
         for role, username, password in result.credentials:
             self.stdout.write(f"  {role:<10} {username:<12} {password}")
+        self.stdout.write(
+            f"Every demo user's authenticator secret is {DEMO_TOTP_SECRET} (demo data only): add it to an"
+            " authenticator app, or print the current code with: python manage.py demo_otp USERNAME"
+        )

@@ -1,0 +1,71 @@
+"""Lockout (django-axes): more than five failures for one username lock it for 15 minutes, web and token endpoint."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from amhp_hub.common import mfa
+from amhp_hub.common.models import AuditEvent
+from tests.conftest import PASSWORD, TEST_TOTP_SECRET
+
+pytestmark = pytest.mark.real_mfa
+
+
+def test_five_failed_sign_ins_lock_the_username_even_with_the_right_password(consultant: Any, caplog: Any) -> None:
+    username = consultant.user.username
+    with caplog.at_level(logging.WARNING, logger="amhp_hub.security"):
+        statuses = [
+            Client(REMOTE_ADDR="203.0.113.9")
+            .post("/login/", {"username": username, "password": "wrong-pass-1"})
+            .status_code
+            for _ in range(5)
+        ]
+    # The fifth failure locks the username: from then on even the right password is refused, from anywhere.
+    assert statuses == [200, 200, 200, 200, 429]
+    locked = Client(REMOTE_ADDR="198.51.100.7").post("/login/", {"username": username, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Try again in 15 minutes" in locked.content.decode()
+    # Each failure is logged and audited with the username and the address.
+    assert f"username={username!r} from ip=203.0.113.9" in caplog.text
+    failures = AuditEvent.objects.filter(action="sign_in_failed", object_id=username)
+    assert failures.count() >= 5 and set(failures.values_list("ip", flat=True)) >= {"203.0.113.9"}
+    assert set(failures.values_list("outcome", flat=True)) == {"failed"}
+
+
+def test_the_token_endpoint_locks_the_username_too(consultant: Any) -> None:
+    device = mfa.provision_totp(consultant.user, TEST_TOTP_SECRET)
+    api = APIClient()
+    for _ in range(5):
+        api.post(
+            "/api/v1/auth/token/", {"username": consultant.user.username, "password": "nope-nope-nope", "otp": "1"}
+        )
+    response = api.post(
+        "/api/v1/auth/token/",
+        {"username": consultant.user.username, "password": PASSWORD, "otp": mfa.current_code(device)},
+    )
+    assert response.status_code == 429
+    assert response.json()["code"] == "locked_out"
+
+
+def test_wrong_authentication_codes_count_towards_the_lockout(consultant: Any) -> None:
+    mfa.provision_totp(consultant.user, TEST_TOTP_SECRET)
+    client = Client()
+    client.post("/login/", {"username": consultant.user.username, "password": PASSWORD})
+    statuses = [client.post("/mfa/verify/", {"code": "000001"}).status_code for _ in range(5)]
+    # The fifth wrong code locks the account and signs the session out.
+    assert statuses == [400, 400, 400, 400, 429]
+    assert client.get("/queue/")["Location"].startswith("/login/")
+
+
+def test_sign_in_attempts_from_one_address_are_rate_limited(consultant: Any, settings: Any) -> None:
+    settings.SIGN_IN_ATTEMPTS_PER_MINUTE = 3
+    client = Client(REMOTE_ADDR="192.0.2.44")
+    statuses = [
+        client.post("/login/", {"username": f"guess{i}", "password": "x-password-123"}).status_code for i in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
