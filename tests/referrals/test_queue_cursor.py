@@ -147,7 +147,7 @@ def test_a_deep_page_runs_as_many_statements_as_the_first(
             body = client.get(f"/queue/?{href}").content.decode()
         counts.append(len(ctx.captured_queries))
     assert counts == [counts[0]] * 3
-    assert counts[0] <= 5
+    assert counts[0] <= 6  # with the MFA device look-up of the security middleware
 
 
 @requires_postgres
