@@ -11,12 +11,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from amhp_hub.common.bulk import deferred_indexes
+from amhp_hub.common.zone import LONDON
 from assessments.demo_records import seed_assessments
 from assessments.models import Assessment, Doctor, TimelineEvent
 from dashboards.demo import seed_population
@@ -27,8 +27,6 @@ from rota.models import Service
 
 # The authenticator secret of every demo user: for demo data only, printed by seed_demo and ./hub run.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass

@@ -14,6 +14,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from amhp_hub.common.zone import SERVICE_TIME_ZONE
 from amhp_hub.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "amhp_hub.common.context_processors.staff",
+                "assessments.context_processors.notifications",
             ],
         },
     },
@@ -201,7 +203,7 @@ AXES_VERBOSE = False
 SIGN_IN_ATTEMPTS_PER_MINUTE = env_int("SIGN_IN_ATTEMPTS_PER_MINUTE", 20)
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "Europe/London"
+TIME_ZONE = SERVICE_TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
@@ -251,6 +253,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Referrals, triage queue, rota and allocation for an AMHP service.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request and response shapes differ (write-only and read-only fields): document each on its own.
+    "COMPONENT_SPLIT_REQUEST": True,
     # The schema and its docs need a verified sign-in; Redoc is served from static/ (no CDN).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "REDOC_DIST": "SIDECAR",
@@ -303,7 +307,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "flag-late-work": {"task": "assessments.tasks.start_flag_late_work", "schedule": crontab(minute="*/5")},
     # Book pending TOIL accruals for completed work that ran past the AMHP's shift end.
     "book-toil": {"task": "assessments.tasks.start_book_toil", "schedule": crontab(minute="*/15")},
-    # Catch-up for late-flag notifications, and email every notification not yet emailed.
+    # Catch-up for late-flag notifications, swap requests and decisions, and email every notification not yet emailed.
     "notifications": {"task": "assessments.tasks.start_notifications", "schedule": timedelta(minutes=5)},
     # Fold closed and changed days into the dashboards' daily roll-up (dashboards.rollups).
     "dashboard-rollups": {"task": "dashboards.tasks.start_refresh_rollups", "schedule": crontab(minute="*/10")},
@@ -353,6 +357,10 @@ LATE_STATUTORY_MARGIN_HOURS = env_int("LATE_STATUTORY_MARGIN_HOURS", 4)
 SWEEP_FULL_EVERY_MINUTES = env_int("SWEEP_FULL_EVERY_MINUTES", 60)
 # TOIL accrues in whole blocks of this many minutes; a shorter overrun earns nothing.
 TOIL_BLOCK_MINUTES = env_int("TOIL_BLOCK_MINUTES", 15)
+# At most this many hours of TOIL accrue per AMHP per Europe/London calendar month (example NHS policy).
+TOIL_MONTHLY_CAP_HOURS = env_int("TOIL_MONTHLY_CAP_HOURS", 15)
+# Earned TOIL not taken within this many days lapses (0: it never lapses).
+TOIL_EXPIRY_DAYS = env_int("TOIL_EXPIRY_DAYS", 90)
 # Warn of AMHP warrants ending within this many days.
 WARRANT_WARNING_DAYS = env_int("WARRANT_WARNING_DAYS", 90)
 # Look this many days ahead for shifts under their required cover.

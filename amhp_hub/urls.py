@@ -12,7 +12,8 @@ from rest_framework.routers import SimpleRouter
 from amhp_hub.common import mfa_views
 from amhp_hub.common.forms import SignInForm
 from amhp_hub.common.tokens import ObtainTokenView
-from amhp_hub.common.views import SignInView, healthz, home
+from amhp_hub.common.views import SignInView, healthz
+from amhp_hub.views import home
 from referrals import api as referrals_api
 
 # /admin/ needs a verified second factor as well as staff status.

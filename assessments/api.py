@@ -9,12 +9,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
+from amhp_hub.common.requests import StaffAPIRequest
 from assessments import selectors, services
 from assessments.models import Assessment, DelayReason, Doctor, NearestRelativeAction, Outcome, TimelineEvent
 from referrals.selectors import referrals_visible_to
@@ -59,7 +59,7 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 
 
 class TimelineEventOutSerializer(TimelineEventSerializer):
-    kind = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True)  # type: ignore[assignment]
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -67,7 +67,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     referral = serializers.UUIDField(source="referral_id", read_only=True)
     referral_reference = serializers.CharField(source="referral.reference", read_only=True)
-    person = serializers.CharField(source="referral.person.full_name", read_only=True)
+    person = serializers.CharField(source="referral.person_name", read_only=True)
     amhp = serializers.UUIDField(source="amhp_id", read_only=True)
     amhp_name = serializers.CharField(source="amhp.display_name", read_only=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_blank=True)
@@ -125,12 +125,14 @@ class AssessmentSerializer(serializers.ModelSerializer):
 class AllocationListSerializer(serializers.ModelSerializer):
     referral = serializers.UUIDField(source="referral_id", read_only=True)
     referral_reference = serializers.CharField(source="referral.reference", read_only=True)
-    person = serializers.CharField(source="referral.person.full_name", read_only=True)
+    person = serializers.CharField(source="referral.person_name", read_only=True)
     legal_status = serializers.CharField(source="referral.legal_status", read_only=True)
     location = serializers.CharField(source="referral.location", read_only=True)
     priority = serializers.CharField(source="referral.priority", read_only=True)
     due_at = serializers.DateTimeField(source="referral.due_at", read_only=True)
-    statutory_expires_at = serializers.DateTimeField(source="referral.statutory_expires_at", read_only=True)
+    statutory_expires_at = serializers.DateTimeField(
+        source="referral.statutory_expires_at", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Assessment
@@ -159,7 +161,7 @@ class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=False, trim_whitespace=True, max_length=2000)
 
 
-def _profile(request: Request) -> StaffProfile:
+def _profile(request: StaffAPIRequest) -> StaffProfile:
     return request.user.staff_profile
 
 
@@ -170,7 +172,7 @@ class CandidatesView(APIView):
     roles = {"get": DESK_ROLES}
 
     @extend_schema(responses=CandidateSerializer(many=True))
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: StaffAPIRequest, pk: str) -> Response:
         referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
         ranked = selectors.candidates_for(referral, timezone.now())
         return Response(CandidateSerializer(ranked, many=True).data)
@@ -183,7 +185,7 @@ class AllocateView(APIView):
     roles = {"post": {"consultant", "manager"}}
 
     @extend_schema(request=AllocateSerializer, responses={201: AssessmentSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
         serializer = AllocateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -202,7 +204,7 @@ class MyAllocationsView(APIView):
     roles = {"get": READ_ROLES}
 
     @extend_schema(responses=AllocationListSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: StaffAPIRequest) -> Response:
         allocations = list(selectors.my_allocations(_profile(request)))
         return Response(AllocationListSerializer(allocations, many=True).data)
 
@@ -210,10 +212,10 @@ class MyAllocationsView(APIView):
 class _AssessmentView(APIView):
     permission_classes = [HasRole]
 
-    def get_object(self, request: Request, pk: str) -> Assessment:
+    def get_object(self, request: StaffAPIRequest, pk: str) -> Assessment:
         return get_object_or_404(selectors.assessment_visible_to(_profile(request)), pk=pk)
 
-    def fresh(self, request: Request, pk: Any) -> Response:
+    def fresh(self, request: StaffAPIRequest, pk: Any) -> Response:
         assessment = self.get_object(request, pk)
         return with_etag(Response(AssessmentSerializer(assessment).data), assessment.version)
 
@@ -224,13 +226,13 @@ class AssessmentDetailView(_AssessmentView):
     roles = {"get": READ_ROLES, "patch": AMHP_ROLES}
 
     @extend_schema(responses=AssessmentSerializer)
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: StaffAPIRequest, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         audit(actor=request.user, service_id=assessment.service_id, action="view", obj=assessment, channel="api")
         return with_etag(Response(AssessmentSerializer(assessment).data), assessment.version)
 
     @extend_schema(request=AssessmentSerializer, responses=AssessmentSerializer)
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: StaffAPIRequest, pk: str) -> Response:
         """Change the record. Send If-Match with the ETag you read: if someone saved since, the answer is 409."""
         assessment = self.get_object(request, pk)
         version = expected_version(request)
@@ -256,7 +258,7 @@ class AcceptView(_AssessmentView):
     roles = {"post": AMHP_ROLES}
 
     @extend_schema(request=None, responses=AssessmentSerializer)
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         services.assessment_accept(assessment=self.get_object(request, pk), actor=request.user, channel="api")
         return self.fresh(request, pk)
 
@@ -265,7 +267,7 @@ class DeclineView(_AssessmentView):
     roles = {"post": AMHP_ROLES}
 
     @extend_schema(request=DeclineSerializer, responses=AssessmentSerializer)
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         serializer = DeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -281,7 +283,7 @@ class CompleteView(_AssessmentView):
     roles = {"post": AMHP_ROLES}
 
     @extend_schema(request=None, responses=AssessmentSerializer)
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         services.assessment_complete(assessment=self.get_object(request, pk), actor=request.user, channel="api")
         return self.fresh(request, pk)
 
@@ -290,7 +292,7 @@ class TimelineView(_AssessmentView):
     roles = {"post": AMHP_ROLES}
 
     @extend_schema(request=TimelineEventSerializer, responses={201: TimelineEventOutSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         assessment = self.get_object(request, pk)
         serializer = TimelineEventSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -11,14 +11,16 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 
 from amhp_hub.common.bulk import copy_rows
+from amhp_hub.common.zone import LONDON
 from assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -33,8 +35,8 @@ from referrals.models import Referral
 from referrals.transitions import referrals_move_bulk
 from rota import ranking
 from rota.models import Role, Service, StaffProfile
+from rota.selectors import shifts_on_days
 
-LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
 # Chance that an assessment ends in detention, by broad ethnic group. The gap mirrors the
 # national over-representation of Black people among those detained (DOMAIN.md section 5).
@@ -97,6 +99,67 @@ def _weighted(rng: random.Random, weights: dict) -> str:
     return str(rng.choices(keys, weights=[weights[k] for k in keys])[0])
 
 
+@dataclass(frozen=True)
+class _Slot:
+    amhp_id: Any
+    allocated_at: datetime
+    shift_ends_at: datetime
+
+
+def _allocation_slots(
+    *, service: Service, amhps: list[Any], open_rows: list[tuple[Any, datetime]], rng: random.Random, now: datetime
+) -> dict[Any, _Slot]:
+    """Choose which open referrals are allocated, to whom and when: always inside a live shift of that AMHP.
+
+    Each of the first three demo AMHPs gets the earliest referral they can take (so their My
+    allocations page has work); about a third of the rest go to any AMHP. An allocation happens
+    between the referral's arrival (plus ten minutes) and five minutes ago, during one of the AMHP's
+    shifts that leave does not overlap; a referral no AMHP's shift can take stays unallocated. One
+    query for the shifts.
+    """
+    if not open_rows:
+        return {}
+    latest = now - timedelta(minutes=5)
+    first_day = min(received for _, received in open_rows).astimezone(LONDON).date() - timedelta(days=1)
+    shifts: dict[Any, list[tuple[datetime, datetime]]] = {pk: [] for pk in amhps}
+    for row in (
+        shifts_on_days(service_id=service.pk, first=first_day, last=now.astimezone(LONDON).date())  # type: ignore[misc]
+        .filter(staff_id__in=amhps, starts_at__lt=latest)
+        .values("staff_id", "starts_at", "ends_at", "on_leave")
+    ):
+        if not row["on_leave"]:
+            shifts[row["staff_id"]].append((row["starts_at"], row["ends_at"]))
+
+    def slot(amhp: Any, received: datetime) -> _Slot | None:
+        wanted = received + timedelta(minutes=rng.randint(10, 180))
+        best: _Slot | None = None
+        for starts, ends in sorted(shifts[amhp]):
+            lo, hi = max(starts, received + timedelta(minutes=10)), min(ends, latest)
+            if lo >= hi:
+                continue
+            at = wanted if lo <= wanted < hi else lo + (hi - lo) * rng.random()
+            best = _Slot(amhp, at, ends)
+            if lo <= wanted < hi:
+                break
+        return best
+
+    chosen: dict[Any, _Slot] = {}
+    for amhp in amhps[:3]:  # the demo sign-ins: the earliest referral each can take
+        for pk, received in open_rows:
+            found = None if pk in chosen else slot(amhp, received)
+            if found is not None:
+                chosen[pk] = found
+                break
+    for pk, received in open_rows:
+        if pk in chosen or rng.random() >= 0.34:
+            continue
+        start = rng.randrange(len(amhps))
+        found = next((s for s in (slot(a, received) for a in amhps[start:] + amhps[:start]) if s is not None), None)
+        if found is not None:
+            chosen[pk] = found
+    return chosen
+
+
 def _shift_end(at: datetime) -> datetime:
     """End of the demo shift covering AT: day 09-17 (some late 12-20), evening to 22:00, EDT night to 08:00."""
     local = at.astimezone(LONDON)
@@ -141,20 +204,19 @@ def seed_assessments(
     )
     if not amhps or allocator is None:
         return 0
-    open_ids = list(
+    open_rows = list(
         Referral.objects.filter(service=service, status=Status.ACCEPTED)
         .order_by("received_at")
-        .values_list("pk", flat=True)
+        .values_list("pk", "received_at")
     )
-    # About a third, and at least one each for the demo AMHPs whose sign-ins seed_demo prints.
-    to_allocate = [pk for i, pk in enumerate(open_ids) if i < 3 or rng.random() < 0.34]
-    referrals_move_bulk(Referral.objects.filter(pk__in=to_allocate), Status.ACCEPTED, Status.ALLOCATED)
+    # About a third, and at least one each for the demo AMHPs whose sign-ins seed_demo prints, each
+    # to an AMHP on a shift (and not on leave) when it was allocated.
+    slots = _allocation_slots(service=service, amhps=amhps, open_rows=open_rows, rng=rng, now=now)
+    referrals_move_bulk(Referral.objects.filter(pk__in=slots), Status.ACCEPTED, Status.ALLOCATED)
 
     events: list[tuple] = []
     doctors: list[tuple] = []
     detail_from = now - timedelta(days=DETAIL_DAYS)
-    demo_amhps = amhps[:3]
-    next_demo_amhp = 0
     rows = (
         Referral.objects.filter(service=service, status__in=[Status.ASSESSED, Status.ALLOCATED])
         .order_by()
@@ -164,24 +226,23 @@ def seed_assessments(
     K = TimelineEvent.Kind
 
     def assessments() -> Iterator[tuple]:
-        nonlocal next_demo_amhp
         for pk, status, received, legal_status, ethnicity in rows:
             legal = legal_status or "community"
             expected = ranking.expected_hours(legal)
             allocated_at = received + timedelta(minutes=rng.randint(10, 180))
             assessment_id = uuid.UUID(int=rng.getrandbits(128), version=4)
             if status == Status.ALLOCATED:
-                allocated_at = min(allocated_at, now - timedelta(minutes=5))
+                slot = slots.get(pk)
+                if slot is None:  # allocated before this run (a second seeding): leave it as it is
+                    continue
                 live = rng.choice([AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS])
-                amhp = demo_amhps[next_demo_amhp % len(demo_amhps)]
-                next_demo_amhp += 1
-                shift_end = now + timedelta(hours=rng.randint(2, 8))
+                allocated_at = slot.allocated_at
                 yield (
-                    assessment_id, service.pk, pk, amhp, str(live), allocated_at, allocator,
-                    None if live == AssessmentStatus.OFFERED else allocated_at + timedelta(minutes=5),
-                    Decimal(str(expected)), shift_end,
+                    assessment_id, service.pk, pk, slot.amhp_id, str(live), allocated_at, allocator,
+                    None if live == AssessmentStatus.OFFERED else min(allocated_at + timedelta(minutes=5), now),
+                    Decimal(str(expected)), slot.shift_ends_at,
                     None, None, "", str(NearestRelativeAction.NOT_YET), [], None, None, None, None, None, None,
-                    now + timedelta(hours=rng.randint(2, 8)),
+                    slot.shift_ends_at,
                 )  # fmt: skip
                 events.append((assessment_id, str(K.ALLOCATED), allocated_at, allocator))
                 continue

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -28,6 +28,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 
+from amhp_hub.common.zone import LONDON
+from assessments import toil
 from assessments.models import (
     OPEN_ASSESSMENT_STATUSES,
     Assessment,
@@ -41,8 +43,8 @@ from assessments.notify import send_pending_emails
 from referrals import deadlines
 from referrals.constants import OPEN_STATUSES
 from referrals.models import Referral
-from rota.bank_holidays import is_bank_holiday
-from rota.models import Role, Shift, ShiftType, StaffProfile
+from rota.models import Role, ShiftType, StaffProfile, SwapRequest
+from rota.selectors import cover_gaps, warrant_warning_window
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +52,12 @@ __all__ = [
     "book_toil",
     "flag_late_work",
     "notify_new_late_flags",
+    "notify_swaps",
     "send_pending_emails",
     "warn_expiring_warrants",
     "warn_rota_gaps",
 ]
 
-LONDON = ZoneInfo("Europe/London")
 OPEN_REFERRAL = [str(s) for s in OPEN_STATUSES]
 OPEN_ASSESSMENT = [str(s) for s in OPEN_ASSESSMENT_STATUSES]
 KIND_LABELS = dict(LateFlag.Kind.choices)
@@ -65,61 +67,12 @@ STATUTORY_KINDS = [str(LateFlag.Kind.NEAR_STATUTORY_EXPIRY), str(LateFlag.Kind.S
 # --- SQL helpers ----------------------------------------------------------------------
 
 
-class WholeBlockMinutes(models.Expression):
-    """Minutes from START to END rounded down to whole blocks (SQL twin of toil.overrun_minutes).
-
-    Both columns hold UTC instants, so the difference is elapsed time across clock changes.
-    """
-
-    output_field = models.IntegerField()
-
-    def __init__(self, start: str, end: str, block_minutes: int) -> None:
-        super().__init__()
-        self.start, self.end = F(start), F(end)
-        self.block_minutes = int(block_minutes)
-
-    def get_source_expressions(self) -> list[Any]:
-        return [self.start, self.end]
-
-    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
-        self.start, self.end = exprs
-
-    def resolve_expression(self, *args: Any, **kwargs: Any) -> WholeBlockMinutes:
-        clone = self.copy()
-        clone.start = self.start.resolve_expression(*args, **kwargs)
-        clone.end = self.end.resolve_expression(*args, **kwargs)
-        return clone
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        start_sql, start_params = compiler.compile(self.start)
-        end_sql, end_params = compiler.compile(self.end)
-        block = self.block_minutes
-        if connection.vendor == "postgresql":
-            sql = f"(FLOOR(EXTRACT(EPOCH FROM ({end_sql} - {start_sql})) / {block * 60}) * {block})::integer"
-        elif connection.vendor == "sqlite":
-            # Exact whole microseconds from the stored text "YYYY-MM-DD HH:MM:SS[.ffffff]": whole
-            # seconds of the first 19 characters (SQLite's own parsing rounds fractions to the
-            # millisecond; the percent is doubled for the driver) plus the fraction as an integer.
-            # Integer division then rounds down, exactly as toil.overrun_minutes does.
-            def micros(col: str) -> str:
-                return (
-                    f"(CAST(strftime('%%s', substr({col}, 1, 19)) AS INTEGER) * 1000000"
-                    f" + CAST(substr({col} || '.000000', 21, 6) AS INTEGER))"
-                )
-
-            sql = f"((({micros(end_sql)} - {micros(start_sql)}) / {block * 60_000_000}) * {block})"
-            return sql, [*end_params, *end_params, *start_params, *start_params]
-        else:  # pragma: no cover - the hub runs on PostgreSQL or SQLite only
-            raise NotImplementedError(f"no TOIL arithmetic for {connection.vendor}")
-        return sql, [*end_params, *start_params]
-
-
 class UuidText(models.Func):
     """A UUID column as its canonical dashed text (SQLite stores 32 hex digits)."""
 
     output_field = models.CharField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         sql, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "sqlite":
             parts = [f"substr({sql}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
@@ -140,7 +93,7 @@ def _insert_select(model: type[models.Model], columns: dict[str, Any], queryset:
     select = queryset.order_by().annotate(**aliases).values_list(*aliases)
     sql, params = select.query.sql_with_params()
     qn = connection.ops.quote_name
-    target = ", ".join(qn(model._meta.get_field(name).column) for name in columns)
+    target = ", ".join(qn(model._meta.get_field(name).column) for name in columns)  # type: ignore[arg-type, union-attr]
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({target}) {sql} ON CONFLICT DO NOTHING", params)
         return max(cursor.rowcount, 0)
@@ -221,7 +174,7 @@ def _mark_swept(job: str, service_id: int | None, now: datetime, *, full: bool) 
 
 
 def _changed_since(model: type[models.Model], since: datetime) -> Any:
-    return model.objects.filter(updated_at__gte=since).values("pk")
+    return model.objects.filter(updated_at__gte=since).values("pk")  # type: ignore[attr-defined]
 
 
 # --- Late flags -----------------------------------------------------------------------
@@ -450,16 +403,94 @@ def _notify_new_late_flags(now: datetime, service_id: int | None) -> int:
 # --- TOIL -----------------------------------------------------------------------------
 
 
+def month_start(at: datetime) -> datetime:
+    """Return the UTC instant the Europe/London calendar month containing AT began."""
+    local = at.astimezone(LONDON)
+    return datetime(local.year, local.month, 1, tzinfo=LONDON).astimezone(UTC)
+
+
+def _next_month(start: datetime) -> datetime:
+    local = start.astimezone(LONDON)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return datetime(year, month, 1, tzinfo=LONDON).astimezone(UTC)
+
+
+def accrued_by_month(staff_ids: Collection[Any], first: datetime, last: datetime) -> dict[tuple[Any, datetime], int]:
+    """Minutes of TOIL accrued (not rejected) per (AMHP, month start) for shift ends in FIRST's month..LAST's month."""
+    totals: dict[tuple[Any, datetime], int] = defaultdict(int)
+    rows = ToilEntry.objects.filter(
+        staff_id__in=staff_ids,
+        kind=ToilEntry.Kind.ACCRUAL,
+        worked_from__gte=month_start(first),
+        worked_from__lt=_next_month(month_start(last)),
+    ).exclude(status=ToilEntry.Status.REJECTED)
+    for staff_id, worked_from, minutes in rows.values_list("staff_id", "worked_from", "minutes"):
+        totals[(staff_id, month_start(worked_from))] += minutes
+    return totals
+
+
+def toil_plan(
+    new: Sequence[tuple[Any, Any, datetime, datetime | None, datetime]],
+    booked: Iterable[tuple[Any, datetime, datetime | None, datetime]],
+    month_totals: dict[tuple[Any, datetime], int],
+) -> list[tuple[Any, int, int]]:
+    """Return (assessment id, minutes to book, minutes over the cap) for each NEW piece of work.
+
+    NEW rows are (assessment id, AMHP id, shift end, work started, work ended); BOOKED rows are
+    (AMHP id, shift end, work started, work ended) of work already in the ledger. Overtime after
+    one shift end is the union of the late intervals (toil.marginal_overtime), booked in the order
+    the work ended; each month's total is capped at TOIL_MONTHLY_CAP_HOURS (toil.capped_minutes).
+    MONTH_TOTALS is updated with what is booked.
+    """
+    block = settings.TOIL_BLOCK_MINUTES
+    cap = settings.TOIL_MONTHLY_CAP_HOURS * 60
+    booked_by_group: dict[tuple[Any, datetime], list[tuple[datetime | None, datetime]]] = defaultdict(list)
+    for amhp_id, shift_end, started, ended in booked:
+        booked_by_group[(amhp_id, shift_end)].append((started, ended))
+    new_by_group: dict[tuple[Any, datetime], list[tuple[Any, datetime | None, datetime]]] = defaultdict(list)
+    for pk, amhp_id, shift_end, started, ended in new:
+        new_by_group[(amhp_id, shift_end)].append((pk, started, ended))
+    plan: list[tuple[Any, int, int]] = []
+    for (amhp_id, shift_end), pieces in sorted(new_by_group.items(), key=lambda item: item[0][1]):
+        pieces.sort(key=lambda p: (p[2], str(p[0])))
+        added = toil.marginal_overtime(
+            shift_end, booked_by_group[(amhp_id, shift_end)], [(s, e) for _, s, e in pieces], block_minutes=block
+        )
+        month = (amhp_id, month_start(shift_end))
+        for (pk, _, _), minutes in zip(pieces, added, strict=True):
+            allowed = toil.capped_minutes(minutes, already_this_month=month_totals[month], monthly_cap_minutes=cap)
+            month_totals[month] += allowed
+            plan.append((pk, allowed, minutes - allowed))
+    return plan
+
+
+def toil_note(minutes: int, over_cap: int) -> str:
+    if over_cap:
+        return f"Worked past shift end; {toil.format_minutes(over_cap)} over the monthly cap not booked"[:200]
+    if minutes == 0:
+        return "Worked past shift end; overlaps other work after the same shift end, counted once"
+    return "Worked past shift end"
+
+
 def book_toil(*, now: datetime, service_id: int | None = None) -> int:
     """Book a pending TOIL accrual for each completed assessment that ran past its shift end.
 
-    Minutes are the overrun rounded down to whole TOIL_BLOCK_MINUTES blocks (overruns under
-    one block earn nothing). The unique constraint `toil_one_accrual_each` does the
-    de-duplication (ON CONFLICT DO NOTHING), so a second run books nothing and no anti-join
-    is planned over the whole ledger. A windowed run is one INSERT ... SELECT; a full sweep
-    walks the completed assessments in batches of TOIL_SWEEP_BATCH by id, each batch its own
-    short statement, so the first sweep of a large service never holds one statement for
-    minutes. Return the entries booked.
+    Overtime of one AMHP after one shift end is the union of the late intervals of all their
+    work past it, never the sum (DOMAIN.md, "TOIL overlap"): each new piece of work books what
+    it adds to the union, rounded down to whole TOIL_BLOCK_MINUTES blocks, so overlapping work
+    books 0 minutes (the entry says why). Each AMHP's accruals in a Europe/London calendar month
+    stop at TOIL_MONTHLY_CAP_HOURS. An assessment already booked is skipped, so a second run
+    books nothing. Return the entries booked.
+
+    Five statements: the new work (bounded by the sweep window), a lock on its AMHPs (so two
+    workers never both book the same overlap), the booked work of the same shifts, the month
+    totals, and one bulk INSERT.
+
+    A full sweep walks the completed assessments in batches of TOIL_SWEEP_BATCH by id, each
+    batch these five statements in its own short transaction, so the first sweep of a large
+    service never holds one statement for minutes; each batch sees what the ones before it
+    booked, so the union and the cap hold across batches. The unique constraint
+    `toil_one_accrual_each` backs the bulk INSERT (ON CONFLICT DO NOTHING).
     """
     with exclusive_run("book_toil", service_id) as mine:
         return _book_toil(now, service_id) if mine else 0
@@ -474,41 +505,81 @@ def _book_toil(now: datetime, service_id: int | None) -> int:
     completed = _for_service(Assessment.objects.filter(status=AssessmentStatus.COMPLETED), service_id)
     if since is not None:  # completing an assessment changes it, so new work is what changed since
         completed = completed.filter(updated_at__gte=since)
-    candidates = (
-        completed.filter(shift_ends_at__isnull=False, work_ended_at__isnull=False, work_ended_at__gt=F("shift_ends_at"))
-        .annotate(toil_minutes=WholeBlockMinutes("shift_ends_at", "work_ended_at", block))
-        .filter(toil_minutes__gte=block)
-    )
-    columns = {
-        "staff": F("amhp_id"),
-        "service": F("service_id"),
-        "assessment": F("pk"),
-        "kind": Value(str(ToilEntry.Kind.ACCRUAL)),
-        "minutes": F("toil_minutes"),
-        "worked_from": F("shift_ends_at"),
-        "worked_to": F("work_ended_at"),
-        "status": Value(str(ToilEntry.Status.PENDING)),
-        "note": Value("Worked past shift end"),
-        "created_at": _dt(now),
-    }
+    booked_count = 0
     if since is not None:
-        booked = _insert_select(ToilEntry, columns, candidates)
+        booked_count = _book_toil_batch(completed, block)
     else:
-        booked, after = 0, None
+        after: int | None = None
         while True:
             ids = completed.order_by("pk").values_list("pk", flat=True)
             if after is not None:
                 ids = ids.filter(pk__gt=after)
             upper = ids[TOIL_SWEEP_BATCH - 1 : TOIL_SWEEP_BATCH].first()
-            chunk = candidates if after is None else candidates.filter(pk__gt=after)
+            chunk = completed if after is None else completed.filter(pk__gt=after)
             if upper is not None:
                 chunk = chunk.filter(pk__lte=upper)
-            booked += _insert_select(ToilEntry, columns, chunk)
+            booked_count += _book_toil_batch(chunk, block)
             if upper is None:
                 break
             after = upper
     _mark_swept("book_toil", service_id, now, full=since is None)
-    return booked
+    return booked_count
+
+
+def _book_toil_batch(completed: models.QuerySet[Any], block: int) -> int:
+    """Book the union-of-overtime TOIL for the completed assessments in COMPLETED; return how many."""
+    booked_accrual = Exists(ToilEntry.objects.filter(assessment=OuterRef("pk"), kind=ToilEntry.Kind.ACCRUAL))
+    new = list(
+        completed.filter(
+            shift_ends_at__isnull=False,
+            work_ended_at__isnull=False,
+            work_ended_at__gte=F("shift_ends_at") + timedelta(minutes=block),
+        )
+        .filter(~booked_accrual)
+        .values_list("pk", "amhp_id", "shift_ends_at", "work_started_at", "work_ended_at", "service_id")
+    )
+    booked_count = 0
+    if new:
+        with transaction.atomic():
+            amhp_ids = sorted({row[1] for row in new}, key=str)
+            list(StaffProfile.objects.select_for_update().filter(pk__in=amhp_ids).order_by("pk").values_list("pk"))
+            new_ids = [row[0] for row in new]
+            # Re-read under the lock: another worker may have booked some of them meanwhile.
+            taken = set(
+                ToilEntry.objects.filter(assessment_id__in=new_ids, kind=ToilEntry.Kind.ACCRUAL).values_list(
+                    "assessment_id", flat=True
+                )
+            )
+            new = [row for row in new if row[0] not in taken]
+            shift_ends = {row[2] for row in new}
+            booked = [
+                row
+                for row in Assessment.objects.filter(
+                    status=AssessmentStatus.COMPLETED, amhp_id__in=amhp_ids, shift_ends_at__in=shift_ends
+                )
+                .filter(booked_accrual)
+                .values_list("amhp_id", "shift_ends_at", "work_started_at", "work_ended_at")
+                if row[3] is not None
+            ]
+            month_totals = accrued_by_month(amhp_ids, min(shift_ends), max(shift_ends)) if new else {}
+            by_pk = {row[0]: row for row in new}
+            plan = toil_plan([row[:5] for row in new], booked, defaultdict(int, month_totals))
+            entries = [
+                ToilEntry(
+                    staff_id=by_pk[pk][1],
+                    service_id=by_pk[pk][5],
+                    assessment_id=pk,
+                    kind=ToilEntry.Kind.ACCRUAL,
+                    minutes=minutes,
+                    worked_from=by_pk[pk][2],
+                    worked_to=by_pk[pk][4],
+                    status=ToilEntry.Status.PENDING,
+                    note=toil_note(minutes, over_cap),
+                )
+                for pk, minutes, over_cap in plan
+            ]
+            booked_count = len(ToilEntry.objects.bulk_create(entries, ignore_conflicts=True))
+    return booked_count
 
 
 # --- Warnings -------------------------------------------------------------------------
@@ -524,8 +595,7 @@ def warn_expiring_warrants(*, now: datetime, service_id: int | None = None) -> i
     One notification per recipient per warrant (dedupe key warrant:<staff>:<expiry date>),
     however often this runs. Return the notifications created. Two statements.
     """
-    today = _local_today(now)
-    horizon = today + timedelta(days=settings.WARRANT_WARNING_DAYS)
+    today, horizon = warrant_warning_window(_local_today(now))
 
     def columns(prefix: str, recipient: str) -> dict[str, Any]:
         expires = _text(F(f"{prefix}warrant_expires_on"))
@@ -561,58 +631,119 @@ def warn_expiring_warrants(*, now: datetime, service_id: int | None = None) -> i
 
 
 def warn_rota_gaps(*, now: datetime, service_id: int | None = None) -> int:
-    """Warn managers of shifts in the next ROTA_GAP_DAYS with fewer live AMHPs than required.
+    """Warn managers of shifts in the next ROTA_GAP_DAYS with fewer available AMHPs than required.
 
-    Weekday-only shift types are not needed at weekends or on bank holidays. One
-    notification per manager per (shift type, day). Return the notifications created.
-    Three queries (shift types, one grouped count of shifts, managers) and one bulk INSERT.
+    The gaps are rota.selectors.cover_gaps, the rule the rota page shows: an AMHP on leave
+    during a shift does not cover it, and weekday-only shift types are not needed at weekends
+    or on bank holidays. One notification per manager per (shift type, day). Return the
+    notifications created. One query for the services, two for the gaps, one for the managers,
+    one bulk INSERT and two counts.
     """
     today = _local_today(now)
-    days = [today + timedelta(days=n) for n in range(settings.ROTA_GAP_DAYS)]
-    types = list(_for_service(ShiftType.objects.filter(required_cover__gt=0), service_id).order_by("pk"))
-    if not types:
-        return 0
-    cover = {
-        (row["shift_type_id"], row["day"]): row["n"]
-        for row in _for_service(
-            Shift.objects.filter(cancelled_at__isnull=True, day__gte=days[0], day__lte=days[-1]), service_id
+    last = today + timedelta(days=settings.ROTA_GAP_DAYS - 1)
+    services = sorted(
+        set(
+            _for_service(ShiftType.objects.filter(required_cover__gt=0), service_id).values_list(
+                "service_id", flat=True
+            )
         )
-        .order_by()
-        .values("shift_type_id", "day")
-        .annotate(n=Count("id"))
-    }
-    # Bounded by shift types x days (a handful x 14), not by the size of any table.
-    gaps = [
-        (shift_type, day, cover.get((shift_type.pk, day), 0))
-        for shift_type in types
-        for day in days
-        if not (shift_type.weekdays_only and (day.weekday() >= 5 or is_bank_holiday(day)))
-        and cover.get((shift_type.pk, day), 0) < shift_type.required_cover
-    ]
+    )
+    gaps = cover_gaps(service_ids=services, start=today, end=last)
     if not gaps:
         return 0
     managers: dict[int, list[int]] = {}
     for service, user_id in StaffProfile.objects.filter(
-        role=Role.MANAGER, service_id__in={t.service_id for t, _, _ in gaps}
+        role=Role.MANAGER, service_id__in={g.shift_type.service_id for g in gaps}
     ).values_list("service_id", "user_id"):
         managers.setdefault(service, []).append(user_id)
     rows = [
         Notification(
             recipient_id=user_id,
-            service_id=shift_type.service_id,
+            service_id=gap.shift_type.service_id,
             kind="rota_gap",
             title=(
-                f"Rota gap: {shift_type.name} on {day:%a} {day.day} {day:%b %Y}: "
-                f"{have} of {shift_type.required_cover} AMHPs"
+                f"Rota gap: {gap.shift_type.name} on {gap.day:%a} {gap.day.day} {gap.day:%b %Y}: "
+                f"{gap.filled} of {gap.required} AMHPs"
             ),
             body="Place AMHPs on this shift or arrange cover.",
-            url=f"/rota/?week={day.isoformat()}",
-            dedupe_key=f"gap:{shift_type.pk}:{day.isoformat()}",
+            url=f"/rota/?week={gap.day.isoformat()}",
+            dedupe_key=f"gap:{gap.shift_type.pk}:{gap.day.isoformat()}",
         )
-        for shift_type, day, have in gaps
-        for user_id in managers.get(shift_type.service_id, [])
+        for gap in gaps
+        for user_id in managers.get(gap.shift_type.service_id, [])
     ]
     before = Notification.objects.filter(kind="rota_gap", dedupe_key__in={r.dedupe_key for r in rows}).count()
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     after = Notification.objects.filter(kind="rota_gap", dedupe_key__in={r.dedupe_key for r in rows}).count()
     return after - before
+
+
+# --- Swap notices -----------------------------------------------------------------------
+
+
+def _name(prefix: str) -> Any:
+    return Concat(F(f"{prefix}user__first_name"), Value(" "), F(f"{prefix}user__last_name"))
+
+
+def notify_swaps(*, now: datetime, service_id: int | None = None) -> int:
+    """Notify the right people of swap requests and decisions; return the notifications created.
+
+    A new request goes to the service's managers (who decide it) and to the AMHP asked to take
+    the shift; a decision (approved or rejected) goes to the AMHP who asked and the one asked.
+    One notification per recipient per swap and event (dedupe keys swap:<id>:requested and
+    swap:<id>:<status>), so a rerun creates nothing. Within a sweep window only swaps asked
+    or decided since are read. Four INSERT ... SELECT statements.
+    """
+    since = _window_start("notify_swaps", service_id, now)
+    swaps = _for_service(SwapRequest.objects.all(), service_id, "shift__service_id")
+    asked = swaps if since is None else swaps.filter(created_at__gte=since)
+    decided = swaps.filter(status__in=[SwapRequest.Status.APPROVED, SwapRequest.Status.REJECTED])
+    if since is not None:
+        decided = decided.filter(decided_at__gte=since)
+    shift_text = Concat(F("shift__shift_type__name"), Value(" on "), _text(F("shift__day")))
+    url = Value(reverse("rota:swaps"))
+
+    def columns(recipient: str, kind: str, title: Any, event: Any) -> dict[str, Any]:
+        return {
+            "recipient": F(recipient),
+            "service": F("shift__service_id"),
+            "kind": Value(kind),
+            "title": title,
+            "body": F("reason"),
+            "url": url,
+            "dedupe_key": Concat(Value("swap:"), _text(F("id")), Value(":"), event),
+            "created_at": _dt(now),
+        }
+
+    ask_title = Concat(
+        Value("Swap requested: "),
+        _name("requested_by__"),
+        Value(" asks "),
+        _name("proposed_staff__"),
+        Value(" to take "),
+        shift_text,
+    )
+    created = _insert_select(
+        Notification,
+        columns("shift__service__staff__user_id", "swap_requested", ask_title, Value("requested")),
+        asked.filter(shift__service__staff__role=Role.MANAGER),
+    )
+    created += _insert_select(
+        Notification, columns("proposed_staff__user_id", "swap_requested", ask_title, Value("requested")), asked
+    )
+    decision_title = Concat(
+        Value("Swap "),
+        F("status"),
+        Value(": "),
+        _name("proposed_staff__"),
+        Value(" for "),
+        _name("requested_by__"),
+        Value(", "),
+        shift_text,
+    )
+    for recipient in ("requested_by__user_id", "proposed_staff__user_id"):
+        created += _insert_select(
+            Notification, columns(recipient, "swap_decided", decision_title, F("status")), decided
+        )
+    _mark_swept("notify_swaps", service_id, now, full=since is None)
+    return created

@@ -48,10 +48,11 @@ def work_for(referral: Referral, at: datetime) -> ranking.Work:
 def candidates_for(referral: Referral, at: datetime) -> list[ranking.RankedCandidate]:
     """Return the AMHPs on duty in the referral's service at AT, ranked for it, best first.
 
-    Three queries whatever the number of AMHPs: the on-duty shifts (with staff and user),
-    the open workload per AMHP (count and expected hours), and who assessed this person
-    before. An AMHP on overlapping shifts appears once, with the shift ending last. AMHPs
-    whose approval is not in date on AT's London day are left out.
+    Four queries whatever the number of AMHPs: the on-duty shifts (with staff and user),
+    the open workload per AMHP (count and expected hours), who assessed this person
+    before, and who declined this referral (they rank last, with their reason). An AMHP on
+    overlapping shifts appears once, with the shift ending last. AMHPs whose approval is not
+    in date on AT's London day are left out.
     """
     shifts: dict[str, tuple[StaffProfile, datetime]] = {}
     today = at.astimezone(LONDON).date()
@@ -80,6 +81,13 @@ def candidates_for(referral: Referral, at: datetime) -> list[ranking.RankedCandi
         .values_list("amhp_id", flat=True)
         .distinct()
     }
+    declined: dict[str, str] = {}
+    for amhp_id, reason in (
+        Assessment.objects.filter(referral_id=referral.pk, amhp_id__in=list(shifts), status=AssessmentStatus.DECLINED)
+        .order_by("responded_at")
+        .values_list("amhp_id", "decline_reason")
+    ):
+        declined[str(amhp_id)] = reason or "no reason given"
     candidates = [
         ranking.Candidate(
             amhp_id=key,
@@ -90,6 +98,7 @@ def candidates_for(referral: Referral, at: datetime) -> list[ranking.RankedCandi
             assessed_person_before=key in assessed_before,
             locality=staff.locality or None,
             languages=frozenset(staff.languages or []),
+            declined_reason=declined.get(key),
         )
         for key, (staff, ends_at) in shifts.items()
     ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
@@ -25,6 +26,7 @@ from assessments.models import (
     Outcome,
     TimelineEvent,
 )
+from assessments.notify import notification_send
 from referrals import clocks
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.models import Referral
@@ -127,11 +129,31 @@ def assessment_allocate(
             assessment.save(force_insert=True)
     except IntegrityError as exc:  # assessment_one_live_per_referral: the database's last word on races
         raise ConflictError(f"Referral {locked.reference} is already allocated") from exc
+    locked.decline_note = ""
     referral_move(
-        locked, Status.ALLOCATED, actor=actor, at=now, channel=channel, audit_changes={"assessment": str(assessment.pk)}
+        locked,
+        Status.ALLOCATED,
+        actor=actor,
+        at=now,
+        channel=channel,
+        extra_fields=["decline_note"],
+        audit_changes={"assessment": str(assessment.pk)},
     )
     if referral is not locked:
         referral.refresh_from_db(fields=["status", "updated_at"])
+    notification_send(
+        recipient_id=staff.user_id,
+        service_id=locked.service_id,
+        kind="allocated",
+        title=f"Allocated to you: referral {locked.reference}",
+        body=(
+            f"{locked.person_name or 'A person'}: "
+            f"{locked.get_legal_status_display() or 'legal situation not recorded'}. "
+            "Accept or decline it on the assessment page."
+        ),
+        url=reverse("assessments:detail", args=[assessment.pk]),
+        dedupe_key=f"allocated:{assessment.pk}",
+    )
     TimelineEvent.objects.create(
         assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=now, note="", recorded_by=actor
     )
@@ -176,6 +198,9 @@ def assessment_decline(
 ) -> Assessment:
     """The allocated AMHP declines the work with a reason; the referral goes back to the queue.
 
+    The queue shows "Declined by X: reason" until it is allocated again, the consultants and
+    the allocator are notified (in-app, then email), and the AMHP ranks last for it.
+
     A reason is required (ValidationError). Only work not yet under way can be declined
     (ConflictError otherwise).
     """
@@ -183,7 +208,7 @@ def assessment_decline(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Enter the reason for declining"]})
-    locked = _lock(assessment)
+    locked = Assessment.objects.select_for_update().select_related("referral", "amhp__user").get(pk=assessment.pk)
     if locked.status not in (AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED):
         raise ConflictError(f"This allocation is {locked.get_status_display().lower()} and cannot be declined")
     before = locked.status
@@ -195,7 +220,9 @@ def assessment_decline(
     TimelineEvent.objects.create(
         assessment=locked, kind=TimelineEvent.Kind.DECLINED, at=now, note=reason, recorded_by=actor
     )
-    referral = Referral.objects.select_for_update().get(pk=locked.referral_id)
+    referral = Referral.objects.select_for_update().select_related("person").get(pk=locked.referral_id)
+    decliner = locked.amhp.display_name
+    referral.decline_note = f"Declined by {decliner}: {reason}"[:300]
     referral_move(
         referral,
         Status.ACCEPTED,
@@ -203,8 +230,22 @@ def assessment_decline(
         reason=reason,
         at=now,
         channel=channel,
+        extra_fields=["decline_note"],
         audit_changes={"declined_assessment": str(locked.pk)},
     )
+    # The consultants (who allocate) and whoever made this allocation hear of it at once.
+    consultants = StaffProfile.objects.filter(service_id=locked.service_id, role=Role.CONSULTANT)
+    recipients = set(consultants.values_list("user_id", flat=True)) | {locked.allocated_by_id}
+    for user_id in sorted(recipients):
+        notification_send(
+            recipient_id=user_id,
+            service_id=locked.service_id,
+            kind="declined",
+            title=f"Declined: referral {referral.reference} by {decliner}",
+            body=f"Reason: {reason}. The referral is back in the queue to allocate again.",
+            url=reverse("referrals:detail", args=[referral.pk]),
+            dedupe_key=f"declined:{locked.pk}",
+        )
     audit(
         actor=actor,
         service_id=locked.service_id,
@@ -251,6 +292,7 @@ def assessment_record_event(
         errors["at"] = ["The time must be in the past"]
     if errors:
         raise ValidationError(errors)
+    assert at is not None  # narrowed by the check above
     locked = _lock(assessment)
     _require_working(locked)
     event = TimelineEvent.objects.create(
@@ -297,7 +339,7 @@ def _sync_pathway(locked: Assessment, *, actor: Any, channel: str, now: datetime
         facts={
             "applicant_seen_at": locked.seen_at,
             "application_signed_at": locked.application_signed_at,
-            "application_section": SECTION_OF_OUTCOME.get(locked.outcome),
+            "application_section": SECTION_OF_OUTCOME.get(locked.outcome),  # type: ignore[call-overload]
             "conveyed_at": locked.conveyed_at,
             "first_examined_at": min(examined, default=None),
             "last_examined_at": max(examined, default=None),
@@ -406,6 +448,12 @@ def assessment_update_record(
             all_doctors[d["id"]].update({k: v for k, v in d.items() if k in DOCTOR_FIELDS})
         else:
             new_doctors.append({k: v for k, v in d.items() if k in DOCTOR_FIELDS})
+    started = merged.get("work_started_at")
+    if started is not None and started < locked.referral.received_at:
+        errors.setdefault("work_started_at", []).append(
+            "Work cannot start before the referral was received "
+            f"({locked.referral.received_at.astimezone(LONDON):%d/%m/%Y %H:%M})"
+        )
     for field, messages in validate_record(merged, [*all_doctors.values(), *new_doctors]).items():
         errors.setdefault(field, []).extend(messages)
     if errors:
@@ -468,6 +516,7 @@ def assessment_complete(
         errors["application_signed_at"] = ["Record when the application was signed before completing"]
     if errors:
         raise ValidationError(errors)
+    assert locked.work_started_at is not None and locked.work_ended_at is not None  # checked above
     update_fields = ["status", "completed_at", "late_after", "updated_at"]
     if locked.hours_worked is None:
         locked.hours_worked = _hours_between(locked.work_started_at, locked.work_ended_at)

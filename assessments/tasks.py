@@ -84,6 +84,13 @@ def notify_late_flags_for_service(service_id: int) -> int | None:
 
 
 @shared_task(base=JobTask)
+def notify_swaps_for_service(service_id: int) -> int | None:
+    if not _service_exists(service_id):
+        return None
+    return jobs.notify_swaps(now=timezone.now(), service_id=service_id)
+
+
+@shared_task(base=JobTask)
 def warn_expiring_warrants_for_service(service_id: int) -> int | None:
     if not _service_exists(service_id):
         return None
@@ -127,6 +134,7 @@ def start_notifications() -> int:
     ids = _service_ids()
     for service_id in ids:
         notify_late_flags_for_service.delay(service_id)
+        notify_swaps_for_service.delay(service_id)
     send_pending_emails.delay()
     return len(ids)
 

@@ -7,7 +7,10 @@ wall-clock readings, so a clock change inside the overrun neither adds nor loses
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 DEFAULT_BLOCK_MINUTES = 15
 
@@ -69,3 +72,142 @@ def format_minutes(minutes: int) -> str:
         parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
     text = " ".join(parts)
     return f"-{text}" if minutes < 0 else text
+
+
+def _micros(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def overtime_interval(
+    shift_ends_at: datetime, work_started_at: datetime | None, work_ended_at: datetime
+) -> tuple[datetime, datetime] | None:
+    """Return the part of one piece of work that lies after the shift end, or None if there is none.
+
+    Work that started before the shift end counts from the shift end; work that started after
+    it (a second call-out) counts from its own start.
+    """
+    _require_aware(shift_ends_at, "shift_ends_at")
+    _require_aware(work_ended_at, "work_ended_at")
+    start = shift_ends_at.astimezone(UTC)
+    if work_started_at is not None:
+        _require_aware(work_started_at, "work_started_at")
+        start = max(start, work_started_at.astimezone(UTC))
+    end = work_ended_at.astimezone(UTC)
+    return (start, end) if end > start else None
+
+
+def union_micros(intervals: Iterable[tuple[datetime, datetime]]) -> int:
+    """Return the length in microseconds of the union of INTERVALS ([start, end) pairs, UTC-comparable)."""
+    total = 0
+    current: tuple[datetime, datetime] | None = None
+    for start, end in sorted((s.astimezone(UTC), e.astimezone(UTC)) for s, e in intervals):
+        if end <= start:
+            continue
+        if current is None or start > current[1]:
+            if current is not None:
+                total += _micros(current[1] - current[0])
+            current = (start, end)
+        elif end > current[1]:
+            current = (current[0], end)
+    if current is not None:
+        total += _micros(current[1] - current[0])
+    return total
+
+
+def shift_overtime_minutes(
+    shift_ends_at: datetime,
+    work: Iterable[tuple[datetime | None, datetime]],
+    *,
+    block_minutes: int = DEFAULT_BLOCK_MINUTES,
+) -> int:
+    """Return the TOIL one AMHP earns after one shift end for all the WORK (start, end) done past it.
+
+    DOMAIN.md rules table, "TOIL overlap": the overtime is the union of the late intervals,
+    never their sum, so two assessments ending 19:00 and 21:00 after a 17:00 shift end earn
+    4 hours, not 6. The union is rounded down to whole blocks of BLOCK_MINUTES.
+    """
+    if block_minutes <= 0:
+        raise ValueError("block_minutes must be positive")
+    intervals = [iv for start, end in work if (iv := overtime_interval(shift_ends_at, start, end)) is not None]
+    blocks = union_micros(intervals) // (block_minutes * 60 * 1_000_000)
+    return int(blocks * block_minutes)
+
+
+def capped_minutes(minutes: int, *, already_this_month: int, monthly_cap_minutes: int) -> int:
+    """Return how much of MINUTES may be booked when ALREADY_THIS_MONTH are booked under a monthly cap.
+
+    DOMAIN.md section 3 (example NHS policy): at most 15 hours of TOIL accrue in a month.
+    Never negative: a month already at or over the cap books nothing more.
+    """
+    room = max(0, monthly_cap_minutes - max(0, already_this_month))
+    return max(0, min(minutes, room))
+
+
+@dataclass(frozen=True)
+class Balance:
+    """An AMHP's TOIL: minutes still available and minutes that lapsed untaken."""
+
+    available: int
+    expired: int
+
+
+def balance_with_expiry(entries: Iterable[tuple[date, int]], *, today: date, expiry_days: int | None) -> Balance:
+    """Return the balance of approved ledger ENTRIES (day earned or taken, signed minutes) on TODAY.
+
+    Reading taken (the Act and DOMAIN.md are silent; example NHS policies say TOIL must be
+    taken within a set time of being earned): time taken and negative adjustments use up
+    the oldest earned time first; earned time not used within EXPIRY_DAYS of the day it was
+    earned lapses. EXPIRY_DAYS None means earned time never lapses.
+    """
+    credits: list[list[Any]] = []  # [day, minutes left], oldest first
+    debt = 0  # time taken beyond what was earned so far (an overdrawn balance)
+    expired = 0
+
+    def lapse(until: date) -> None:
+        nonlocal expired
+        if expiry_days is None:
+            return
+        while credits and credits[0][0] + timedelta(days=expiry_days) <= until:
+            expired += credits.pop(0)[1]
+
+    for day, minutes in sorted(entries, key=lambda e: (e[0], -e[1])):
+        lapse(day)
+        if minutes >= 0:
+            use = min(debt, minutes)
+            debt -= use
+            if minutes - use:
+                credits.append([day, minutes - use])
+            continue
+        need = -minutes
+        while need and credits:
+            use = min(need, credits[0][1])
+            credits[0][1] -= use
+            need -= use
+            if credits[0][1] == 0:
+                credits.pop(0)
+        debt += need
+    lapse(today)
+    return Balance(available=sum(c[1] for c in credits) - debt, expired=expired)
+
+
+def marginal_overtime(
+    shift_ends_at: datetime,
+    booked: Iterable[tuple[datetime | None, datetime]],
+    new: Iterable[tuple[datetime | None, datetime]],
+    *,
+    block_minutes: int = DEFAULT_BLOCK_MINUTES,
+) -> list[int]:
+    """Return, for each piece of NEW work in turn, the TOIL minutes it adds to the BOOKED work of the same shift.
+
+    The minutes of all the pieces together equal shift_overtime_minutes of everything, so
+    booking them one by one never counts an overlap twice.
+    """
+    so_far = list(booked)
+    done = shift_overtime_minutes(shift_ends_at, so_far, block_minutes=block_minutes) if so_far else 0
+    added: list[int] = []
+    for piece in new:
+        so_far.append(piece)
+        total = shift_overtime_minutes(shift_ends_at, so_far, block_minutes=block_minutes)
+        added.append(total - done)
+        done = total
+    return added

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole
+from amhp_hub.common.requests import StaffAPIRequest
 from assessments import toil_selectors as selectors
 from assessments import toil_services as services
 from assessments.models import ToilEntry
@@ -43,7 +44,7 @@ class ToilEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_referral(self, entry: ToilEntry) -> str | None:
-        return entry.assessment.referral.reference if entry.assessment_id else None
+        return entry.assessment.referral.reference if entry.assessment is not None else None
 
 
 class RejectSerializer(serializers.Serializer):
@@ -52,6 +53,8 @@ class RejectSerializer(serializers.Serializer):
 
 class ToilListView(generics.ListAPIView):
     """GET /api/v1/toil/: ledger entries visible to the caller (an AMHP their own, a manager their service's)."""
+
+    request: StaffAPIRequest
 
     permission_classes = [HasRole]
     roles = {"get": {"amhp", "manager"}}
@@ -77,7 +80,7 @@ class _DecideView(APIView):
     roles = {"post": {"manager"}}
     approve = True
 
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: StaffAPIRequest, pk: int) -> Response:
         try:
             if self.approve:
                 entry = services.toil_approve(entry_id=pk, actor=request.user, channel="api")
@@ -99,7 +102,7 @@ class ToilApproveView(_DecideView):
     approve = True
 
     @extend_schema(request=None, responses=ToilEntrySerializer)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: StaffAPIRequest, pk: int) -> Response:
         return super().post(request, pk)
 
 
@@ -109,5 +112,5 @@ class ToilRejectView(_DecideView):
     approve = False
 
     @extend_schema(request=RejectSerializer, responses=ToilEntrySerializer)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: StaffAPIRequest, pk: int) -> Response:
         return super().post(request, pk)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
 from django.db.models import Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from amhp_hub.common.zone import LONDON
+from assessments import toil
 from assessments.models import ToilEntry
 from rota.models import Role, StaffProfile
 
@@ -12,18 +20,43 @@ APPROVED = ToilEntry.Status.APPROVED
 PENDING = ToilEntry.Status.PENDING
 
 
-def toil_balance(staff_id: object) -> int:
-    """Return the AMHP's TOIL balance in minutes: the sum of approved entries."""
-    return ToilEntry.objects.filter(staff_id=staff_id, status=APPROVED).aggregate(
-        total=Coalesce(Sum("minutes"), Value(0))
-    )["total"]
+def _entry_day(worked_from: datetime | None, created_at: datetime) -> date:
+    return (worked_from or created_at).astimezone(LONDON).date()
 
 
-def toil_available(staff_id: object) -> int:
-    """Return minutes the AMHP may still take: approved balance less time off awaiting approval."""
-    return ToilEntry.objects.filter(Q(status=APPROVED) | Q(status=PENDING, minutes__lt=0), staff_id=staff_id).aggregate(
+def _expiry_days() -> int | None:
+    return settings.TOIL_EXPIRY_DAYS or None
+
+
+def _balances(staff_ids: list[Any], *, today: date) -> dict[Any, toil.Balance]:
+    """Each AMHP's approved TOIL on TODAY, earned time lapsing after TOIL_EXPIRY_DAYS (toil.balance_with_expiry)."""
+    entries: dict[Any, list[tuple[date, int]]] = defaultdict(list)
+    rows = ToilEntry.objects.filter(staff_id__in=staff_ids, status=APPROVED).values_list(
+        "staff_id", "worked_from", "created_at", "minutes"
+    )
+    for staff_id, worked_from, created_at, minutes in rows:
+        entries[staff_id].append((_entry_day(worked_from, created_at), minutes))
+    return {
+        staff_id: toil.balance_with_expiry(entries[staff_id], today=today, expiry_days=_expiry_days())
+        for staff_id in staff_ids
+    }
+
+
+def _today(today: date | None) -> date:
+    return today or timezone.now().astimezone(LONDON).date()
+
+
+def toil_balance(staff_id: Any, *, today: date | None = None) -> int:
+    """Return the AMHP's TOIL balance in minutes: approved entries, less earned time that lapsed untaken."""
+    return _balances([staff_id], today=_today(today))[staff_id].available
+
+
+def toil_available(staff_id: Any, *, today: date | None = None) -> int:
+    """Return minutes the AMHP may still take: the balance less time off awaiting approval."""
+    pending_taken = ToilEntry.objects.filter(staff_id=staff_id, status=PENDING, minutes__lt=0).aggregate(
         total=Coalesce(Sum("minutes"), Value(0))
     )["total"]
+    return toil_balance(staff_id, today=today) + pending_taken
 
 
 def toil_entries_visible_to(profile: StaffProfile) -> QuerySet[ToilEntry]:
@@ -38,17 +71,19 @@ def toil_entries_visible_to(profile: StaffProfile) -> QuerySet[ToilEntry]:
     return entries.none()
 
 
-def toil_balances(service_id: int) -> QuerySet[StaffProfile]:
-    """Each AMHP of the service with `balance` (approved minutes) and `pending` (minutes awaiting approval).
+def toil_balances(service_id: int, *, today: date | None = None) -> list[StaffProfile]:
+    """Each AMHP of the service with `balance` (approved minutes not lapsed), `expired` and `pending` minutes.
 
-    One grouped query.
+    Two queries: the AMHPs with their pending totals, and their approved entries.
     """
-    return (
+    staff = list(
         StaffProfile.objects.filter(service_id=service_id, role=Role.AMHP)
         .select_related("user")
-        .annotate(
-            balance=Coalesce(Sum("toil_entries__minutes", filter=Q(toil_entries__status=APPROVED)), Value(0)),
-            pending=Coalesce(Sum("toil_entries__minutes", filter=Q(toil_entries__status=PENDING)), Value(0)),
-        )
+        .annotate(pending=Coalesce(Sum("toil_entries__minutes", filter=Q(toil_entries__status=PENDING)), Value(0)))
         .order_by("user__last_name", "user__first_name", "pk")
     )
+    balances = _balances([p.pk for p in staff], today=_today(today))
+    for profile in staff:
+        profile.balance = balances[profile.pk].available  # type: ignore[attr-defined]
+        profile.expired = balances[profile.pk].expired  # type: ignore[attr-defined]
+    return staff

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,13 +14,12 @@ from django.utils import timezone
 
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.zone import LONDON
 from assessments.models import ToilEntry
 from assessments.notify import notification_send
 from assessments.toil import format_minutes
 from assessments.toil_selectors import toil_available
 from rota.models import Role, StaffProfile
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def _profile(actor: Any, role: str) -> StaffProfile:
@@ -83,6 +82,24 @@ def toil_approve(*, entry_id: int, actor: Any, now: datetime | None = None, chan
     )
 
 
+@transaction.atomic
+def toil_approve_many(
+    *, entry_ids: list[int], actor: Any, now: datetime | None = None, channel: str = "web"
+) -> tuple[list[ToilEntry], int]:
+    """Approve each pending entry of ENTRY_IDS (the manager's service only); return (approved, skipped).
+
+    Entries already decided, or of another service, are skipped rather than failing the rest.
+    """
+    approved: list[ToilEntry] = []
+    skipped = 0
+    for entry_id in sorted(set(entry_ids)):
+        try:
+            approved.append(toil_approve(entry_id=entry_id, actor=actor, now=now, channel=channel))
+        except (ConflictError, ToilEntry.DoesNotExist):
+            skipped += 1
+    return approved, skipped
+
+
 def toil_reject(
     *, entry_id: int, actor: Any, reason: str = "", now: datetime | None = None, channel: str = "web"
 ) -> ToilEntry:
@@ -139,3 +156,60 @@ def toil_take(
         channel=channel,
     )
     return entry
+
+
+@transaction.atomic
+def toil_recompute(*, now: datetime | None = None, service_id: int | None = None) -> int:
+    """Recompute every accrual booked for an assessment with the union rule and the monthly cap.
+
+    Entries booked before overlapping overtime was counted once are corrected in place (their
+    status stays; a rejected entry is left alone and counts for nothing), each change with an
+    audit row. Return how many entries changed; a second run changes none.
+    """
+    from assessments.jobs import month_start, toil_note, toil_plan  # the job owns the booking plan
+
+    now = now or timezone.now()
+    accruals = ToilEntry.objects.filter(kind=ToilEntry.Kind.ACCRUAL).exclude(status=ToilEntry.Status.REJECTED)
+    if service_id is not None:
+        accruals = accruals.filter(service_id=service_id)
+    rows = list(
+        accruals.filter(
+            assessment__isnull=False,
+            assessment__shift_ends_at__isnull=False,
+            assessment__work_ended_at__isnull=False,
+        ).values_list(
+            "pk",
+            "assessment_id",
+            "staff_id",
+            "assessment__shift_ends_at",
+            "assessment__work_started_at",
+            "assessment__work_ended_at",
+            "minutes",
+            "service_id",
+        )
+    )
+    month_totals: dict[tuple[Any, datetime], int] = defaultdict(int)
+    for staff_id, worked_from, minutes in accruals.filter(
+        assessment__isnull=True, worked_from__isnull=False
+    ).values_list("staff_id", "worked_from", "minutes"):
+        month_totals[(staff_id, month_start(worked_from))] += minutes
+    plan = toil_plan([(r[1], r[2], r[3], r[4], r[5]) for r in rows], [], month_totals)
+    by_assessment = {r[1]: r for r in rows}
+    changed = 0
+    for assessment_id, minutes, over_cap in plan:
+        entry_id, _, _, _, _, _, old_minutes, entry_service = by_assessment[assessment_id]
+        if minutes == old_minutes:
+            continue
+        note = toil_note(minutes, over_cap)
+        ToilEntry.objects.filter(pk=entry_id).update(minutes=minutes, note=f"Recomputed: {note}"[:200])
+        audit(
+            actor=None,
+            service_id=entry_service,
+            action="toil_recompute",
+            object_type="toilentry",
+            object_ids=[entry_id],
+            channel="command",
+            changes={"minutes": [old_minutes, minutes]},
+        )
+        changed += 1
+    return changed

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.web import role_required
 from assessments import toil_selectors as selectors
 from assessments import toil_services as services
@@ -51,13 +55,27 @@ class TakeForm(forms.Form):
         return self.cleaned_data["hours"] * 60 + self.cleaned_data["minutes"]
 
 
+class ToilFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[*ToilEntry.Status.choices, ("all", "All")],
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    staff = forms.ChoiceField(label="AMHP", required=False, widget=forms.Select(attrs={"class": "govuk-select"}))
+
+    def __init__(self, *args: Any, amhps: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].choices = [("", "All AMHPs"), *amhps]  # type: ignore[attr-defined]
+
+
 def _with_text(entries: list[ToilEntry]) -> list[ToilEntry]:
     for entry in entries:
         entry.minutes_text = format_minutes(entry.minutes)  # type: ignore[attr-defined]
     return entries
 
 
-def _amhp_page(request: HttpRequest, form: TakeForm, status: int = 200) -> HttpResponse:
+def _amhp_page(request: StaffRequest, form: TakeForm, status: int = 200) -> HttpResponse:
     profile = request.user.staff_profile
     page = Paginator(selectors.toil_entries_visible_to(profile), 50).get_page(request.GET.get("page"))
     balance = selectors.toil_balance(profile.pk)
@@ -73,25 +91,57 @@ def _amhp_page(request: HttpRequest, form: TakeForm, status: int = 200) -> HttpR
 
 
 @role_required(Role.AMHP, Role.MANAGER)
-def toil_index(request: HttpRequest) -> HttpResponse:
+def toil_index(request: StaffRequest) -> HttpResponse:
     profile = request.user.staff_profile
     if profile.role == Role.AMHP:
         return _amhp_page(request, TakeForm())
-    pending = list(
-        selectors.toil_entries_visible_to(profile)
-        .filter(status=ToilEntry.Status.PENDING)
-        .order_by("created_at", "id")[:200]
-    )
     balances = list(selectors.toil_balances(profile.service_id))
+    filters = ToilFilterForm(request.GET or None, amhps=[(str(p.pk), p.display_name) for p in balances])
+    entries = selectors.toil_entries_visible_to(profile)
+    status, staff = ToilEntry.Status.PENDING, ""
+    if filters.is_valid():
+        status, staff = filters.cleaned_data["status"] or ToilEntry.Status.PENDING, filters.cleaned_data["staff"]
+    if status != "all":
+        entries = entries.filter(status=status)
+    if staff:
+        entries = entries.filter(staff_id=uuid.UUID(staff))
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
     for row in balances:
-        row.balance_text = format_minutes(row.balance)
-        row.pending_text = format_minutes(row.pending)
-    return render(request, "toil/manager.html", {"pending": _with_text(pending), "balances": balances})
+        row.balance_text = format_minutes(row.balance)  # type: ignore[attr-defined]
+        row.pending_text = format_minutes(row.pending)  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "entries": _with_text(list(page.object_list)),
+        "page_obj": page,
+        "query": query.urlencode(),
+        "filters": filters,
+        "status": status,
+        "balances": balances,
+    }
+    return render(request, "toil/manager.html", context)
+
+
+@role_required(Role.MANAGER)
+@require_POST
+def toil_approve_selected(request: StaffRequest) -> HttpResponse:
+    """Approve every ticked pending entry at once."""
+    ids = [int(v) for v in request.POST.getlist("entry") if v.isdigit()]
+    if not ids:
+        messages.error(request, "Select the TOIL to approve")
+        return redirect("toil:index")
+    approved, skipped = services.toil_approve_many(entry_ids=ids, actor=request.user)
+    total = format_minutes(sum(e.minutes for e in approved))
+    text = f"Approved {len(approved)} TOIL {'entry' if len(approved) == 1 else 'entries'} ({total})."
+    if skipped:
+        text += f" {skipped} had already been decided and {'was' if skipped == 1 else 'were'} left as they were."
+    messages.success(request, text)
+    return redirect("toil:index")
 
 
 @role_required(Role.AMHP)
 @require_POST
-def toil_take(request: HttpRequest) -> HttpResponse:
+def toil_take(request: StaffRequest) -> HttpResponse:
     form = TakeForm(request.POST)
     if not form.is_valid():
         return _amhp_page(request, form, status=400)
@@ -108,6 +158,22 @@ def toil_take(request: HttpRequest) -> HttpResponse:
         return _amhp_page(request, form, status=400)
     messages.success(request, f"Time off of {format_minutes(-entry.minutes)} recorded; it awaits approval.")
     return redirect("toil:index")
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you rejecting this?",
+        help_text="The AMHP sees this reason.",
+        max_length=500,
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+        error_messages={"required": "Enter why you are rejecting this TOIL"},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Enter why you are rejecting this TOIL")
+        return reason
 
 
 def _decide(request: HttpRequest, pk: int, approve: bool) -> HttpResponse:
@@ -133,6 +199,23 @@ def toil_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.MANAGER)
-@require_POST
-def toil_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide(request, pk, approve=False)
+@require_http_methods(["GET", "POST"])
+def toil_reject(request: StaffRequest, pk: int) -> HttpResponse:
+    """Ask for the reason (required), then reject the pending entry."""
+    entry = (
+        selectors.toil_entries_visible_to(request.user.staff_profile)
+        .select_related("staff__user", "assessment__referral")
+        .filter(pk=pk)
+        .first()
+    )
+    if entry is None:
+        raise Http404("No such TOIL entry")
+    if entry.status != ToilEntry.Status.PENDING:
+        messages.error(request, f"This TOIL has already been {entry.get_status_display().lower()}.")
+        return redirect("toil:index")
+    form = RejectForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        return _decide(request, pk, approve=False)
+    status = 400 if request.method == "POST" else 200
+    _with_text([entry])
+    return render(request, "toil/reject.html", {"entry": entry, "form": form}, status=status)

@@ -6,6 +6,7 @@ app_name = "assessments"
 
 urlpatterns = [
     path("referrals/<uuid:pk>/candidates/", views.candidates, name="candidates"),
+    path("people/<uuid:pk>/", views.person, name="person"),
     path("my/allocations/", views.my_allocations, name="my_allocations"),
     path("assessments/<uuid:pk>/", views.detail, name="detail"),
     path("assessments/<uuid:pk>/accept/", views.accept, name="accept"),

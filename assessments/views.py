@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +22,7 @@ from amhp_hub.common.web import add_service_errors, role_required
 from assessments import selectors, services
 from assessments.forms import DeclineForm, DoctorForm, EventForm, RecordForm
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, DelayReason
+from referrals.models import Person, PersonHistory, Referral
 from referrals.selectors import referrals_visible_to
 from rota.models import Role, StaffProfile
 
@@ -258,7 +260,17 @@ def update_record(request: HttpRequest, pk: str) -> HttpResponse:
 @role_required(Role.AMHP)
 @require_POST
 def complete(request: HttpRequest, pk: str) -> HttpResponse:
+    """Complete the assessment: the first POST asks for confirmation, the confirmed one completes it."""
     assessment = _own(request, pk)
+    if request.POST.get("confirm") != "yes":
+        if assessment.status not in WORKING:
+            messages.error(request, "This assessment cannot be completed now.")
+            return redirect("assessments:detail", pk=assessment.pk)
+        return render(
+            request,
+            "assessments/complete_confirm.html",
+            {"assessment": assessment, "referral": assessment.referral, "person": assessment.referral.person},
+        )
     try:
         services.assessment_complete(assessment=assessment, actor=request.user)
     except ConflictError as exc:
@@ -268,3 +280,29 @@ def complete(request: HttpRequest, pk: str) -> HttpResponse:
         return _detail_page(request, assessment, status=400, complete_errors=exc.message_dict)
     messages.success(request, f"Assessment of referral {assessment.referral.reference} completed")
     return redirect("assessments:detail", pk=assessment.pk)
+
+
+@role_required(*DESK)
+@require_http_methods(["GET"])
+def person(request: HttpRequest, pk: str) -> HttpResponse:
+    """A person's record: their details, every referral with its assessments and outcomes, and changes of details.
+
+    Three queries whatever the number of referrals (the person, the referrals with their
+    assessments prefetched, the history); an index on (person, received_at) orders them.
+    """
+    profile = _profile(request)
+    subject = get_object_or_404(Person.objects.filter(service_id=profile.service_id), pk=pk)
+    assessments = Assessment.objects.select_related("amhp__user").order_by("allocated_at", "id")
+    referrals = list(
+        Referral.objects.filter(person=subject)
+        .select_related("person")
+        .order_by("-received_at", "-id")
+        .prefetch_related(Prefetch("assessments", queryset=assessments))
+    )
+    history = list(PersonHistory.objects.filter(person=subject).select_related("changed_by"))
+    audit(actor=request.user, service_id=profile.service_id, action="view", obj=subject)
+    return render(
+        request,
+        "people/detail.html",
+        {"person": subject, "referrals": referrals, "history": history, "nav_active": "referrals:search"},
+    )

@@ -10,11 +10,11 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole
+from amhp_hub.common.requests import StaffAPIRequest
 from dashboards import reports
 from dashboards.forms import PeriodForm
 from dashboards.selectors import LONDON
@@ -35,13 +35,13 @@ class DashboardSectionView(APIView):
         ],
         responses=OpenApiTypes.OBJECT,
     )
-    def get(self, request: Request, section: str) -> Response:
+    def get(self, request: StaffAPIRequest, section: str) -> Response:
         if section not in reports.SECTIONS:
             raise Http404("No such dashboard")
         now = timezone.now()
         form = PeriodForm(request.query_params, today=now.astimezone(LONDON).date())
         if not form.is_valid():
-            raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
+            raise serializers.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
         period = form.period
         report = reports.build(section, service_id=request.user.staff_profile.service_id, period=period, now=now)
         return Response(

@@ -56,7 +56,7 @@ class PeriodForm(forms.Form):
 
     def error_list(self) -> list[tuple[str, str]]:
         """(field id, message) pairs for the error summary."""
-        return [(f"period-{name}", message) for name, messages in self.errors.items() for message in messages]
+        return [(f"period-{name}", str(message)) for name, messages in self.errors.items() for message in messages]
 
 
 class PopulationForm(forms.Form):

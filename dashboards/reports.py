@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
+
 from dashboards import selectors
 from dashboards.selectors import DurationStats, Period
 
@@ -305,7 +307,7 @@ def workforce_section(service_id: Any, period: Period, now: datetime) -> Section
         figures=[
             ("AMHPs", str(w.amhps)),
             ("Warranted today", str(w.warranted)),
-            ("Warrants ending within 90 days", str(len(w.expiring))),
+            (f"Warrants ending within {settings.WARRANT_WARNING_DAYS} days", str(len(w.expiring))),
             ("Within 5 years of retirement age", str(len(w.near_retirement))),
             ("Duty balance score", f"{w.balance:.0%}" if any(r.hours for r in w.duty) else "No duty recorded"),
         ],
@@ -330,10 +332,10 @@ def workforce_section(service_id: Any, period: Period, now: datetime) -> Section
             ),
             Table(
                 slug="warrants-expiring",
-                caption="Warrants ending within 90 days",
+                caption=f"Warrants ending within {settings.WARRANT_WARNING_DAYS} days",
                 columns=["AMHP", "Warrant ends"],
                 rows=[[s.name, s.on] for s in w.expiring],
-                empty="No warrants end within 90 days.",
+                empty=f"No warrants end within {settings.WARRANT_WARNING_DAYS} days.",
             ),
             Table(
                 slug="near-retirement",

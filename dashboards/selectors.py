@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
@@ -33,6 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractHour
 from django.utils import timezone
 
+from amhp_hub.common.zone import LONDON
 from assessments.models import (
     DETENTION_OUTCOMES,
     LIVE_ASSESSMENT_STATUSES,
@@ -46,14 +46,13 @@ from dashboards.models import NOT_STATED_GROUP, POPULATION_GROUPS, PopulationEst
 from dashboards.rollups import Rollup
 from referrals.constants import CENSUS_2021, ETHNIC_GROUP, OPEN_STATUSES, Ethnicity, LegalStatus, Status
 from referrals.models import Referral
-from rota.fairness import balance_score, duty_frequency
-from rota.models import Role, Shift, StaffProfile
+from rota.models import Role, StaffProfile
+from rota.selectors import duty_frequency as rota_duty_frequency
+from rota.selectors import warrant_ending_soon
 
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_PERIOD_DAYS = 90
 AFTER_HOURS_FROM = 17  # 5pm local: the "after 5pm" share of demand
 WORKING_DAY_STARTS = 8  # work ending before 8am local counts as late working too
-WARRANT_WARNING_DAYS = 90
 RETIREMENT_WARNING_YEARS = 5
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -149,15 +148,15 @@ def _duration_stats(queryset: QuerySet[Any], spans: Mapping[str, tuple[str, str]
         }
     # Other databases (SQLite in development): one query for the pairs, the arithmetic here.
     fields = [field_name for pair in spans.values() for field_name in pair]
-    hours: dict[str, list[float]] = {name: [] for name in spans}
+    samples: dict[str, list[float]] = {name: [] for name in spans}
     for row in queryset.values_list(*fields):
         for index, name in enumerate(spans):
             start, end = row[2 * index], row[2 * index + 1]
             if start is not None and end is not None:
-                hours[name].append((end - start).total_seconds() / 3600)
+                samples[name].append((end - start).total_seconds() / 3600)
     return {
         name: DurationStats(len(values), percentile(values, 0.5), percentile(values, 0.9))
-        for name, values in hours.items()
+        for name, values in samples.items()
     }
 
 
@@ -413,7 +412,7 @@ def toil_and_late_working(*, service_id: Any, period: Period) -> list[WorkloadRo
     }
     rows = []
     for person in people:
-        t, w = toil.get(person.pk, {}), late.get(person.pk, {})
+        t, w = toil.get(person.pk, {}), late.get(person.pk, {})  # type: ignore[var-annotated]
         rows.append(
             WorkloadRow(
                 staff_id=person.pk,
@@ -449,7 +448,7 @@ class DutyRow:
 class Workforce:
     amhps: int
     warranted: int
-    expiring: list[StaffDate] = field(default_factory=list)  # warrant ends within 90 days
+    expiring: list[StaffDate] = field(default_factory=list)  # warrant ends within WARRANT_WARNING_DAYS
     near_retirement: list[StaffDate] = field(default_factory=list)  # within 5 years of retirement age
     duty: list[DutyRow] = field(default_factory=list)
     balance: float = 1.0
@@ -468,9 +467,9 @@ def workforce(*, service_id: Any, period: Period, today: date) -> Workforce:
     warranted = [p for p in people if p.warrant_expires_on is not None and p.warrant_expires_on >= today]
     expiring = sorted(
         (
-            StaffDate(p.display_name, p.warrant_expires_on)
+            StaffDate(p.display_name, p.warrant_expires_on)  # type: ignore[arg-type]  # warranted: has a date
             for p in warranted
-            if p.warrant_expires_on <= today + timedelta(days=WARRANT_WARNING_DAYS)
+            if warrant_ending_soon(p.warrant_expires_on, today)
         ),
         key=lambda s: s.on,
     )
@@ -483,36 +482,27 @@ def workforce(*, service_id: Any, period: Period, today: date) -> Workforce:
         ),
         key=lambda s: s.on,
     )
-    assignments = Shift.objects.filter(
-        service_id=service_id,
-        cancelled_at__isnull=True,
-        starts_at__lt=period.ends_at,
-        ends_at__gt=period.starts_at,
-    ).values_list("staff_id", "starts_at", "ends_at")
-    stats = duty_frequency(
-        ((str(staff), start, end) for staff, start, end in assignments),
-        period_start=period.starts_at,
-        period_end=period.ends_at,
-        people=[str(p.pk) for p in people],
+    # The rota's own duty count (leave blocks duty), so the dashboard and the rota page agree.
+    report = rota_duty_frequency(service_id=service_id, start=period.first, end=period.last)
+    duty = sorted(
+        (
+            DutyRow(
+                name=row.staff.display_name,
+                shifts=row.shifts,
+                hours=round(row.hours, 1),
+                contracted_hours=row.contracted_hours,
+            )
+            for row in report.rows
+        ),
+        key=lambda row: row.name,
     )
-    by_id = {str(p.pk): p for p in people}
-    duty = [
-        DutyRow(
-            name=by_id[key].display_name if key in by_id else key,
-            shifts=value.shifts,
-            hours=round(value.hours, 1),
-            contracted_hours=float(by_id[key].contracted_hours) if key in by_id else 0.0,
-        )
-        for key, value in stats.items()
-    ]
-    duty.sort(key=lambda row: row.name)
     return Workforce(
         amhps=len(people),
         warranted=len(warranted),
         expiring=expiring,
         near_retirement=retiring,
         duty=duty,
-        balance=balance_score({key: value.hours for key, value in stats.items()}),
+        balance=report.balance,
     )
 
 

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit
+from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.web import add_service_errors, export_throttled, role_required
 from dashboards import reports, services
 from dashboards.approvals import approval_rows
@@ -53,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.MANAGER)
-def section(request: HttpRequest, slug: str) -> HttpResponse:
+def section(request: StaffRequest, slug: str) -> HttpResponse:
     if slug not in reports.SECTIONS:
         raise Http404("No such dashboard")
     now = timezone.now()
@@ -92,7 +93,7 @@ def csv_value(value: Any) -> Any:
 
 @role_required(Role.MANAGER)
 @export_throttled
-def table_csv(request: HttpRequest, table: str) -> HttpResponse:
+def table_csv(request: StaffRequest, table: str) -> HttpResponse:
     if table not in reports.TABLE_SECTIONS:
         raise Http404("No such table")
     now = timezone.now()
@@ -200,7 +201,7 @@ def population(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.MANAGER)
-def approvals(request: HttpRequest) -> HttpResponse:
+def approvals(request: StaffRequest) -> HttpResponse:
     """AMHP approvals: who is in date, their approval history, training in the year (18 h) and work done."""
     profile = request.user.staff_profile
     approval_form = ApprovalForm()
@@ -240,9 +241,9 @@ def approvals(request: HttpRequest) -> HttpResponse:
                 add_service_errors(form, exc)
         status = 400
         if form_class is ApprovalForm:
-            approval_form = form
+            approval_form = form  # type: ignore[assignment]
         else:
-            training_form = form
+            training_form = form  # type: ignore[assignment]
     rows = approval_rows(service_id=profile.service_id, now=timezone.now())
     context = {
         "rows": rows,

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
 from amhp_hub.common.pagination import CappedLimitOffsetPagination, CursorError, KeysetPaginator
+from amhp_hub.common.requests import StaffAPIRequest
 from referrals import deadlines, selectors, services
 from referrals.constants import Ethnicity, LegalChange, LegalStatus, Priority, Sex, Status, TriageDecision
 from referrals.models import LegalStatusChange, Person, Referral, TriageRecord
@@ -54,6 +55,16 @@ class ReferralSerializer(serializers.ModelSerializer):
     legal_status = serializers.ChoiceField(choices=LegalStatus.choices, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     draft = serializers.BooleanField(write_only=True, required=False, default=False)
+    person_match = serializers.ChoiceField(
+        choices=services.PERSON_MATCH_CHOICES,
+        write_only=True,
+        required=False,
+        help_text=(
+            "When the NHS number matches a person on record with a different name or date of birth: "
+            '"update" their details (earlier referrals keep theirs) or "keep" the details on record. '
+            "Without it such a request is refused with 409 and the match."
+        ),
+    )
     submit = serializers.BooleanField(
         write_only=True, required=False, default=False, help_text="With PATCH: submit a draft into the queue"
     )
@@ -73,6 +84,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "deadline_rule",
             "due_at",
             "flags",
+            "decline_note",
             "person",
             "admitted_at",
             "created_at",
@@ -81,6 +93,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "version",
             "draft",
             "submit",
+            "person_match",
         ]
         read_only_fields = [
             "id",
@@ -91,6 +104,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "deadline_rule",
             "due_at",
             "flags",
+            "decline_note",
             "admitted_at",
             "created_at",
             "updated_at",
@@ -99,11 +113,22 @@ class ReferralSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {"received_at": {"required": False}, "reason": {"required": False}}
 
+    def to_representation(self, instance: Referral) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # The person as this referral recorded them: a later correction never rewrites an earlier referral.
+        if instance.recorded_given_name or instance.recorded_family_name:
+            data["person"]["given_name"] = instance.recorded_given_name
+            data["person"]["family_name"] = instance.recorded_family_name
+            dob = instance.recorded_date_of_birth
+            data["person"]["date_of_birth"] = dob.isoformat() if dob else None
+        return data
+
     def flat_data(self) -> dict[str, Any]:
         data = dict(self.validated_data)
         person = data.pop("person", {}) or {}
         data.pop("draft", None)
         data.pop("submit", None)
+        data.pop("person_match", None)
         return {**data, **person}
 
 
@@ -151,6 +176,12 @@ class LegalStatusChangeSerializer(serializers.ModelSerializer):
         return obj.recorded_by.get_username() if obj.recorded_by else ""
 
 
+class LegalStatusEntrySerializer(LegalStatusChangeSerializer):
+    """A legal status history entry as read back: `change` may also be `recorded` (the status at referral)."""
+
+    change = serializers.ChoiceField(choices=LegalChange.choices, read_only=True)
+
+
 class AdmitSerializer(serializers.Serializer):
     admitted_at = serializers.DateTimeField(help_text="When the application reached the hospital managers")
 
@@ -176,6 +207,7 @@ def _nest_person_errors(exc: ValidationError) -> serializers.ValidationError:
 
 
 class ReferralViewSet(viewsets.GenericViewSet):
+    request: StaffAPIRequest
     serializer_class = ReferralSerializer
     permission_classes = [HasRole]
     roles = {
@@ -197,7 +229,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
     def get_object(self) -> Referral:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: StaffAPIRequest) -> Response:
         filters, errors = selectors.filter_args(
             request.query_params, {"status": Status.values, "priority": Priority.values}
         )
@@ -210,7 +242,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
             service_id=request.user.staff_profile.service_id,
             action="list",
             object_type="referral",
-            object_ids=[r.pk for r in page],
+            object_ids=[r.pk for r in page],  # type: ignore[union-attr]
             channel="api",
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -220,19 +252,22 @@ class ReferralViewSet(viewsets.GenericViewSet):
         audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral, channel="api")
         return with_etag(Response(self.get_serializer(referral).data), referral.version)
 
-    def create(self, request: Request) -> Response:
+    def create(self, request: StaffAPIRequest) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             referral = services.referral_create(
                 service=request.user.staff_profile.service,
                 actor=request.user,
-                data=serializer.flat_data(),
+                data=serializer.flat_data(),  # type: ignore[attr-defined]
                 draft=serializer.validated_data.get("draft", False),
                 channel="api",
+                person_match=serializer.validated_data.get("person_match"),
             )
         except ValidationError as exc:
             raise _nest_person_errors(exc) from exc
+        except services.PersonMatchConflict as exc:
+            return Response(exc.as_json(), status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -245,7 +280,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
             referral = services.referral_update(
                 referral=referral,
                 actor=request.user,
-                data=serializer.flat_data(),
+                data=serializer.flat_data(),  # type: ignore[attr-defined]
                 submit=serializer.validated_data.get("submit", False),
                 channel="api",
                 expected_version=version,
@@ -254,7 +289,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
             raise _nest_person_errors(exc) from exc
         return with_etag(Response(self.get_serializer(referral).data), referral.version)
 
-    @extend_schema(request=TriageSerializer, responses=TriageRecordSerializer)
+    @extend_schema(request=TriageSerializer, responses={201: TriageRecordSerializer})
     @action(detail=True, methods=["post"])
     def triage(self, request: Request, pk: str) -> Response:
         referral = self.get_object()
@@ -278,15 +313,16 @@ class ReferralViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(referral).data)
 
     @extend_schema(responses=DeadlineSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def deadlines(self, request: Request, pk: str) -> Response:
         """Every legal deadline the case carries now, with its rule code, provision and state."""
         referral = self.get_object()
         found = selectors.referral_deadlines(referral, now=timezone.now())
         return Response(DeadlineSerializer([d.as_dict() for d in found], many=True).data)
 
-    @extend_schema(request=LegalStatusChangeSerializer, responses=LegalStatusChangeSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], url_path="legal-status")
+    @extend_schema(methods=["GET"], responses=LegalStatusEntrySerializer(many=True))
+    @extend_schema(methods=["POST"], request=LegalStatusChangeSerializer, responses={201: LegalStatusEntrySerializer})
+    @action(detail=True, methods=["get", "post"], url_path="legal-status", pagination_class=None)
     def legal_status(self, request: Request, pk: str) -> Response:
         """GET the legal status history; POST a change (s5(4)→s5(2), s4→s2, s136→s2, CTO recall, revoked, released)."""
         referral = self.get_object()
@@ -302,9 +338,9 @@ class ReferralViewSet(viewsets.GenericViewSet):
                 reason=serializer.validated_data["reason"],
                 change=serializer.validated_data["change"],
             )
-            return Response(LegalStatusChangeSerializer(entry).data, status=status.HTTP_201_CREATED)
+            return Response(LegalStatusEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
         history = selectors.legal_history(referral)
-        return Response(LegalStatusChangeSerializer(history, many=True).data)
+        return Response(LegalStatusEntrySerializer(history, many=True).data)
 
     @extend_schema(request=AdmitSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])
@@ -319,10 +355,30 @@ class ReferralViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(referral).data)
 
 
+class QueueEntrySerializer(ReferralSerializer):
+    """A referral as a row of the queue (the same fields; its own name in the schema)."""
+
+
+class QueuePagination(CappedLimitOffsetPagination):
+    """The queue's pages also say when they were read (`generated_at`), for the countdowns."""
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["generated_at"] = timezone.now().isoformat()
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        result = super().get_paginated_response_schema(schema)
+        result["properties"]["generated_at"] = {"type": "string", "format": "date-time"}
+        result["required"] = [*result.get("required", []), "generated_at"]
+        return result
+
+
 class QueueView(APIView):
-    """GET /api/v1/queue/: the service's open referrals in queue order."""
+    """GET /api/v1/queue/: the service's open referrals in queue order, a page at a time."""
 
     permission_classes = [HasRole]
+    pagination_class = QueuePagination
     roles = {"get": DESK_ROLES}
 
     @extend_schema(
@@ -331,9 +387,9 @@ class QueueView(APIView):
             OpenApiParameter("limit", int, description=f"Rows a page (default 50, at most {KEYSET_MAX_LIMIT})"),
             OpenApiParameter("offset", int, description="Deprecated: offset paging, up to the count cap"),
         ],
-        responses=ReferralSerializer(many=True),
+        responses=QueueEntrySerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: StaffAPIRequest) -> Response:
         """Pages are keyset pages: `next` and `previous` name the row to continue from, so every page costs the same.
 
         `count` is exact up to QUEUE_COUNT_CAP; `count_capped` says when it is not.
@@ -346,12 +402,10 @@ class QueueView(APIView):
         profile = request.user.staff_profile
         rows = selectors.queue(service_id=profile.service_id, **filters)
         if "offset" in request.query_params:  # the older offset links keep working
-            paginator = CappedLimitOffsetPagination()
+            paginator = self.pagination_class()
             page = paginator.paginate_queryset(rows, request, self)
-            self._audit(request, page)
-            response = paginator.get_paginated_response(ReferralSerializer(page, many=True).data)
-            response.data["generated_at"] = timezone.now().isoformat()
-            return response
+            self._audit(request, page or [])
+            return paginator.get_paginated_response(QueueEntrySerializer(page, many=True).data)
         try:
             limit = min(KEYSET_MAX_LIMIT, max(1, int(request.query_params.get("limit", KEYSET_DEFAULT_LIMIT))))
         except ValueError:
@@ -367,13 +421,13 @@ class QueueView(APIView):
                 "count_capped": page.capped,
                 "next": _with_cursor(request, page.next_cursor),
                 "previous": _with_cursor(request, page.previous_cursor),
-                "results": ReferralSerializer(page.rows, many=True).data,
+                "results": QueueEntrySerializer(page.rows, many=True).data,
                 "generated_at": timezone.now().isoformat(),
             }
         )
 
     @staticmethod
-    def _audit(request: Request, rows: list[Referral]) -> None:
+    def _audit(request: StaffAPIRequest, rows: list[Referral]) -> None:
         audit(
             actor=request.user,
             service_id=request.user.staff_profile.service_id,

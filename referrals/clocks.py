@@ -23,29 +23,29 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from amhp_hub.common.zone import LONDON
+from referrals.constants import LegalStatus
 
 
 class ClockError(ValueError):
     """A clock was asked something it cannot answer: bad input or a rule broken."""
 
 
-# Legal status values, as in referrals.constants.LegalStatus.
-S136 = "s136"
-S135_1 = "s135_1"
-S135_2 = "s135_2"
-S5_2 = "s5_2"
-S5_4 = "s5_4"
-S4 = "s4"
-S2 = "s2"
-S3 = "s3"
-INFORMAL_INPATIENT = "informal_inpatient"
-COMMUNITY = "community"
-POLICE_CUSTODY = "police_custody"
-NR_REQUEST = "nr_request"
-CTO_RECALL = "cto_recall"
+# Legal status values: the list lives in referrals.constants.LegalStatus, and only there.
+S136 = LegalStatus.S136.value
+S135_1 = LegalStatus.S135_1.value
+S135_2 = LegalStatus.S135_2.value
+S5_2 = LegalStatus.S5_2.value
+S5_4 = LegalStatus.S5_4.value
+S4 = LegalStatus.S4.value
+S2 = LegalStatus.S2.value
+S3 = LegalStatus.S3.value
+INFORMAL_INPATIENT = LegalStatus.INFORMAL_INPATIENT.value
+COMMUNITY = LegalStatus.COMMUNITY.value
+POLICE_CUSTODY = LegalStatus.POLICE_CUSTODY.value
+NR_REQUEST = LegalStatus.NR_REQUEST.value
+CTO_RECALL = LegalStatus.CTO_RECALL.value
 
 # Priority values, as in referrals.constants.Priority.
 EMERGENCY = "emergency"
@@ -71,7 +71,9 @@ S3_MONTHS = 6
 # s135(2) only retakes a patient already liable to be detained or conveyed: no clock of its own
 # (the underlying s6, s17E or s18 deadline applies) and no s136B extension.
 NO_CLOCK = frozenset({INFORMAL_INPATIENT, COMMUNITY, POLICE_CUSTODY, NR_REQUEST, S135_2})
-LEGAL_STATUSES = frozenset(HOUR_CLOCKS) | DAY_CLOCKS | NO_CLOCK
+LEGAL_STATUSES = frozenset(LegalStatus.values)
+# Every legal status has exactly one kind of clock (or none): a new status must be placed here.
+assert frozenset(HOUR_CLOCKS) | DAY_CLOCKS | NO_CLOCK == LEGAL_STATUSES, "a legal status has no clock rule"
 # Statuses whose clock needs the time the legal power started.
 CLOCKED_STATUSES = frozenset(HOUR_CLOCKS) | DAY_CLOCKS
 

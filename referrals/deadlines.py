@@ -296,12 +296,12 @@ def case_deadlines(facts: CaseFacts, *, now: datetime) -> list[Deadline]:
         elif status == "s2":
             # s4(4)(a): an s2 converted from s4 counts its 28 days from the s4 admission.
             from_s4 = index > 0 and history[index - 1].legal_status == "s4" and s4_admission is not None
-            out.append(_s2(facts, s4_admission if from_s4 else start, following, now=now, admitted=None, ended=ended))
+            out.append(_s2(facts, s4_admission if from_s4 else start, following, now=now, admitted=None, ended=ended))  # type: ignore[arg-type]
 
     section = facts.application_section
     if signed is not None and section == "s4":
         exam = min((_utc(e, "examined_at") for e in facts.examinations), default=None)
-        due = s4_conveyance_deadline(examined_at=exam, application_at=signed)
+        due = s4_conveyance_deadline(examined_at=exam, application_at=signed)  # type: ignore[assignment]
         if due is not None:
             out.append(_make("conveyance_s4", due, conveyed, now=now, ended_at=ended))
     if facts.examinations and section != "s4":

@@ -10,19 +10,17 @@ import random
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from amhp_hub.common.bulk import copy_rows
+from amhp_hub.common.zone import LONDON
 from referrals import clocks, deadlines
-from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status
-from referrals.models import Person, Referral
+from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status, TriageDecision
+from referrals.models import Person, Referral, TriageRecord
 from referrals.nhs_number import generate_nhs_number
 from rota.demo import ETHNICITY_WEIGHTS, FAMILY, GIVEN, LANGUAGES, choose_weighted
-from rota.models import Service
-
-LONDON = ZoneInfo("Europe/London")
+from rota.models import Role, Service, StaffProfile
 
 PLACES = {
     LegalStatus.S136: "Place of safety, Oak Ward suite",
@@ -153,6 +151,22 @@ REFERRER_ROLES = [
 ]
 REFERRER_ORGANISATIONS = ["Riverside Hospital", "City CMHT", "Police", "Crisis team", "GP"]
 
+TRIAGE_COLUMNS = ("referral", "decision", "priority", "reason", "decided_by", "decided_at")
+# The triage decision behind each status a demo referral can be seeded in (new ones await triage).
+TRIAGE_DECISIONS = {
+    Status.ACCEPTED: TriageDecision.ACCEPT,
+    Status.ASSESSED: TriageDecision.ACCEPT,
+    Status.MORE_INFO: TriageDecision.MORE_INFO,
+    Status.REDIRECTED: TriageDecision.REDIRECT,
+    Status.CLOSED: TriageDecision.CLOSE,
+}
+TRIAGE_REASONS = {
+    TriageDecision.ACCEPT: "Meets the threshold for a Mental Health Act assessment.",
+    TriageDecision.MORE_INFO: "Need the current risk assessment and the nearest relative's details.",
+    TriageDecision.REDIRECT: "Better met by the crisis team; referrer informed.",
+    TriageDecision.CLOSE: "Referrer withdrew the request; no assessment needed.",
+}
+
 
 def seed_referrals(
     *,
@@ -195,8 +209,18 @@ def seed_referrals(
     open_window = timedelta(hours=18) if open_count <= 200 else timedelta(days=30)
     closed_times = _arrival_times(rng, start=now - timedelta(days=365), end=now - open_window, count=total - open_count)
     open_times = _arrival_times(rng, start=now - open_window, end=now, count=open_count)
-    counts = {"referrals": 0, "open": 0}
+    counts = {"referrals": 0, "open": 0, "triage_records": 0}
+    # References stay unique when a service is seeded more than once: number on from what it has.
+    first_index = Referral.objects.filter(service=service).count()
     last_seen: dict[int, datetime] = {}
+    # Every referral past triage carries the decision that put it there, made by the service's desk.
+    triager = (
+        StaffProfile.objects.filter(service=service, role__in=[Role.CONSULTANT, Role.MANAGER])
+        .order_by("role", "user__username")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    triage: list[tuple] = []
     repeat_window = timedelta(days=settings.REPEAT_REFERRAL_DAYS)
     open_choices = [Status.NEW, Status.NEW, Status.ACCEPTED, Status.ACCEPTED, Status.MORE_INFO]
     queue_values = {str(s) for s in QUEUE_STATUSES}
@@ -236,9 +260,17 @@ def seed_referrals(
                 status = rng.choices([Status.ASSESSED, Status.REDIRECTED, Status.CLOSED], weights=[80, 12, 8])[0]
                 closed_at = received + timedelta(hours=rng.uniform(2, 30))
             counts["open"] += int(status in queue_values)
+            referral_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+            decision = TRIAGE_DECISIONS.get(status)
+            if decision is not None and triager is not None:
+                decided_at = min(received + timedelta(minutes=15), closed_at or now, now)
+                priority_given = str(priority) if decision == TriageDecision.ACCEPT else ""
+                triage.append(
+                    (referral_id, str(decision), priority_given, TRIAGE_REASONS[decision], triager, decided_at)
+                )
             yield (
-                uuid.UUID(int=rng.getrandbits(128), version=4),
-                f"R-{index:04X}-{rng.getrandbits(16):04X}"[:20],
+                referral_id,
+                f"R-{first_index + index:04X}-{rng.getrandbits(16):04X}"[:20],
                 service.pk,
                 person_id,
                 str(status),
@@ -273,5 +305,6 @@ def seed_referrals(
                 progress(f"{index + 1} referrals")
 
     counts["referrals"] = copy_rows(Referral, REFERRAL_COLUMNS, referrals())
+    counts["triage_records"] = copy_rows(TriageRecord, TRIAGE_COLUMNS, triage)
     counts["people"] = len(people)
     return counts

@@ -47,6 +47,19 @@ class ReferralForm(forms.Form):
     )
     postcode = forms.CharField(label="Postcode", required=False, max_length=10)
     gp_practice = forms.CharField(label="GP practice", required=False, max_length=150)
+    # Shown only when the NHS number matches a person on record whose details differ.
+    person_match = forms.ChoiceField(
+        label="Which details should the person's record keep?",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                "update",
+                "Update the record to the details entered here (earlier referrals keep the details they recorded)",
+            ),
+            ("keep", "Keep the details on record for this referral too"),
+        ],
+    )
     # Legal situation
     legal_status = forms.ChoiceField(
         label="Legal situation", required=False, choices=[("", "Select the legal situation"), *LegalStatus.choices]
@@ -180,14 +193,14 @@ class ReferralForm(forms.Form):
             for message in messages:
                 if field in self.fields and field not in self._errors_for(field):
                     self.add_error(field, message)
-        return cleaned
+        return cleaned  # type: ignore[return-value]
 
     def _errors_for(self, field: str) -> list[str]:
-        return list(self.errors.get(field, []))
+        return list(self.errors.get(field, []))  # type: ignore[arg-type]
 
     def service_data(self) -> dict[str, Any]:
         """The cleaned values in the shape referrals.services takes."""
-        data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("person_match", "version")}
         if not data.get("priority"):
             data.pop("priority", None)
         return data
@@ -314,3 +327,31 @@ class AdmitForm(forms.Form):
         self.helper.layout = Layout(
             Field("admitted_at"), Button.secondary("admit", "Record admission", css_id="record-admission")
         )
+
+
+class SearchForm(forms.Form):
+    """Search by name, NHS number (with or without spaces), reference or date of birth. Sent by POST only."""
+
+    text = forms.CharField(
+        label="Name, NHS number or referral reference",
+        required=False,
+        max_length=200,
+        help_text="For example Kasia Nowak, 943 476 5919 or R-ABCD-2345",
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter date of birth as a real date"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.errors and not (cleaned.get("text") or "").strip() and not cleaned.get("date_of_birth"):
+            self.add_error("text", "Enter a name, NHS number, referral reference or date of birth")
+        return cleaned

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from referrals.constants import (
     FLAG_LABELS,
@@ -44,10 +45,20 @@ class Person(models.Model):
     address = models.TextField(blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     gp_practice = models.CharField(max_length=150, blank=True)
+    # Lower-case names kept by the database, so a search by name is an indexed prefix match.
+    family_key = models.GeneratedField(
+        expression=Lower("family_name"), output_field=models.TextField(), db_persist=True
+    )
+    given_key = models.GeneratedField(expression=Lower("given_name"), output_field=models.TextField(), db_persist=True)
     # Set when the retention job anonymised the person (every referral closed longer ago than RETENTION_YEARS).
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["family_key"], opclasses=["text_pattern_ops"], name="person_family_key"),
+            models.Index(fields=["given_key"], opclasses=["text_pattern_ops"], name="person_given_key"),
+            models.Index(fields=["service", "date_of_birth"], name="person_service_dob"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["service", "nhs_number"], condition=~Q(nhs_number=""), name="person_unique_nhs_number"
@@ -79,6 +90,11 @@ class Referral(models.Model):
     reference = models.CharField(max_length=20, unique=True)
     service = models.ForeignKey("rota.Service", on_delete=models.PROTECT, related_name="referrals")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    # The person's name and date of birth as they were when this referral was made: a later
+    # correction of the person's details never rewrites what an earlier record said.
+    recorded_given_name = models.CharField(max_length=100, blank=True)
+    recorded_family_name = models.CharField(max_length=100, blank=True)
+    recorded_date_of_birth = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.SOON)
     # 1 = emergency ... 4 = routine: an integer so the queue index orders bands correctly.
@@ -128,6 +144,9 @@ class Referral(models.Model):
     s12_doctor_arranged = models.BooleanField(default=False)
     bed_identified = models.BooleanField(default=False)
 
+    # The last decline, shown in the queue until the referral is allocated again: "Declined by X: reason".
+    decline_note = models.CharField(max_length=300, blank=True)
+
     # Computed by referrals.services on every change (repeat, duplicate, missing information, risks).
     flags = models.JSONField(default=list, blank=True)
 
@@ -160,6 +179,10 @@ class Referral(models.Model):
                 fields=["statutory_expires_at"], condition=Q(status__in=OPEN_STATUS_VALUES), name="referral_open_expiry"
             ),
             models.Index(fields=["updated_at"], name="referral_updated"),
+            # "My drafts": a consultant's own drafts, newest first.
+            models.Index(
+                fields=["created_by", "created_at"], condition=Q(status="draft"), name="referral_drafts_by_creator"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(extension_hours__lte=12), name="referral_extension_at_most_12h"),
@@ -167,6 +190,22 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def person_name(self) -> str:
+        """The person's name as recorded on this referral."""
+        recorded = f"{self.recorded_given_name} {self.recorded_family_name}".strip()
+        return recorded or self.person.full_name
+
+    @property
+    def person_date_of_birth(self) -> date | None:
+        return self.recorded_date_of_birth or self.person.date_of_birth
+
+    def record_person(self, person: Person) -> None:
+        """Copy PERSON's name and date of birth onto this referral, as true now."""
+        self.recorded_given_name = person.given_name
+        self.recorded_family_name = person.family_name
+        self.recorded_date_of_birth = person.date_of_birth
 
     @property
     def is_in_queue(self) -> bool:
@@ -182,6 +221,28 @@ class Referral(models.Model):
     def is_breached(self, now: datetime) -> bool:
         """Return True when the statutory power has expired and the referral is still open."""
         return self.is_open and self.statutory_expires_at is not None and self.statutory_expires_at <= now
+
+
+class PersonHistory(models.Model):
+    """A change to a person's details: what they were before, who changed them, when, and on which referral."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="history")
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["person", "changed_at"], name="personhistory_person_at")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} changed {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class TriageRecord(models.Model):
@@ -200,6 +261,24 @@ class TriageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.decision}"
+
+
+class SearchQuery(models.Model):
+    """A search someone ran, behind a random id: results pages are /search/<id>/, so no name or NHS
+    number is ever in a URL or an access log. Only the person who ran it can open it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey("rota.Service", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    text = models.CharField(max_length=200, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_by", "created_at"], name="searchquery_by_user")]
+
+    def __str__(self) -> str:
+        return f"search {self.pk}"
 
 
 class LegalStatusChange(models.Model):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from amhp_hub.common.audit import CHANGED
 from amhp_hub.common.models import AuditEvent
-from referrals.models import OPEN_STATUS_VALUES, Person, Referral
+from referrals.models import OPEN_STATUS_VALUES, Person, PersonHistory, Referral
 
 ANONYMOUS = "Anonymised"
 PERSON_BLANKS: dict[str, Any] = {
@@ -39,6 +39,11 @@ REFERRAL_BLANKS: dict[str, Any] = {
     "risk_notes": "",
     "nearest_relative_name": "",
     "nearest_relative_phone": "",
+    # The name and date of birth each referral recorded, and the last decline (it names the AMHP's reason).
+    "recorded_given_name": "",
+    "recorded_family_name": "",
+    "recorded_date_of_birth": None,
+    "decline_note": "",
 }
 
 
@@ -72,6 +77,7 @@ def anonymise_past_retention(*, service_id: int, now: datetime | None = None) ->
         return []
     Person.objects.filter(pk__in=ids).update(**PERSON_BLANKS, anonymised_at=now)
     Referral.objects.filter(person_id__in=ids).update(**REFERRAL_BLANKS)
+    PersonHistory.objects.filter(person_id__in=ids).delete()  # earlier names and dates of birth go too
     fields = {name: CHANGED for name in (*PERSON_BLANKS, *REFERRAL_BLANKS)}
     AuditEvent.objects.bulk_create(
         [

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from referrals import deadlines
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.deadlines import LegalPeriod
-from referrals.models import LegalStatusChange, Referral, TriageRecord
+from referrals.models import LegalStatusChange, Person, Referral, SearchQuery, TriageRecord
+from referrals.search import Terms
 from rota.models import Role, StaffProfile
 
 QUEUE_ORDER = ("priority_rank", "due_at", "received_at", "id")
@@ -76,6 +77,52 @@ def filter_args(params: Any, allowed: dict[str, list[str]]) -> tuple[dict[str, s
         else:
             filters[name] = value
     return filters, errors
+
+
+SEARCH_LIMIT = 50
+
+
+def search_referrals(*, profile: StaffProfile, terms: Terms) -> list[Referral]:
+    """Return up to SEARCH_LIMIT + 1 referrals matching TERMS that PROFILE may see, newest first.
+
+    Every status counts, drafts included, but only the caller's own service (and for an AMHP,
+    their own allocations). One query whatever the tables' size: the NHS number and reference
+    are unique indexes, names are prefix matches on the lower-case name indexes, the date of
+    birth is indexed with the service, and each person's referrals come from (person, received_at).
+    """
+    if terms.empty:
+        return []
+    qs = referrals_visible_to(profile)
+    people = Person.objects.filter(service_id=profile.service_id)
+    if terms.reference:
+        qs = qs.filter(reference=terms.reference)
+    elif terms.nhs_number:
+        qs = qs.filter(person__in=people.filter(nhs_number=terms.nhs_number).values("pk"))
+    if terms.names:
+        if len(terms.names) == 1:
+            (word,) = terms.names
+            named = people.filter(Q(family_key__startswith=word) | Q(given_key__startswith=word))
+        else:
+            *given, family = terms.names
+            named = people.filter(family_key__startswith=family, given_key__startswith=given[0])
+        qs = qs.filter(person__in=named.values("pk"))
+    if terms.date_of_birth:
+        qs = qs.filter(person__in=people.filter(date_of_birth=terms.date_of_birth).values("pk"))
+    return list(qs.order_by("-received_at", "-id")[: SEARCH_LIMIT + 1])
+
+
+def search_get(*, profile: StaffProfile, pk: Any) -> SearchQuery | None:
+    """Return the saved search PK if PROFILE ran it, else None (a search id is no use to anyone else)."""
+    return SearchQuery.objects.filter(pk=pk, created_by_id=profile.user_id, service_id=profile.service_id).first()
+
+
+def my_drafts(*, profile: StaffProfile) -> QuerySet[Referral]:
+    """The caller's own draft referrals, newest first (partial index referral_drafts_by_creator)."""
+    return (
+        Referral.objects.filter(service_id=profile.service_id, status=Status.DRAFT, created_by_id=profile.user_id)
+        .select_related("person")
+        .order_by("-created_at", "-id")
+    )
 
 
 def legal_history(referral: Referral) -> list[LegalStatusChange]:

@@ -29,7 +29,15 @@ from referrals.constants import (
 )
 from referrals.deadlines import LegalPeriod
 from referrals.legal_changes import legal_change_error
-from referrals.models import DetentionExtension, LegalStatusChange, Person, Referral, TriageRecord
+from referrals.models import (
+    DetentionExtension,
+    LegalStatusChange,
+    Person,
+    PersonHistory,
+    Referral,
+    SearchQuery,
+    TriageRecord,
+)
 from referrals.nhs_number import nhs_number_error, normalise_nhs_number
 from referrals.selectors import case_facts
 from referrals.transitions import referral_move
@@ -204,22 +212,115 @@ def compute_flags(referral: Referral) -> list[str]:
     return [str(f) for f in flags]
 
 
-def _find_or_update_person(*, service: Service, person_data: Mapping[str, Any]) -> Person:
+# The details that say who a person is: a change to them is shown and confirmed, never silent.
+IDENTITY_FIELDS = ("given_name", "family_name", "date_of_birth")
+PERSON_MATCH_UPDATE = "update"  # the person's details become those entered (earlier records keep theirs)
+PERSON_MATCH_KEEP = "keep"  # keep the details on record; the new referral records them too
+PERSON_MATCH_CHOICES = (PERSON_MATCH_UPDATE, PERSON_MATCH_KEEP)
+
+
+class PersonMatchConflict(ConflictError):
+    """An NHS number matched a person on record whose name or date of birth differs from what was entered."""
+
+    def __init__(self, person: Person, differences: dict[str, dict[str, Any]]) -> None:
+        super().__init__(
+            f"NHS number {person.nhs_number_display} belongs to {person.full_name or 'a person'} on record, "
+            "whose details differ from those entered: confirm which to keep"
+        )
+        self.person = person
+        self.differences = differences
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "detail": self.message,
+            "match": {
+                "id": str(self.person.pk),
+                "nhs_number": self.person.nhs_number,
+                "given_name": self.person.given_name,
+                "family_name": self.person.family_name,
+                "date_of_birth": self.person.date_of_birth.isoformat() if self.person.date_of_birth else None,
+                "referrals": self.person.referrals.exclude(status=Status.DRAFT).count(),
+            },
+            "differences": {
+                field: {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+                for field, values in self.differences.items()
+            },
+            "person_match": list(PERSON_MATCH_CHOICES),
+        }
+
+
+def person_differences(person: Person, values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return {field: {"on_record": old, "entered": new}} for identity fields entered that differ from PERSON's.
+
+    Names compare without regard to case or surrounding spaces; a field left empty is no difference.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for field in IDENTITY_FIELDS:
+        entered = values.get(field)
+        if entered in (None, ""):
+            continue
+        current = getattr(person, field)
+        same = (
+            str(current or "").strip().casefold() == str(entered).strip().casefold()
+            if field != "date_of_birth"
+            else current == entered
+        )
+        if not same:
+            out[field] = {"on_record": current, "entered": entered}
+    return out
+
+
+def _plain_value(value: Any) -> Any:
+    return value if value is None or isinstance(value, bool | int | str) else str(value)
+
+
+def _person_change(
+    *, person: Person, values: Mapping[str, Any], actor: Any, now: datetime, referral: Referral | None
+) -> list[str]:
+    """Apply VALUES to PERSON, keeping what it was in its history (who, when, on which referral)."""
+    changed = [k for k, v in values.items() if k in PERSON_FIELDS and getattr(person, k) != v]
+    if not changed:
+        return []
+    before = snapshot(person, PERSON_FIELDS)
+    for key in changed:
+        setattr(person, key, values[key])
+    person.save(update_fields=changed)
+    PersonHistory.objects.create(
+        person=person,
+        given_name=before["given_name"],
+        family_name=before["family_name"],
+        date_of_birth=before["date_of_birth"],
+        # The person's own record of what changed (blanked with the person by retention), not the audit diff.
+        changes={k: [_plain_value(before[k]), _plain_value(values[k])] for k in changed},
+        referral=referral,
+        changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        changed_at=now,
+    )
+    return changed
+
+
+def _match_person(
+    *, service: Service, person_data: Mapping[str, Any], person_match: str | None
+) -> tuple[Person | None, dict[str, Any]]:
+    """Return (the person on record with this NHS number or None, the changes to make to them).
+
+    Raise PersonMatchConflict when their name or date of birth differs from what was entered and
+    PERSON_MATCH does not say what to do.
+    """
     nhs = normalise_nhs_number(person_data.get("nhs_number") or "")
     values = {k: v for k, v in person_data.items() if k in PERSON_FIELDS and k != "nhs_number"}
-    if nhs:
-        person = Person.objects.select_for_update().filter(service=service, nhs_number=nhs).first()
-        if person is not None:
-            changed = [k for k, v in values.items() if v not in (None, "") and getattr(person, k) != v]
-            for key in changed:
-                setattr(person, key, values[key])
-            if changed:
-                person.save(update_fields=changed)
-            return person
-    person = Person(service=service, nhs_number=nhs, **{k: v for k, v in values.items() if v is not None})
-    person.full_clean(exclude=["given_name", "family_name"])
-    person.save()
-    return person
+    if not nhs:
+        return None, values
+    person = Person.objects.select_for_update().filter(service=service, nhs_number=nhs).first()
+    if person is None:
+        return None, values
+    differences = person_differences(person, values)
+    if differences and person_match not in PERSON_MATCH_CHOICES:
+        raise PersonMatchConflict(person, differences)
+    changes = {k: v for k, v in values.items() if v not in (None, "")}
+    if person_match == PERSON_MATCH_KEEP:
+        changes = {k: v for k, v in changes.items() if k not in IDENTITY_FIELDS}
+    return person, changes
 
 
 @transaction.atomic
@@ -231,16 +332,33 @@ def referral_create(
     draft: bool = False,
     channel: str = "web",
     now: datetime | None = None,
+    person_match: str | None = None,
 ) -> Referral:
     """Create a referral (and its person, or match an existing one by NHS number).
 
-    Raise ValidationError with field messages when DATA is not valid; nothing is saved then.
+    When the NHS number matches a person on record whose name or date of birth differs from
+    DATA, PERSON_MATCH says what to do: "update" their details (kept in the person's history;
+    earlier referrals keep the details they recorded) or "keep" the details on record. Without
+    it, raise PersonMatchConflict (409) naming the match. Raise ValidationError with field
+    messages when DATA is not valid; nothing is saved then.
     """
     now = now or timezone.now()
     errors = validate_referral_data(data, draft=draft, now=now)
     if errors:
         raise ValidationError(errors)
-    person = _find_or_update_person(service=service, person_data={k: data.get(k) for k in PERSON_FIELDS})
+    if person_match not in (None, "", *PERSON_MATCH_CHOICES):
+        raise ValidationError({"person_match": [f"Choose one of: {', '.join(PERSON_MATCH_CHOICES)}"]})
+    person_data = {k: data.get(k) for k in PERSON_FIELDS}
+    person, person_changes = _match_person(service=service, person_data=person_data, person_match=person_match or None)
+    if person is None:
+        person = Person(
+            service=service,
+            nhs_number=normalise_nhs_number(person_data.get("nhs_number") or ""),
+            **{k: v for k, v in person_changes.items() if v is not None},
+        )
+        person.full_clean(exclude=["given_name", "family_name"])
+        person.save()
+        person_changes = {}
     referral = Referral(
         service=service,
         person=person,
@@ -256,6 +374,12 @@ def referral_create(
         else None,
         now=now,
     )
+    if person_changes:
+        # What the person's details were, and on which referral they changed (set once it is saved).
+        changed_fields = [k for k, v in person_changes.items() if getattr(person, k) != v]
+    else:
+        changed_fields = []
+    referral.record_person(Person(**{**snapshot(person, PERSON_FIELDS), **person_changes}))
     apply_clocks(referral)
     referral.flags = compute_flags(referral)
     for _ in range(5):
@@ -268,6 +392,14 @@ def referral_create(
             if Referral.objects.filter(reference=referral.reference).exists():
                 continue
             raise
+    if changed_fields:
+        _person_change(
+            person=person,
+            values={k: person_changes[k] for k in changed_fields},
+            actor=actor,
+            now=now,
+            referral=referral,
+        )
     if referral.legal_status:
         LegalStatusChange.objects.create(
             referral=referral,
@@ -319,11 +451,20 @@ def referral_update(
         raise ValidationError(errors)
 
     before = {**snapshot(person, PERSON_FIELDS), **snapshot(referral, (*REFERRAL_FIELDS, "priority", "status"))}
-    person_changed = [k for k in PERSON_FIELDS if k in data and getattr(person, k) != data[k]]
-    for key in person_changed:
-        setattr(person, key, normalise_nhs_number(data[key]) if key == "nhs_number" else data[key])
-    if person_changed:
-        person.save(update_fields=person_changed)
+    person_values = {
+        k: (normalise_nhs_number(data[k] or "") if k == "nhs_number" else data[k]) for k in PERSON_FIELDS if k in data
+    }
+    new_nhs = person_values.get("nhs_number")
+    if new_nhs and new_nhs != person.nhs_number:
+        owner = Person.objects.filter(service_id=referral.service_id, nhs_number=new_nhs).exclude(pk=person.pk).first()
+        if owner is not None:
+            raise ValidationError(
+                {"nhs_number": [f"NHS number {owner.nhs_number_display} belongs to another person on record"]}
+            )
+    identity_changed = any(k in IDENTITY_FIELDS and getattr(person, k) != v for k, v in person_values.items())
+    _person_change(person=person, values=person_values, actor=actor, now=now, referral=referral)
+    if identity_changed or not referral.recorded_given_name:
+        referral.record_person(person)
     for key in REFERRAL_FIELDS:
         if key in data and data[key] is not None:
             setattr(referral, key, data[key])
@@ -530,6 +671,26 @@ def referral_extend_detention(
         },
     )
     return locked
+
+
+@transaction.atomic
+def search_create(*, profile: Any, actor: Any, text: str, date_of_birth: Any = None) -> SearchQuery:
+    """Save a search behind a random id (so no name or NHS number goes in a URL or access log)."""
+    return SearchQuery.objects.create(
+        service_id=profile.service_id, created_by=actor, text=(text or "").strip()[:200], date_of_birth=date_of_birth
+    )
+
+
+def search_audit(*, actor: Any, service_id: int, search_id: Any, results: list[Referral], kind: str) -> None:
+    """Audit a search: who searched, for what kind of term, and which referrals they were shown."""
+    audit(
+        actor=actor,
+        service_id=service_id,
+        action="search",
+        object_type="referral",
+        object_ids=[r.pk for r in results],
+        changes={"search": str(search_id), "by": kind},
+    )
 
 
 @transaction.atomic

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,13 +20,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
-from amhp_hub.common.pagination import CursorError, KeysetPaginator
+from amhp_hub.common.pagination import CappedPaginator, CursorError, KeysetPaginator
+from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.versioning import StaleWrite
 from amhp_hub.common.web import add_service_errors, role_required
 from referrals import clocks, selectors, services
 from referrals.constants import FLAG_LABELS, QUEUE_STATUSES, LegalStatus, Priority, Status
-from referrals.forms import AdmitForm, ExtensionForm, LegalStatusChangeForm, ReferralForm, TriageForm
+from referrals.forms import AdmitForm, ExtensionForm, LegalStatusChangeForm, ReferralForm, SearchForm, TriageForm
 from referrals.models import Referral
+from referrals.search import parse_terms
 from referrals.services import PERSON_FIELDS, REFERRAL_FIELDS
 from referrals.templatetags.referral_tags import countdown, countdown_class, priority_class
 from rota.models import Role
@@ -34,7 +37,7 @@ DESK = (Role.CONSULTANT, Role.MANAGER)
 
 
 @role_required(*DESK)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     profile = request.user.staff_profile
     filters, errors = selectors.filter_args(
         request.GET, {"status": [str(s) for s in QUEUE_STATUSES], "priority": Priority.values}
@@ -107,6 +110,9 @@ class QueueRow:
         "statutory_expires_at",
         "status",
         "flags",
+        "decline_note",
+        "recorded_given_name",
+        "recorded_family_name",
         "person__given_name",
         "person__family_name",
         "person__nhs_number",
@@ -132,23 +138,30 @@ class QueueRow:
             due_text=countdown(r.due_at, now),
             due_class=countdown_class(r.due_at, now),
             due_local=due.strftime("%a %-d %b %H:%M") if due else "",
-            name=r.person.full_name or "Name not recorded",
+            name=r.person_name or "Name not recorded",
             reference=r.reference,
             nhs_number=r.person.nhs_number_display,
             legal_status=LEGAL_STATUS_LABELS.get(r.legal_status) or "Not recorded",
             expiry=expiry.strftime("%a %-d %b %H:%M") if expiry else "No statutory clock",
             status=STATUS_LABELS.get(r.status, r.status),
-            flags=[FLAG_LABELS.get(f, f) for f in r.flags],
+            flags=[*([r.decline_note] if r.decline_note else []), *(FLAG_LABELS.get(f, f) for f in r.flags)],
         )
 
 
-def _form_page(request: HttpRequest, form: ReferralForm, referral: Referral | None, status: int = 200) -> HttpResponse:
-    return render(request, "referrals/referral_form.html", {"form": form, "referral": referral}, status=status)
+def _form_page(
+    request: HttpRequest,
+    form: ReferralForm,
+    referral: Referral | None,
+    status: int = 200,
+    match: services.PersonMatchConflict | None = None,
+) -> HttpResponse:
+    context = {"form": form, "referral": referral, "match": match}
+    return render(request, "referrals/referral_form.html", context, status=status)
 
 
 @role_required(*DESK)
 @require_http_methods(["GET", "POST"])
-def referral_create(request: HttpRequest) -> HttpResponse:
+def referral_create(request: StaffRequest) -> HttpResponse:
     if request.method == "GET":
         return _form_page(request, ReferralForm(), None)
     draft = request.POST.get("action") == "draft"
@@ -157,11 +170,21 @@ def referral_create(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form, None, status=400)
     try:
         referral = services.referral_create(
-            service=request.user.staff_profile.service, actor=request.user, data=form.service_data(), draft=draft
+            service=request.user.staff_profile.service,
+            actor=request.user,
+            data=form.service_data(),
+            draft=draft,
+            person_match=form.cleaned_data.get("person_match") or None,
         )
     except ValidationError as exc:
         add_service_errors(form, exc)
         return _form_page(request, form, None, status=400)
+    except services.PersonMatchConflict as exc:
+        # Nothing is saved: show who the NHS number matched and let the consultant choose (or correct).
+        form.add_error(
+            "person_match", "Choose which details the person's record should keep, or correct the NHS number"
+        )
+        return _form_page(request, form, None, status=409, match=exc)
     messages.success(
         request, f"Referral {referral.reference} saved as a draft" if draft else f"Referral {referral.reference} added"
     )
@@ -170,7 +193,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(*DESK)
 @require_http_methods(["GET", "POST"])
-def referral_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def referral_edit(request: StaffRequest, pk: str) -> HttpResponse:
     referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
     is_draft = referral.status == Status.DRAFT
     if request.method == "GET":
@@ -216,20 +239,28 @@ def _local(value: Any) -> Any:
     return timezone.localtime(value) if value else value
 
 
+def _allocation_history() -> Any:
+    # Every allocation of the referral, declined ones included, oldest first (referrals may not import assessments).
+    return Referral.assessments.rel.related_model.objects.select_related("allocated_by").order_by("allocated_at")
+
+
 @login_required
-def referral_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def referral_detail(request: StaffRequest, pk: str) -> HttpResponse:
     profile = getattr(request.user, "staff_profile", None)
     if profile is None:
         return render(request, "no_role.html", status=403)
     referral = get_object_or_404(
-        selectors.referrals_visible_to(profile).prefetch_related("assessments__amhp__user"), pk=pk
+        selectors.referrals_visible_to(profile).prefetch_related(
+            Prefetch("assessments", queryset=_allocation_history()), "assessments__amhp__user"
+        ),
+        pk=pk,
     )
     audit(actor=request.user, service_id=referral.service_id, action="view", obj=referral)
     return _detail_page(request, referral, TriageForm() if profile.role in DESK else None)
 
 
 def _detail_page(
-    request: HttpRequest,
+    request: StaffRequest,
     referral: Referral,
     triage_form: TriageForm | None,
     status: int = 200,
@@ -262,7 +293,7 @@ def _refused(form: Any, exc: ValidationError) -> None:
 
 @role_required(*DESK, Role.AMHP)
 @require_POST
-def referral_legal_status(request: HttpRequest, pk: str) -> HttpResponse:
+def referral_legal_status(request: StaffRequest, pk: str) -> HttpResponse:
     referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
     form = LegalStatusChangeForm(request.POST)
     if form.is_valid():
@@ -281,7 +312,7 @@ def referral_legal_status(request: HttpRequest, pk: str) -> HttpResponse:
 
 @role_required(*DESK, Role.AMHP)
 @require_POST
-def referral_admit(request: HttpRequest, pk: str) -> HttpResponse:
+def referral_admit(request: StaffRequest, pk: str) -> HttpResponse:
     referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
     form = AdmitForm(request.POST)
     if form.is_valid():
@@ -298,13 +329,13 @@ def referral_admit(request: HttpRequest, pk: str) -> HttpResponse:
     return redirect(reverse("referrals:detail", kwargs={"pk": referral.pk}) + "#deadlines")
 
 
-def _triage_form(request: HttpRequest) -> TriageForm | None:
+def _triage_form(request: StaffRequest) -> TriageForm | None:
     return TriageForm() if request.user.staff_profile.role in DESK else None
 
 
 @role_required(*DESK)
 @require_POST
-def referral_triage(request: HttpRequest, pk: str) -> HttpResponse:
+def referral_triage(request: StaffRequest, pk: str) -> HttpResponse:
     referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
     form = TriageForm(request.POST)
     if not form.is_valid():
@@ -323,7 +354,7 @@ def referral_triage(request: HttpRequest, pk: str) -> HttpResponse:
 
 @role_required(*DESK)
 @require_POST
-def referral_extend(request: HttpRequest, pk: str) -> HttpResponse:
+def referral_extend(request: StaffRequest, pk: str) -> HttpResponse:
     referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
     form = ExtensionForm(request.POST)
     if form.is_valid():
@@ -338,3 +369,82 @@ def referral_extend(request: HttpRequest, pk: str) -> HttpResponse:
         return _detail_page(request, referral, _triage_form(request), status=400, extension_form=form)
     messages.success(request, f"Extension recorded: the detention now ends later for {referral.reference}")
     return redirect("referrals:detail", pk=referral.pk)
+
+
+EVERYONE = (Role.CONSULTANT, Role.MANAGER, Role.AMHP)
+
+
+def _search_page(
+    request: HttpRequest, form: SearchForm, *, results: list[Referral] | None = None, status: int = 200
+) -> HttpResponse:
+    limit = selectors.SEARCH_LIMIT
+    context = {
+        "form": form,
+        "results": (results or [])[:limit],
+        "searched": results is not None,
+        "more": results is not None and len(results) > limit,
+        "limit": limit,
+        "nav_active": "referrals:search",
+    }
+    return render(request, "referrals/search.html", context, status=status)
+
+
+@role_required(*EVERYONE)
+@require_http_methods(["GET", "POST"])
+def search(request: HttpRequest) -> HttpResponse:
+    """The search form. It posts, and the results live behind a random id, so no name or NHS number is in a URL."""
+    if request.method == "GET":
+        return _search_page(request, SearchForm())
+    form = SearchForm(request.POST)
+    if not form.is_valid():
+        return _search_page(request, form, status=400)
+    query = services.search_create(
+        profile=request.user.staff_profile,
+        actor=request.user,
+        text=form.cleaned_data["text"],
+        date_of_birth=form.cleaned_data.get("date_of_birth"),
+    )
+    return redirect("referrals:search_results", pk=query.pk)
+
+
+@role_required(*EVERYONE)
+@require_http_methods(["GET"])
+def search_results(request: HttpRequest, pk: str) -> HttpResponse:
+    profile = request.user.staff_profile
+    query = selectors.search_get(profile=profile, pk=pk)
+    if query is None:
+        raise Http404("No such search")
+    terms = parse_terms(query.text, query.date_of_birth)
+    results = selectors.search_referrals(profile=profile, terms=terms)
+    kind = (
+        "nhs_number"
+        if terms.nhs_number
+        else "reference"
+        if terms.reference
+        else "name"
+        if terms.names
+        else "date_of_birth"
+    )
+    services.search_audit(
+        actor=request.user, service_id=profile.service_id, search_id=query.pk, results=results, kind=kind
+    )
+    form = SearchForm(initial={"text": query.text, "date_of_birth": query.date_of_birth})
+    return _search_page(request, form, results=results)
+
+
+@role_required(*DESK)
+@require_http_methods(["GET"])
+def my_drafts(request: HttpRequest) -> HttpResponse:
+    """The caller's own drafts, newest first, a page at a time."""
+    profile = request.user.staff_profile
+    page = CappedPaginator(selectors.my_drafts(profile=profile), settings.QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    audit(
+        actor=request.user,
+        service_id=profile.service_id,
+        action="list",
+        object_type="referral",
+        object_ids=[r.pk for r in page.object_list],
+    )
+    return render(request, "referrals/drafts.html", {"page_obj": page, "nav_active": "referrals:drafts"})

@@ -6,13 +6,17 @@ Built through the services (so the same rules and audit apply), with patterns ap
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 
+from amhp_hub.common.errors import ConflictError
 from rota import services
-from rota.models import LeaveKind, Role, Service, Shift, ShiftKind, StaffProfile
-from rota.shift_times import local_instant
+from rota.bank_holidays import is_bank_holiday
+from rota.models import LeaveKind, Role, Service, Shift, ShiftKind, ShiftType, StaffProfile
+from rota.shift_times import local_instant, shift_bounds
 from rota.timefmt import LONDON
 
 # code, name, kind, start, end, required cover, weekdays only
@@ -63,6 +67,23 @@ def _cycles(amhps: list[StaffProfile], anchor: date, rng: random.Random) -> dict
     return cycles
 
 
+def _put_on_duty(person: StaffProfile, types: Iterable[ShiftType], now: datetime) -> None:
+    """Place PERSON on a shift that covers NOW unless they already work one (the rota's own rules apply)."""
+    if Shift.objects.filter(staff=person, cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).exists():
+        return
+    today = now.astimezone(LONDON).date()
+    for shift_type in types:
+        for day in (today, today - timedelta(days=1)):
+            starts, ends = shift_bounds(day, shift_type.start_time, shift_type.end_time)
+            if not starts <= now < ends or (shift_type.weekdays_only and (day.weekday() >= 5 or is_bank_holiday(day))):
+                continue
+            try:
+                services.shift_place(actor=None, staff=person, shift_type=shift_type, day=day)
+            except (ValidationError, ConflictError):
+                continue
+            return
+
+
 def seed_rota(*, service: Service, rng: random.Random, now: datetime) -> dict[str, int]:
     """Create the service's shift types, a pattern per AMHP and the shifts a month either side of NOW."""
     today = now.astimezone(LONDON).date()
@@ -84,9 +105,12 @@ def seed_rota(*, service: Service, rng: random.Random, now: datetime) -> dict[st
     amhps = list(
         StaffProfile.objects.filter(service=service, role=Role.AMHP).select_related("user").order_by("user__username")
     )
+    # The AMHPs whose sign-ins seed_demo prints (amhp, amhp2, amhp3) are on duty now, to show their work.
+    sign_ins = sorted(amhps, key=lambda p: (len(p.user.username), p.user.username))[:3]
     # Leave first, so the patterns skip those days and the gaps show on the rota.
     leave = 0
-    for person in rng.sample(amhps, k=min(4, len(amhps))):
+    others = [p for p in amhps if p not in sign_ins]
+    for person in rng.sample(others, k=min(4, len(others))):
         first = today + timedelta(days=rng.randint(-20, 20))
         services.leave_record(
             actor=None,
@@ -119,6 +143,8 @@ def seed_rota(*, service: Service, rng: random.Random, now: datetime) -> dict[st
             note="Off sick",
         )
         leave += 1
+    for person in sign_ins:
+        _put_on_duty(person, types.values(), now)
     swaps = 0
     future = list(
         Shift.objects.filter(service=service, cancelled_at__isnull=True, starts_at__gt=now + timedelta(days=3))
@@ -233,7 +259,7 @@ ETHNICITY_WEIGHTS = {
 DEMO_PASSWORD = "amhp-demo-2026"  # noqa: S105 - demo accounts only, printed by seed_demo
 
 
-def choose_weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def choose_weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 

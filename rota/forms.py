@@ -87,8 +87,8 @@ class PlaceShiftForm(GovukForm):
 
     def __init__(self, *args: Any, amhps: QuerySet[StaffProfile], shift_types: QuerySet[ShiftType], **kwargs: Any):
         super().__init__(*args, prefix="place", **kwargs)
-        self.fields["staff"].queryset = amhps
-        self.fields["shift_type"].queryset = shift_types
+        self.fields["staff"].queryset = amhps  # type: ignore[attr-defined]
+        self.fields["shift_type"].queryset = shift_types  # type: ignore[attr-defined]
 
 
 class PatternForm(GovukForm):
@@ -104,7 +104,7 @@ class PatternForm(GovukForm):
 
     def __init__(self, *args: Any, amhps: QuerySet[StaffProfile], **kwargs: Any):
         super().__init__(*args, prefix="pattern", **kwargs)
-        self.fields["staff"].queryset = amhps
+        self.fields["staff"].queryset = amhps  # type: ignore[attr-defined]
 
     def clean_cycle(self) -> list[str | None]:
         parts = [p.strip().lower() for p in self.cleaned_data["cycle"].split(",")]
@@ -129,10 +129,11 @@ class ApplyPatternForm(GovukForm):
 
     def __init__(self, *args: Any, patterns: QuerySet[RotaPattern], **kwargs: Any):
         super().__init__(*args, prefix="apply", **kwargs)
-        self.fields["pattern"].queryset = patterns
+        self.fields["pattern"].queryset = patterns  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if isinstance(start, date) and isinstance(end, date) and end < start:
             self.add_error("end", "The end date must be on or after the start date")
@@ -148,10 +149,11 @@ class LeaveForm(GovukForm):
 
     def __init__(self, *args: Any, amhps: QuerySet[StaffProfile], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = amhps
+        self.fields["staff"].queryset = amhps  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("starts_at"), data.get("ends_at")
         if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
             self.add_error("ends_at", "The end must be after the start")
@@ -176,8 +178,8 @@ class SwapRequestForm(GovukForm):
 
     def __init__(self, *args: Any, shifts: QuerySet[Shift], colleagues: QuerySet[StaffProfile], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["shift"].queryset = shifts
-        self.fields["proposed_staff"].queryset = colleagues
+        self.fields["shift"].queryset = shifts  # type: ignore[attr-defined]
+        self.fields["proposed_staff"].queryset = colleagues  # type: ignore[attr-defined]
 
 
 class PeriodForm(GovukForm):
@@ -185,7 +187,8 @@ class PeriodForm(GovukForm):
     end = _date("To")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if isinstance(start, date) and isinstance(end, date):
             if end < start:
@@ -258,7 +261,8 @@ class ShiftTypeCreateForm(ShiftTypeDetailsForm):
         return self.cleaned_data["code"].strip().lower()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start_time") is not None and data.get("start_time") == data.get("end_time"):
             self.add_error("end_time", "A shift must end at a different time from its start")
         return data

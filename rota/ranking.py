@@ -82,6 +82,7 @@ EXPECTED_HOURS_BY_LEGAL_STATUS: dict[str, float] = {
     "community": 6.0,  # home visit: travel, access, arranging doctors and a bed
     "police_custody": 5.0,  # custody suite: waits for booking-in and interviews
     "nr_request": 6.0,  # nearest relative request, s13(4): community plus written reasons
+    "cto_recall": 4.0,  # recalled community patient (s17E): already in hospital, revocation decision
 }
 
 
@@ -119,6 +120,8 @@ class Candidate:
     assessed_person_before: bool
     locality: str | None
     languages: frozenset[str]
+    # Set when this AMHP already declined this piece of work: they rank last, with their reason.
+    declined_reason: str | None = None
 
     def __post_init__(self) -> None:
         require_aware(self.shift_end, "shift_end")
@@ -206,6 +209,9 @@ def _assess(candidate: Candidate, work: Work) -> RankedCandidate:
         score += LANGUAGE_BONUS
         reasons.append(f"Speaks {work.language}")
 
+    if candidate.declined_reason is not None:
+        reasons.insert(0, f"Declined this referral: {candidate.declined_reason}")
+
     return RankedCandidate(
         candidate=candidate,
         score=round(score, _SCORE_DIGITS),
@@ -219,10 +225,13 @@ def rank_candidates(candidates: Iterable[Candidate], work: Work) -> list[RankedC
     """Return every candidate scored for ``work``, best first.
 
     Order is by score (highest first), then name, then ``amhp_id``, so it is the same
-    whatever order the candidates arrive in. An empty input gives an empty list. The
-    reasons always start with the time on shift and the open workload, then list
-    continuity, locality and language where they apply.
+    whatever order the candidates arrive in; anyone who already declined this work comes
+    after everyone who has not, whatever their score, with the decline as their first reason.
+    An empty input gives an empty list. The reasons (after any decline) start with the time on
+    shift and the open workload, then list continuity, locality and language where they apply.
     """
     ranked = [_assess(candidate, work) for candidate in candidates]
-    ranked.sort(key=lambda r: (-r.score, r.candidate.name, r.candidate.amhp_id))
+    ranked.sort(
+        key=lambda r: (r.candidate.declined_reason is not None, -r.score, r.candidate.name, r.candidate.amhp_id)
+    )
     return ranked

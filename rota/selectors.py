@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from rota import fairness, working_time
@@ -95,6 +98,30 @@ def amhps_of(*, service_id: int) -> QuerySet[StaffProfile]:
     )
 
 
+def staff_of(*, service_id: int, role: str | None = None) -> QuerySet[StaffProfile]:
+    """The service's staff (in ROLE if given), by name."""
+    people = StaffProfile.objects.filter(service_id=service_id).select_related("user")
+    if role:
+        people = people.filter(role=role)
+    return people.order_by("user__last_name", "user__first_name", "user__username")
+
+
+def warrant_warning_window(today: date) -> tuple[date, date]:
+    """Return the first and last days of the window in which a warrant's end is warned of.
+
+    A warrant (AMHP approval, at most 5 years: SI 2008/1206) ending on any day from TODAY to
+    TODAY + WARRANT_WARNING_DAYS inclusive is "ending soon": the job warns of it and the
+    dashboards list it. One rule, read by both.
+    """
+    return today, today + timedelta(days=settings.WARRANT_WARNING_DAYS)
+
+
+def warrant_ending_soon(expires_on: date | None, today: date) -> bool:
+    """Return True when a warrant ending on EXPIRES_ON falls in the warning window on TODAY."""
+    first, last = warrant_warning_window(today)
+    return expires_on is not None and first <= expires_on <= last
+
+
 def cover_required(shift_type: ShiftType, day: date, bank_holidays: dict[date, str]) -> int:
     """Return how many AMHPs SHIFT_TYPE needs on DAY: none at weekends or on bank holidays if weekdays only."""
     if shift_type.weekdays_only and (day.weekday() >= 5 or day in bank_holidays):
@@ -114,29 +141,30 @@ class Gap:
         return self.required - self.filled
 
 
-def cover_gaps(*, service_id: int, start: date, end: date) -> list[Gap]:
+def cover_gaps(
+    *, service_id: int | None = None, service_ids: Collection[int] = (), start: date, end: date
+) -> list[Gap]:
     """Return (day, shift type, required, filled) for each shift under cover on local days START..END.
 
-    Filled counts live shifts whose AMHP is not on leave during them. Weekday-only types need no cover at
-    weekends or on English bank holidays. Two queries whatever the range.
+    For SERVICE_ID, or for every service in SERVICE_IDS. The gaps are the rota grid's gap cells
+    (rota_weeks), so the rota page, the rota-gap job and anything else that counts cover agree:
+    filled counts live shifts whose AMHP is not on leave during them; weekday-only types need no
+    cover at weekends or on English bank holidays. Two queries whatever the range.
     """
-    types = list(shift_types_for(service_id=service_id))
-    filled: dict[tuple[date, int], int] = defaultdict(int)
-    rows = shifts_on_days(service_id=service_id, first=start, last=end).values("day", "shift_type_id", "on_leave")
-    for row in rows:
-        if not row["on_leave"]:
-            filled[(row["day"], row["shift_type_id"])] += 1
-    holidays = english_bank_holidays(range(start.year, end.year + 1))
-    gaps: list[Gap] = []
-    day = start
-    while day <= end:
-        for shift_type in types:
-            required = cover_required(shift_type, day, holidays)
-            have = filled[(day, shift_type.pk)]
-            if have < required:
-                gaps.append(Gap(day=day, shift_type=shift_type, required=required, filled=have))
-        day += timedelta(days=1)
-    return gaps
+    ids = [service_id] if service_id is not None else list(service_ids)
+    if not ids:
+        return []
+    grids = rota_weeks(service_ids=ids, week_start=start, days=(end - start).days + 1)
+    return sorted(
+        (
+            Gap(day=day, shift_type=row.shift_type, required=cell.required, filled=cell.filled)
+            for grid in grids.values()
+            for row in grid.rows
+            for day, cell in zip(grid.days, row.cells, strict=True)
+            if cell.gap
+        ),
+        key=lambda g: (g.day, g.shift_type.service_id, g.shift_type.start_time, g.shift_type.code),
+    )
 
 
 @dataclass
@@ -170,19 +198,39 @@ class RotaWeek:
         return sum(1 for row in self.rows for cell in row.cells if cell.gap)
 
 
-def rota_week(*, service_id: int, week_start: date, days: int = 7) -> RotaWeek:
-    """Return the grid for a week: a row per shift type, a cell per day with its AMHPs and required cover."""
+def rota_weeks(*, service_ids: Collection[int], week_start: date, days: int = 7) -> dict[int, RotaWeek]:
+    """Return each service's rota grid for DAYS days from WEEK_START (see rota_week). Two queries in all."""
     dates = [week_start + timedelta(days=i) for i in range(days)]
     holidays = english_bank_holidays({d.year for d in dates})
     holidays = {d: name for d, name in holidays.items() if d in set(dates)}
-    types = list(shift_types_for(service_id=service_id))
     index = {d: i for i, d in enumerate(dates)}
-    rows = {t.pk: RotaRow(t, [RotaCell(required=cover_required(t, d, holidays)) for d in dates]) for t in types}
-    for shift in shifts_on_days(service_id=service_id, first=dates[0], last=dates[-1]):
-        row = rows.get(shift.shift_type_id)
+    rows: dict[int, dict[int, RotaRow]] = {sid: {} for sid in service_ids}
+    for t in ShiftType.objects.filter(service_id__in=service_ids).order_by("start_time", "code"):
+        rows[t.service_id][t.pk] = RotaRow(t, [RotaCell(required=cover_required(t, d, holidays)) for d in dates])
+    shifts = (
+        Shift.objects.filter(
+            service_id__in=service_ids, cancelled_at__isnull=True, day__gte=dates[0], day__lte=dates[-1]
+        )
+        .annotate(on_leave=_leave_during_shift())
+        .select_related("staff__user", "shift_type")
+        .order_by("day", "shift_type__start_time", "staff__user__last_name", "staff__user__first_name")
+    )
+    for shift in shifts:
+        row = rows[shift.service_id].get(shift.shift_type_id)
         if row is not None:
             row.cells[index[shift.day]].shifts.append(shift)
-    return RotaWeek(days=dates, bank_holidays=holidays, rows=list(rows.values()))
+    return {
+        sid: RotaWeek(days=dates, bank_holidays=holidays, rows=list(by_type.values())) for sid, by_type in rows.items()
+    }
+
+
+def rota_week(*, service_id: int, week_start: date, days: int = 7) -> RotaWeek:
+    """Return the grid for a week: a row per shift type, a cell per day with its AMHPs and required cover.
+
+    A cell's filled count leaves out AMHPs on leave during the shift: the one cover rule, which
+    cover_gaps (and so the rota-gap job) reads too.
+    """
+    return rota_weeks(service_ids=[service_id], week_start=week_start, days=days)[service_id]
 
 
 @dataclass(frozen=True)
@@ -270,7 +318,7 @@ def working_time_warnings(
         .exclude(_leave_during_shift())
         .values_list("staff_id", "starts_at", "ends_at")
     )
-    intervals: dict[object, list[working_time.Interval]] = defaultdict(list)
+    intervals: dict[Any, list[working_time.Interval]] = defaultdict(list)
     for staff_id, s, e in rows:
         intervals[staff_id].append(working_time.Interval(s, e))
     if not intervals:

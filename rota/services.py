@@ -212,7 +212,7 @@ def _shift_type_field_errors(*, name: str, required_cover: int) -> dict[str, lis
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = ["Enter the shift type's name"]
-    elif len(name) > ShiftType._meta.get_field("name").max_length:
+    elif len(name) > (ShiftType._meta.get_field("name").max_length or 0):
         errors["name"] = ["The name must be 60 characters or fewer"]
     if not 0 <= required_cover <= MAX_REQUIRED_COVER:
         errors["required_cover"] = [f"Required cover must be between 0 and {MAX_REQUIRED_COVER} AMHPs"]
@@ -591,7 +591,7 @@ def swap_request_create(
         raise ConflictError("Shifts that have started or finished cannot be swapped")
     if SwapRequest.objects.filter(shift=shift, status=SwapRequest.Status.OPEN).exists():
         raise ConflictError("There is already an open swap request for this shift")
-    swap = SwapRequest.objects.create(
+    swap = SwapRequest.objects.create(  # type: ignore[misc]
         shift=shift, requested_by=requester, proposed_staff=proposed_staff, reason=reason.strip()
     )
     audit(

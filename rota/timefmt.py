@@ -7,9 +7,9 @@ stored and compared in UTC; they are only shown to people in Europe/London time.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from amhp_hub.common.zone import LONDON
+
 """The service's wall-clock zone: shifts are defined and times are shown in it."""
 
 

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 
 from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.web import add_service_errors, role_required
 from rota import ical, selectors, services
 from rota.forms import (
@@ -44,7 +45,7 @@ def _week_url(day: date) -> str:
 
 
 def _week_page(
-    request: HttpRequest, week: date, place_form: PlaceShiftForm | None = None, status: int = 200
+    request: StaffRequest, week: date, place_form: PlaceShiftForm | None = None, status: int = 200
 ) -> HttpResponse:
     profile = request.user.staff_profile
     service_id = profile.service_id
@@ -73,7 +74,7 @@ def _week_page(
 
 @role_required(*ALL)
 @require_GET
-def rota(request: HttpRequest) -> HttpResponse:
+def rota(request: StaffRequest) -> HttpResponse:
     """The week's rota: a row per shift type, a column per day, gaps and bank holidays marked."""
     raw = request.GET.get("week", "")
     try:
@@ -87,7 +88,7 @@ def rota(request: HttpRequest) -> HttpResponse:
 
 @role_required(*MANAGER)
 @require_POST
-def shift_place(request: HttpRequest) -> HttpResponse:
+def shift_place(request: StaffRequest) -> HttpResponse:
     service_id = request.user.staff_profile.service_id
     form = PlaceShiftForm(
         request.POST,
@@ -114,7 +115,7 @@ def shift_place(request: HttpRequest) -> HttpResponse:
 
 @role_required(*MANAGER)
 @require_POST
-def shift_cancel(request: HttpRequest, pk: str) -> HttpResponse:
+def shift_cancel(request: StaffRequest, pk: str) -> HttpResponse:
     shift = get_object_or_404(
         Shift.objects.select_related("staff__user", "shift_type"),
         pk=pk,
@@ -133,7 +134,7 @@ def shift_cancel(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 def _patterns_page(
-    request: HttpRequest, pattern_form: PatternForm | None = None, apply_form: ApplyPatternForm | None = None
+    request: StaffRequest, pattern_form: PatternForm | None = None, apply_form: ApplyPatternForm | None = None
 ) -> HttpResponse:
     service_id = request.user.staff_profile.service_id
     patterns = selectors.patterns_of(service_id=service_id)
@@ -152,7 +153,7 @@ def _patterns_page(
 
 
 @role_required(*MANAGER)
-def patterns(request: HttpRequest) -> HttpResponse:
+def patterns(request: StaffRequest) -> HttpResponse:
     """Repeating patterns: create one for an AMHP, or apply patterns over a date range."""
     if request.method != "POST":
         return _patterns_page(request)
@@ -187,7 +188,7 @@ def patterns(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*MANAGER)
-def shift_types(request: HttpRequest) -> HttpResponse:
+def shift_types(request: StaffRequest) -> HttpResponse:
     """The service's shift types, and a form to add one."""
     profile = request.user.staff_profile
     form = ShiftTypeCreateForm(request.POST if request.method == "POST" else None, initial={"required_cover": 1})
@@ -213,7 +214,7 @@ def shift_types(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*MANAGER)
-def shift_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def shift_type_edit(request: StaffRequest, pk: int) -> HttpResponse:
     """Change a shift type's name, required cover and weekdays-only flag (never its times)."""
     shift_type = get_object_or_404(ShiftType, pk=pk, service_id=request.user.staff_profile.service_id)
     status = 200
@@ -242,14 +243,14 @@ def shift_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 @require_GET
-def on_duty(request: HttpRequest) -> HttpResponse:
+def on_duty(request: StaffRequest) -> HttpResponse:
     now = timezone.now()
     shifts = list(selectors.on_duty_at(service_id=request.user.staff_profile.service_id, at=now))
     return render(request, "rota/on_duty.html", {"shifts": shifts, "now": now})
 
 
 @role_required(*ALL)
-def leave(request: HttpRequest) -> HttpResponse:
+def leave(request: StaffRequest) -> HttpResponse:
     """Leave: managers record it for anyone; AMHPs see their own; consultants see the service's."""
     profile = request.user.staff_profile
     form = None
@@ -282,7 +283,7 @@ def leave(request: HttpRequest) -> HttpResponse:
 
 @role_required(*MANAGER)
 @require_POST
-def leave_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def leave_cancel(request: StaffRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(
         Leave.objects.select_related("staff__user"), pk=pk, staff__service_id=request.user.staff_profile.service_id
     )
@@ -295,7 +296,7 @@ def leave_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("rota:leave")
 
 
-def _swap_form(request: HttpRequest, data: Any = None) -> SwapRequestForm:
+def _swap_form(request: StaffRequest, data: Any = None) -> SwapRequestForm:
     profile = request.user.staff_profile
     return SwapRequestForm(
         data,
@@ -307,7 +308,7 @@ def _swap_form(request: HttpRequest, data: Any = None) -> SwapRequestForm:
 
 
 @role_required(*ALL)
-def swaps(request: HttpRequest) -> HttpResponse:
+def swaps(request: StaffRequest) -> HttpResponse:
     """Swaps: an AMHP asks to hand a shift to a colleague; a manager approves or rejects it."""
     profile = request.user.staff_profile
     form = _swap_form(request) if profile.role == Role.AMHP else None
@@ -341,7 +342,7 @@ def swaps(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.AMHP)
 @require_POST
-def swap_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def swap_withdraw(request: StaffRequest, pk: int) -> HttpResponse:
     """The requesting AMHP withdraws their open swap request; anyone else's request is 404."""
     profile = request.user.staff_profile
     swap = get_object_or_404(SwapRequest, pk=pk, requested_by=profile, shift__service_id=profile.service_id)
@@ -356,7 +357,7 @@ def swap_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*MANAGER)
 @require_POST
-def swap_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def swap_decide(request: StaffRequest, pk: int) -> HttpResponse:
     swap = get_object_or_404(SwapRequest, pk=pk, shift__service_id=request.user.staff_profile.service_id)
     note = request.POST.get("note", "")
     try:
@@ -377,7 +378,7 @@ def swap_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.CONSULTANT, Role.MANAGER)
 @require_GET
-def frequency(request: HttpRequest) -> HttpResponse:
+def frequency(request: StaffRequest) -> HttpResponse:
     """How often each AMHP is on duty over a period, with a balance score."""
     today = timezone.localdate()
     form = PeriodForm(request.GET or {"start": today - timedelta(days=27), "end": today})
@@ -398,7 +399,7 @@ def frequency(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.AMHP)
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: StaffRequest) -> HttpResponse:
     """The signed-in AMHP's coming shifts and their calendar feed address."""
     profile = request.user.staff_profile
     now = timezone.now()
@@ -415,7 +416,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.AMHP)
 @require_POST
-def calendar_token(request: HttpRequest) -> HttpResponse:
+def calendar_token(request: StaffRequest) -> HttpResponse:
     profile = request.user.staff_profile
     if request.POST.get("action") == "revoke":
         services.calendar_token_revoke(actor=request.user, staff=profile)

@@ -161,8 +161,11 @@ def make_referral(rng_nhs: Callable[[], str]) -> Callable[..., Referral]:
             "received_at": now - timedelta(minutes=5),
             "nearest_relative_name": "Jo Example",
         }
+        person_match = data.pop("person_match", None)
         values.update(data)
-        return referral_services.referral_create(service=service, actor=actor, data=values, draft=draft, now=now)
+        return referral_services.referral_create(
+            service=service, actor=actor, data=values, draft=draft, now=now, person_match=person_match
+        )
 
     return make
 
@@ -185,3 +188,29 @@ def on_postgres() -> bool:
 requires_postgres = pytest.mark.skipif(
     "postgres" not in os.environ.get("DATABASE_URL", ""), reason="needs PostgreSQL (DATABASE_URL)"
 )
+
+
+@pytest.fixture(autouse=True)
+def _api_responses_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every successful API response in every test is checked against the generated OpenAPI schema."""
+    from tests.openapi import check_response
+
+    checked: list[tuple[str, str]] = []
+    original = APIClient.request
+
+    def request(self: APIClient, **kwargs: Any) -> Any:
+        response = original(self, **kwargs)
+        if not getattr(response, "streaming", False):
+            op = check_response(
+                kwargs.get("REQUEST_METHOD", "GET"),
+                kwargs.get("PATH_INFO", ""),
+                response.status_code,
+                response.get("Content-Type", ""),
+                response.content,
+            )
+            if op is not None:
+                checked.append(op)
+        return response
+
+    monkeypatch.setattr(APIClient, "request", request)
+    return checked

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import socket
 import subprocess
+import time
+import urllib.request
 from io import StringIO
 from pathlib import Path
 
@@ -51,12 +56,23 @@ def test_add_staff_refuses_a_taken_username_and_a_weak_password() -> None:
 @pytest.mark.django_db
 def test_seed_demo_builds_a_service_and_prints_credentials() -> None:
     out = StringIO()
-    call_command("seed_demo", "--seed", "7", stdout=out)
+    call_command("seed_demo", stdout=out)  # the default seed, as ./hub run loads it
     service = Service.objects.get()
     assert StaffProfile.objects.filter(service=service, role="amhp").count() == 30
     assert Referral.objects.filter(service=service).count() == 2000
     assert Referral.objects.filter(service=service, status__in=OPEN_STATUSES).count() == 30
     assert "consultant" in out.getvalue() and "amhp-demo-2026" in out.getvalue()
+    # The sign-in table names the person behind each account ...
+    readme = (ROOT / "README.md").read_text()
+    lines = {line.split()[1]: line for line in out.getvalue().splitlines() if "amhp-demo-2026" in line}
+    for username in ("consultant", "manager", "amhp", "amhp2", "amhp3"):
+        person = StaffProfile.objects.get(user__username=username)
+        assert lines[username].rstrip().endswith(person.display_name)
+        assert person.user.get_full_name()
+        # ... and so does the README's table of them.
+        assert f"| `{username}` |" in readme
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{username}` |"))
+        assert f"| {person.display_name}" in row
     # Demand has the real shape: more referrals start after 5pm than before 9am.
     from zoneinfo import ZoneInfo
 
@@ -91,3 +107,63 @@ def test_compose_file_validates() -> None:
         or "SECURE_COOKIES: true" in shown.stdout
     )
     assert "STRICT_SECRET_KEY" in shown.stdout
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Pids of live processes whose environment holds MARKER (children inherit it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker.encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find the processes left behind")
+def test_ctrl_c_or_a_closed_terminal_on_hub_run_stops_the_web_server_worker_and_beat(tmp_path: Path) -> None:
+    var_dir = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
+    env["VAR_DIR"] = str(var_dir)
+    marker = f"VAR_DIR={var_dir}"
+    # Ctrl-C sends SIGINT to the terminal's foreground process group, closing the terminal SIGHUP.
+    # The second run finds the demo data loaded and starts at once.
+    for sig in (signal.SIGINT, signal.SIGHUP):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env["PORT"] = str(port)
+        log = tmp_path / f"run-{sig.name}.log"
+        with log.open("w") as out:
+            hub = subprocess.Popen(
+                [str(ROOT / "hub"), "run"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            deadline = time.monotonic() + 300
+            while "celery@" not in log.read_text() or "Starting development server" not in log.read_text():
+                assert hub.poll() is None, log.read_text()[-3000:]
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(1)
+            page = urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=30)
+            assert page.status == 200
+            assert f"http://127.0.0.1:{port}/" in log.read_text()
+            assert len(_processes_with(marker)) >= 4  # hub, honcho, runserver (and its reloader), worker with beat
+            os.killpg(hub.pid, sig)
+            hub.wait(timeout=60)
+            deadline = time.monotonic() + 30
+            while _processes_with(marker) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert _processes_with(marker) == [], f"left running after {sig.name}"
+        finally:
+            for pid in _processes_with(marker):
+                os.kill(pid, signal.SIGKILL)

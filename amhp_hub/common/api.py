@@ -89,6 +89,6 @@ class HasRole(permissions.BasePermission):
         if profile is None:
             return False
         roles: dict[str, set[str]] = getattr(view, "roles", {})
-        key = getattr(view, "action", None) or request.method.lower()
+        key = getattr(view, "action", None) or (request.method or "").lower()
         allowed = roles.get(key, roles.get("*"))
         return allowed is not None and profile.role in allowed

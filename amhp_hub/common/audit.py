@@ -111,7 +111,7 @@ def audit(
         service_id=service_id,
         action=action,
         outcome=outcome,
-        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
+        object_type=object_type or (obj._meta.model_name or "" if obj is not None else ""),
         object_id=object_id if object_id is not None else (str(obj.pk) if obj is not None else ""),
         object_ids=[str(i) for i in object_ids],
         changes=scrub(changes or {}),

@@ -47,6 +47,8 @@ def _defaults(model: type[models.Model], columns: Sequence[str]) -> dict[str, An
     for field in model._meta.concrete_fields:
         if field.name in given or field.attname in given:
             continue
+        if isinstance(field, models.GeneratedField):
+            continue  # the database computes it
         if isinstance(field, models.AutoField) or field.primary_key:
             continue  # the database numbers it, or copy_rows gives each row its own
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):

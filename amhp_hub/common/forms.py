@@ -52,7 +52,7 @@ class LondonDateTimeWidget(forms.MultiWidget):
                 ],
             ),
         }
-        super().__init__(widgets)
+        super().__init__(widgets)  # type: ignore[arg-type]
         self.input_label = ""
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:

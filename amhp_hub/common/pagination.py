@@ -33,7 +33,7 @@ def capped_count(queryset: Any, cap: int) -> tuple[int, bool]:
 
 class CappedPaginator(Paginator):
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         n, self.capped = capped_count(self.object_list, settings.QUEUE_COUNT_CAP)
         return n
 
@@ -56,8 +56,8 @@ class CappedLimitOffsetPagination(BoundedLimitOffsetPagination):
         return n
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any] | None:
-        page = super().paginate_queryset(queryset, request, view)
-        if page is not None and self.offset >= settings.QUEUE_COUNT_CAP:
+        page = super().paginate_queryset(queryset, request, view)  # type: ignore[var-annotated]
+        if page is not None and self.offset >= settings.QUEUE_COUNT_CAP:  # type: ignore[operator]
             return []
         return page
 

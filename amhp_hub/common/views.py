@@ -4,27 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from amhp_hub.common import health
 from amhp_hub.common.security import client_ip
-from rota.models import Role
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to where its work starts: AMHPs to their allocations, the desk to the queue."""
-    profile = getattr(request.user, "staff_profile", None)
-    if profile is not None and profile.role == Role.AMHP:
-        return redirect("assessments:my_allocations")
-    if profile is not None and profile.role in (Role.CONSULTANT, Role.MANAGER):
-        return redirect("referrals:queue")
-    return render(request, "no_role.html", status=403)
-
 
 # Seams for the checks, so a test can point one at a broken database or broker.
 HEALTH_CONNECTION: Any = None

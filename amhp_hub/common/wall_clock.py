@@ -11,9 +11,9 @@ Twice a year a typed Europe/London time is not one instant:
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from amhp_hub.common.zone import LONDON
+
 BST = "BST"
 GMT = "GMT"
 CLOCKS = (BST, GMT)

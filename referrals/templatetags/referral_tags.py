@@ -41,3 +41,19 @@ PRIORITY_TAG = {
 @register.filter
 def priority_class(priority: str) -> str:
     return PRIORITY_TAG.get(priority, "govuk-tag--grey")
+
+
+@register.filter
+def tel_href(phone: str | None) -> str:
+    """Return a tel: link for PHONE as typed ("01632 960 001", "+44 (0)1632 960001"), or "" if it has no digits.
+
+    Keeps a leading + and the digits; drops a "(0)" trunk prefix written after a country code.
+    """
+    text = (phone or "").strip()
+    if not text:
+        return ""
+    plus = text.startswith("+")
+    if plus:
+        text = text.replace("(0)", "")
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return f"tel:{'+' if plus else ''}{digits}" if digits else ""

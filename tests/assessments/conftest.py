@@ -44,7 +44,14 @@ def on_duty_amhp(amhp: StaffProfile, make_shift: Callable[..., Shift]) -> StaffP
 
 @pytest.fixture
 def queued_referral(make_referral: Callable[..., Referral], service: Service, consultant: StaffProfile) -> Referral:
-    return make_referral(service, consultant.user, given_name="Kasia", family_name="Nowak")
+    # Received in the morning: the record's work times (hours ago) must not start before it arrived.
+    return make_referral(
+        service,
+        consultant.user,
+        given_name="Kasia",
+        family_name="Nowak",
+        received_at=timezone.now() - timedelta(hours=12),
+    )
 
 
 @pytest.fixture

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db.models import AutoField, F, Model
 from django.test.utils import CaptureQueriesContext
 
+from amhp_hub.common.zone import LONDON
 from amhp_hub.demo import seed_demo
 from assessments.demo_records import seed_assessments
-from assessments.models import DETENTION_OUTCOMES, Assessment, AssessmentStatus
-from referrals.constants import ETHNIC_GROUP, Status
+from assessments.models import (
+    DETENTION_OUTCOMES,
+    OPEN_ASSESSMENT_STATUSES,
+    Assessment,
+    AssessmentStatus,
+    Doctor,
+    TimelineEvent,
+)
+from referrals.constants import ETHNIC_GROUP, Status, TriageDecision
 from referrals.demo import seed_referrals
-from referrals.models import Referral
-from rota.models import Service
+from referrals.models import Referral, TriageRecord
+from rota.models import Leave, Service, Shift
 
 pytestmark = pytest.mark.django_db
 
-LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
@@ -70,22 +78,86 @@ def test_seed_demo_gives_every_assessed_and_allocated_referral_an_assessment() -
     ).exists()
 
 
+def _insert_statements(model: type[Model], rows: int) -> int:
+    """INSERT statements bulk_create needs for ROWS new rows of MODEL on this database.
+
+    PostgreSQL takes a whole batch in one statement; SQLite caps the parameters of one statement,
+    so Django splits a batch into as many statements as that cap requires.
+    """
+    if rows == 0:
+        return 0
+    fields = [f for f in model._meta.concrete_fields if not f.generated and not isinstance(f, AutoField)]
+    per_statement = connection.ops.bulk_batch_size(fields, [None] * rows) or rows
+    return math.ceil(rows / per_statement)
+
+
 def test_seed_assessments_takes_the_same_queries_for_few_or_many_referrals() -> None:
     service = seed_demo(scale=1, seed=5, now=NOW).service
 
-    def measure() -> int:
+    def measure() -> tuple[int, int, int]:
         Assessment.objects.filter(service=service).delete()
         Referral.objects.filter(service=service, status=Status.ALLOCATED).update(status=Status.ACCEPTED)
         with CaptureQueriesContext(connection) as queries:
             seed_assessments(service=service, rng=random.Random(1), now=NOW)
-        return len(queries)
+        inserts = sum(1 for q in queries if q["sql"].lstrip().upper().startswith("INSERT"))
+        expected_inserts = sum(
+            _insert_statements(model, model.objects.filter(**{lookup: service}).count())
+            for model, lookup in (
+                (Assessment, "service"),
+                (TimelineEvent, "assessment__service"),
+                (Doctor, "assessment__service"),
+            )
+        )
+        return len(queries) - inserts, inserts, expected_inserts
 
     few = measure()
     seed_referrals(service=service, rng=random.Random(2), now=NOW, total=2000, open_count=10)
     many = measure()
+    assert Assessment.objects.filter(service=service).count() > 1000
     # Both fit one batch: the staff and referral reads, one insert each of assessments, events and
     # doctors, and the set-based updates. More batches add a fixed number of inserts per 5,000 rows.
-    assert few == many, (few, many)
+    assert few[:2] == many[:2], (few, many)
+
+
+def test_demo_open_allocations_sit_within_a_shift_of_their_amhp_without_leave() -> None:
+    service = seed_demo(scale=1, seed=4, now=NOW).service
+    live = list(
+        Assessment.objects.filter(service=service, status__in=OPEN_ASSESSMENT_STATUSES).select_related("referral")
+    )
+    assert len(live) >= 3
+    for assessment in live:
+        shift = Shift.objects.filter(
+            staff_id=assessment.amhp_id,
+            cancelled_at__isnull=True,
+            starts_at__lte=assessment.allocated_at,
+            ends_at__gt=assessment.allocated_at,
+        ).first()
+        assert shift is not None, f"{assessment.referral.reference} allocated outside its AMHP's shifts"
+        assert assessment.shift_ends_at == shift.ends_at
+        assert not Leave.objects.filter(
+            staff_id=assessment.amhp_id,
+            cancelled_at__isnull=True,
+            starts_at__lt=shift.ends_at,
+            ends_at__gt=shift.starts_at,
+        ).exists()
+        assert assessment.referral.received_at < assessment.allocated_at < NOW
+    # The demo sign-ins amhp, amhp2 and amhp3 each have open work to see.
+    usernames = {a.amhp.user.username for a in Assessment.objects.filter(pk__in=[a.pk for a in live])}
+    assert {"amhp", "amhp2", "amhp3"} <= usernames
+
+
+def test_demo_referrals_past_triage_each_carry_their_triage_record() -> None:
+    service = seed_demo(scale=1, seed=6, now=NOW).service
+    referrals = Referral.objects.filter(service=service)
+    past_triage = referrals.exclude(status=Status.NEW)
+    assert past_triage.filter(status__in=[Status.ACCEPTED, Status.ALLOCATED]).exists()
+    assert not past_triage.filter(triage_records__isnull=True).exists()
+    assert not referrals.filter(status=Status.NEW, triage_records__isnull=False).exists()
+    accepted = TriageRecord.objects.filter(
+        referral__service=service, referral__status__in=[Status.ACCEPTED, Status.ALLOCATED, Status.ASSESSED]
+    )
+    assert set(accepted.values_list("decision", flat=True)) == {TriageDecision.ACCEPT}
+    assert not accepted.filter(decided_at__lt=F("referral__received_at")).exists()
 
 
 def test_seed_assessments_does_nothing_without_amhps(service: Service) -> None:

@@ -129,15 +129,22 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     assert response.status_code == 302
     response = client.post(f"{url}doctors/", {"doctor-name": "Dr Mensah", "doctor-s12_approved": "on"})
     assert response.status_code == 302
+    # Completing asks first, and nothing changes until it is confirmed.
     response = client.post(url + "complete/")
+    assert response.status_code == 200
+    assert "Yes, complete the assessment" in response.content.decode()
+    accepted.refresh_from_db()
+    assert accepted.status != "completed"
+    response = client.post(url + "complete/", {"confirm": "yes"})
     assert response.status_code == 400
     assert "Record the outcome before completing" in response.content.decode()
     record = {
         "record-outcome": "detained_s3",
         "record-nearest_relative_action": "objected",
         "record-delay_reasons": ["no_bed"],
-        "record-work_started_at": local(now - timedelta(hours=3)),
-        "record-work_ended_at": local(now - timedelta(hours=1)),
+        # The referral came in five minutes ago (the fixture): work started then, not before.
+        "record-work_started_at": local(queued_referral.received_at + timedelta(minutes=1)),
+        "record-work_ended_at": local(now),
     }
     response = client.post(f"{url}record/", record)
     assert response.status_code == 400
@@ -148,12 +155,12 @@ def test_the_amhp_records_and_completes_from_the_record_page(
     record["record-outcome"] = "detained_s2"
     assert client.post(f"{url}record/", record).status_code == 302
     # A detention outcome needs the signed application: without it the assessment cannot complete.
-    refused = client.post(url + "complete/")
+    refused = client.post(url + "complete/", {"confirm": "yes"})
     assert refused.status_code == 400
     assert "Record when the application was signed" in refused.content.decode()
     record["record-application_signed_at"] = local(now - timedelta(hours=1, minutes=30))
     assert client.post(f"{url}record/", record).status_code == 302
-    response = client.post(url + "complete/", follow=True)
+    response = client.post(url + "complete/", {"confirm": "yes"}, follow=True)
     assert "completed" in response.content.decode()
     accepted.refresh_from_db()
     queued_referral.refresh_from_db()
@@ -173,7 +180,7 @@ def test_the_record_page_is_read_only_for_the_desk_and_hidden_from_others(
     colleague = make_staff("amhp", service)
     client.force_login(colleague.user)
     assert client.get(f"/assessments/{accepted.pk}/").status_code == 404
-    assert client.post(f"/assessments/{accepted.pk}/complete/").status_code == 404
+    assert client.post(f"/assessments/{accepted.pk}/complete/", {"confirm": "yes"}).status_code == 404
 
 
 def test_the_candidates_page_says_when_nobody_is_on_duty_or_the_referral_is_allocated(

@@ -27,8 +27,13 @@ def s136_work(
     on_duty_amhp: StaffProfile,
     allocate: Callable[..., Assessment],
 ) -> Assessment:
+    # Referred when the person arrived at the place of safety: the AMHP's work starts after that.
     referral = make_referral(
-        service, consultant.user, legal_status="s136", legal_power_started_at=timezone.now() - timedelta(hours=6)
+        service,
+        consultant.user,
+        legal_status="s136",
+        legal_power_started_at=timezone.now() - timedelta(hours=6),
+        received_at=timezone.now() - timedelta(hours=6),
     )
     assessment = allocate(referral, on_duty_amhp)
     return services.assessment_accept(assessment=assessment, actor=on_duty_amhp.user)

@@ -100,6 +100,7 @@ def test_consultant_allocates_and_the_amhp_records_the_outcome_on_a_phone(
     mobile.get_by_role("button", name="Save the record").click()
     assert mobile.get_by_text("Record saved").is_visible()
     mobile.get_by_role("button", name="Complete assessment").click()
+    mobile.get_by_role("button", name="Yes, complete the assessment").click()
     assert mobile.get_by_text("completed").first.is_visible()
 
     assessment = Assessment.objects.get(referral=referral)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments import jobs
-from assessments.models import AssessmentStatus, LateFlag, Notification, ToilEntry
+from assessments.models import Assessment, AssessmentStatus, LateFlag, Notification, ToilEntry
 from rota.models import StaffProfile
 from tests.conftest import requires_postgres
 
@@ -24,21 +24,38 @@ M = timedelta(minutes=1)
 def test_a_full_toil_sweep_in_batches_books_what_one_statement_would(
     amhp: StaffProfile, assessment_row: Callable[..., Any], now: datetime, monkeypatch: Any
 ) -> None:
-    end = now - 5 * H
     done = AssessmentStatus.COMPLETED
-    # 7 overruns of 30 to 90 minutes (whole 15-minute blocks: 30, 45, ... 120) and 3 that earn nothing.
+    # 7 overruns of 30 to 120 minutes (whole 15-minute blocks: 30, 45, ... 120) and 3 of 10 minutes that
+    # earn nothing, each after its own shift end 4 hours from the next, so no two overlap and each
+    # books its own overrun (8 h 45 min in all, under the monthly cap of 15 h).
+    ends = [now - 5 * H - 4 * i * H for i in range(10)]
     booked = [
-        assessment_row(amhp, status=done, shift_ends_at=end, work_ended_at=end + (30 + 15 * i) * M) for i in range(7)
+        assessment_row(
+            amhp,
+            status=done,
+            shift_ends_at=ends[i],
+            work_started_at=ends[i] - H,
+            work_ended_at=ends[i] + (30 + 15 * i) * M,
+        )
+        for i in range(7)
     ]
-    for _ in range(3):
-        assessment_row(amhp, status=done, shift_ends_at=end, work_ended_at=end + 10 * M)
+    for i in range(7, 10):
+        assessment_row(
+            amhp, status=done, shift_ends_at=ends[i], work_started_at=ends[i] - H, work_ended_at=ends[i] + 10 * M
+        )
     monkeypatch.setattr(jobs, "TOIL_SWEEP_BATCH", 3)
 
     with CaptureQueriesContext(connection) as ctx:
         assert jobs.book_toil(now=now) == 7
 
-    inserts = [q for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "assessments_toilentry"')]
-    assert len(inserts) == 4  # ten completed assessments, three a batch
+    inserts = [
+        q for q in ctx.captured_queries if q["sql"].startswith("INSERT") and 'INTO "assessments_toilentry"' in q["sql"]
+    ]
+    # Ten completed assessments walked three at a time by id: one INSERT for each batch with work that earns.
+    ids = sorted(str(pk) for pk in Assessment.objects.values_list("pk", flat=True))
+    earning = {str(a.pk) for a in booked}
+    batches = [ids[i : i + 3] for i in range(0, len(ids), 3)]
+    assert len(inserts) == sum(1 for batch in batches if earning & set(batch))
     minutes = dict(ToilEntry.objects.values_list("assessment_id", "minutes"))
     assert [minutes[a.pk] for a in booked] == [30 + 15 * i for i in range(7)]
     # Again, as a full sweep: the unique constraint turns every repeat into nothing.

@@ -162,8 +162,10 @@ def test_book_toil_books_whole_blocks_of_overrun_for_completed_work(
 
     assert jobs.book_toil(now=now) == 2
 
+    # Both ran past the same shift end: the union is the longer one, 74 min -> 60 min in whole blocks.
+    # Booked in the order the work ended: the 15-minute one first (15), then what the other adds (45).
     entries = {e.assessment_id: e for e in ToilEntry.objects.all()}
-    assert entries[long.pk].minutes == 60 and entries[exact.pk].minutes == 15
+    assert entries[exact.pk].minutes == 15 and entries[long.pk].minutes == 45
     entry = entries[long.pk]
     assert (entry.kind, entry.status, entry.staff_id, entry.service_id) == (
         "accrual",
@@ -485,8 +487,8 @@ def test_each_sweep_runs_the_same_number_of_statements_for_3_rows_and_for_60(
     assert max(few.values()) <= 12
 
 
-def test_the_sql_arithmetic_agrees_with_the_pure_function(
-    amhp: StaffProfile, assessment_row: Callable[..., Any], now: datetime
+def test_the_booked_minutes_agree_with_the_pure_function_for_work_after_separate_shift_ends(
+    amhp: StaffProfile, make_staff: Callable[..., StaffProfile], assessment_row: Callable[..., Any], now: datetime
 ) -> None:
     from assessments.toil import overrun_minutes
 
@@ -496,12 +498,20 @@ def test_the_sql_arithmetic_agrees_with_the_pure_function(
         for m in (14, 15, 29, 30, 44, 45, 59, 60, 61, 119, 120, 599, 600, 1439)
         for s, us in ((0, 0), (0, 1), (59, 999_999))
     ]
+    # One AMHP per piece of work, so no overtime overlaps and no monthly cap is reached.
     rows = {
-        assessment_row(amhp, status=AssessmentStatus.COMPLETED, shift_ends_at=end, work_ended_at=end + o).pk: o
+        assessment_row(
+            make_staff("amhp", amhp.service),
+            status=AssessmentStatus.COMPLETED,
+            shift_ends_at=end,
+            work_ended_at=end + o,
+        ).pk: o
         for o in overruns
     }
 
     jobs.book_toil(now=now)
 
     booked = dict(ToilEntry.objects.values_list("assessment_id", "minutes"))
-    assert {pk: booked.get(pk, 0) for pk in rows} == {pk: overrun_minutes(end, end + o) for pk, o in rows.items()}
+    assert {pk: booked.get(pk, 0) for pk in rows} == {
+        pk: min(overrun_minutes(end, end + o), 15 * 60) for pk, o in rows.items()
+    }

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from amhp_hub.common.zone import LONDON
 from assessments.toil import elapsed_minutes, format_minutes, overrun_minutes, split_minutes
 
-LONDON = ZoneInfo("Europe/London")
 END = datetime(2026, 6, 1, 17, 0, tzinfo=LONDON)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -14,7 +13,6 @@ from amhp_hub.common.models import AuditEvent
 from referrals.models import Person, Referral, TriageRecord
 
 pytestmark = pytest.mark.django_db
-LONDON = ZoneInfo("Europe/London")
 
 
 def s136_payload(**overrides: Any) -> dict[str, Any]:

@@ -7,10 +7,10 @@ UK clock changes used below: 2026-03-29 01:00 UTC (GMT to BST) and 2026-10-25 01
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from amhp_hub.common.zone import LONDON
 from referrals import clocks
 from referrals.clocks import (
     MAX_EXTENSION_HOURS,
@@ -28,7 +28,6 @@ from referrals.clocks import (
 )
 from referrals.constants import LegalStatus, Priority
 
-LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from amhp_hub.common.zone import LONDON
 from rota.fairness import DutyStats, balance_score, duty_frequency
 from rota.shift_times import shift_bounds
 
-LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 1, tzinfo=UTC)
 END = datetime(2026, 12, 1, tzinfo=UTC)
 

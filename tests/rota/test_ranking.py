@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from referrals.constants import LegalStatus
 from rota.ranking import (
     CONTINUITY_BONUS,
     EXPECTED_HOURS_BY_LEGAL_STATUS,
@@ -61,20 +62,8 @@ def names(ranked: list[RankedCandidate]) -> list[str]:
 
 # --- expected hours ------------------------------------------------------------------
 
-LEGAL_STATUSES = [
-    "s136",
-    "s135_1",
-    "s135_2",
-    "s5_2",
-    "s5_4",
-    "s4",
-    "s2",
-    "s3",
-    "informal_inpatient",
-    "community",
-    "police_custody",
-    "nr_request",
-]
+# The one list of legal statuses (referrals.constants): a new status needs a default here too.
+LEGAL_STATUSES = list(LegalStatus.values)
 
 
 def test_there_is_a_default_for_every_legal_status() -> None:

@@ -5,9 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from amhp_hub.common.zone import LONDON
 from rota.shift_times import expand_pattern, local_instant, shift_bounds
-
-LONDON = ZoneInfo("Europe/London")
 
 # 2026 clock changes in the UK: forward on Sun 29 March, back on Sun 25 October.
 SPRING_SUNDAY = date(2026, 3, 29)

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from amhp_hub.common.zone import LONDON
 from rota.working_time import (
     DAILY_REST,
     WEEKLY_AVERAGE,
@@ -15,8 +15,6 @@ from rota.working_time import (
     weekly_average_breaches,
     weekly_rest_breaches,
 )
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -95,6 +95,7 @@ def test_deploy_checks_pass_with_production_settings(tmp_path: Path) -> None:
         "ALLOWED_HOSTS": "amhp.example.gov.uk",
         "VAR_DIR": str(tmp_path),
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser journeys' conftest, never in deployment
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from amhp_hub.common.mfa import provision_demo_totp
 from amhp_hub.demo import DEMO_TOTP_SECRET, seed_demo
-from rota.models import Service
+from rota.models import Service, StaffProfile
 
 
 class Command(BaseCommand):
@@ -47,9 +47,17 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Seeded {result.service.name}: {counts} in {time.monotonic() - started:.1f} s")
         )
+        usernames = [username for _, username, _ in result.credentials]
+        people = {
+            p.user.username: p.display_name
+            for p in StaffProfile.objects.filter(service=result.service, user__username__in=usernames).select_related(
+                "user"
+            )
+        }
         self.stdout.write("Sign in with:")
+        self.stdout.write(f"  {'role':<10} {'username':<12} {'password':<16} person")
         for role, username, password in result.credentials:
-            self.stdout.write(f"  {role:<10} {username:<12} {password}")
+            self.stdout.write(f"  {role:<10} {username:<12} {password:<16} {people.get(username, '')}")
         self.stdout.write(
             f"Every demo user's authenticator secret is {DEMO_TOTP_SECRET} (demo data only): add it to an"
             " authenticator app, or print the current code with: python manage.py demo_otp USERNAME"
