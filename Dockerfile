@@ -8,4 +8,4 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --no-input
 RUN useradd --create-home hub && mkdir -p /app/var && chown -R hub /app/var
 USER hub
 EXPOSE 8000
-CMD ["gunicorn", "amhp_hub.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "amhp_hub.wsgi:application", "--access-logfile", "-"]

@@ -15,10 +15,13 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from amhp_hub.common.bulk import deferred_indexes
 from amhp_hub.common.zone import LONDON
 from assessments.demo_records import seed_assessments
+from assessments.models import Assessment, Doctor, TimelineEvent
 from dashboards.demo import seed_population
 from referrals.demo import seed_referrals
+from referrals.models import Person, Referral
 from rota.demo import seed_rota, seed_staff
 from rota.models import Service
 
@@ -51,14 +54,17 @@ def seed_demo(
     result.credentials = seed_staff(service=service, rng=rng, today=now.astimezone(LONDON).date())
     seed_rota(service=service, rng=random.Random(f"rota-{seed}"), now=now)  # own stream: referrals stay as they were
     seed_population(service=service)
+    progress("staff and rota")
     total = 2000 * scale
-    result.counts = seed_referrals(
-        service=service,
-        rng=rng,
-        now=now,
-        total=total,
-        open_count=min(total, open_count or 30 * scale),
-        progress=progress,
-    )
-    result.counts["assessments"] = seed_assessments(service=service, rng=rng, now=now)
+    with deferred_indexes(Person, Referral, Assessment, TimelineEvent, Doctor) as deferred:
+        result.counts = seed_referrals(
+            service=service,
+            rng=rng,
+            now=now,
+            total=total,
+            open_count=min(total, open_count or 30 * scale),
+            progress=progress,
+        )
+        result.counts["assessments"] = seed_assessments(service=service, rng=rng, now=now, progress=progress)
+        progress("assessments" + (", rebuilding indexes" if deferred else ""))
     return result

@@ -124,8 +124,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username before the password is checked.
     "amhp_hub.common.security.LockoutBackend",
+    # Then Django's ModelBackend, loading the staff profile with the user (one statement fewer a
+    # request); Django's own stays listed so sessions signed in through it remain valid.
+    "amhp_hub.common.auth.StaffModelBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -221,7 +225,8 @@ CRISPY_TEMPLATE_PACK = "gds"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "amhp_hub.common.authentication.ExpiringTokenAuthentication",
+        # Expiring tokens, read with their user and staff profile in one statement.
+        "amhp_hub.common.auth.StaffTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -307,6 +312,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "book-toil": {"task": "assessments.tasks.start_book_toil", "schedule": crontab(minute="*/15")},
     # Catch-up for late-flag notifications, swap requests and decisions, and email every notification not yet emailed.
     "notifications": {"task": "assessments.tasks.start_notifications", "schedule": timedelta(minutes=5)},
+    # Fold closed and changed days into the dashboards' daily roll-up (dashboards.rollups).
+    "dashboard-rollups": {"task": "dashboards.tasks.start_refresh_rollups", "schedule": crontab(minute="*/10")},
     # Warn AMHPs and managers of warrants ending within WARRANT_WARNING_DAYS (07:00 UTC daily).
     "warrant-warnings": {"task": "assessments.tasks.start_warrant_warnings", "schedule": crontab(hour=7, minute=0)},
     # Warn managers of shifts under required cover in the next ROTA_GAP_DAYS (07:15 UTC daily).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -267,7 +268,9 @@ class _Pending:
     doctors: list[Doctor]
 
 
-def seed_assessments(*, service: Service, rng: random.Random, now: datetime) -> int:
+def seed_assessments(
+    *, service: Service, rng: random.Random, now: datetime, progress: Callable[[str], None] = lambda s: None
+) -> int:
     """Create an assessment for each assessed or allocated referral of SERVICE; return how many.
 
     Assessed referrals get a completed assessment with an outcome (about 45% detentions,

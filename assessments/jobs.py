@@ -15,14 +15,16 @@ Each function takes `now` (so tests and benchmarks control the clock) and option
 from __future__ import annotations
 
 import logging
+import zlib
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 
@@ -105,6 +107,39 @@ def _for_service(queryset: models.QuerySet[Any], service_id: int | None, field: 
     return queryset.filter(**{field: service_id}) if service_id is not None else queryset
 
 
+# --- One runner at a time -------------------------------------------------------------
+#
+# With several workers, two may pick up the same sweep (a beat tick and a retry, or two beats
+# during a failover). Each sweep holds a PostgreSQL advisory lock named after the job and
+# scope while it runs; a second runner finds it taken and returns at once, so nothing is
+# processed twice and no two runs fight over the same rows. (SQLite has one writer anyway.)
+
+
+@contextmanager
+def exclusive_run(job: str, service_id: int | None) -> Iterator[bool]:
+    """Hold the advisory lock for JOB and scope; yield False if another runner holds it."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = _lock_key(job, service_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, key])
+        got = cursor.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, key])
+
+
+def _lock_key(job: str, service_id: int | None) -> int:
+    return zlib.crc32(f"{job}:{service_id or 0}".encode()) - 2**31  # a signed 32-bit int, as PostgreSQL takes
+
+
+LOCK_NAMESPACE = 0x414D48  # "AMH": keeps the hub's advisory locks apart from anyone else's
+
+
 # --- Sweep windows --------------------------------------------------------------------
 #
 # Deadlines are data: a sweep need only look at rows whose deadline passed, or which
@@ -155,6 +190,7 @@ def _live_flag(kind: str) -> Exists:
     return Exists(LateFlag.objects.filter(referral=OuterRef("pk"), kind=kind, cleared_at__isnull=True))
 
 
+@transaction.atomic  # one commit for the run's statements, and its mark moves only if they all land
 def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str, int]:
     """Raise the late flags that hold at NOW and clear those that no longer do.
 
@@ -270,36 +306,96 @@ def _late_flag_title() -> Any:
 
 
 def notify_new_late_flags(*, now: datetime, service_id: int | None = None) -> int:
-    """Notify in-app about late flags not yet notified; return the notifications created.
+    """Notify in-app about late flags not yet notified: one notification per person per run; return how many.
 
     Recipients: the AMHP of the flag's open assessment (if any) and the service's consultants.
-    Every flag up to the highest id seen at the start is then marked notified in one UPDATE,
-    so a flag raised meanwhile waits for the next run. Four statements.
+    Someone with one new flag gets it named ("Running late: R-1: Past due"); someone with more
+    gets one digest ("Running late: 3 referrals") linking to where they are listed, so an
+    outage that raises 100,000 flags sends each consultant one notification, not 100,000.
+    Every flag up to the highest id seen at the start is then marked notified, in the same
+    transaction, so a flag raised meanwhile waits for the next run and a retry notifies once
+    (the dedupe key names the run's last flag). Six statements, whatever the number of flags;
+    a second runner at the same time returns 0 at once.
     """
+    with exclusive_run("notify_new_late_flags", service_id) as mine, transaction.atomic():
+        return _notify_new_late_flags(now, service_id) if mine else 0
+
+
+DIGEST_NAMED = 10  # flags a consultant's digest names before "and N more"
+
+
+def _notify_new_late_flags(now: datetime, service_id: int | None) -> int:
     pending = _for_service(LateFlag.objects.filter(notified_at__isnull=True), service_id)
     cutoff = pending.aggregate(m=models.Max("id"))["m"]
     if cutoff is None:
         return 0
-    batch = pending.filter(id__lte=cutoff, cleared_at__isnull=True)
-    common = {
-        "service": F("service_id"),
-        "kind": Value("late_flag"),
-        "title": _late_flag_title(),
-        "body": Value(""),
-        "url": Concat(Value("/referrals/"), UuidText(F("referral_id")), Value("/")),
-        "dedupe_key": Concat(Value("lateflag:"), _text(F("id"))),
-        "created_at": _dt(now),
-    }
-    created = _insert_select(
-        Notification,
-        {"recipient": F("assessment__amhp__user_id"), **common},
-        batch.filter(assessment__isnull=False, assessment__status__in=OPEN_ASSESSMENT),
+    batch = pending.filter(id__lte=cutoff, cleared_at__isnull=True).order_by()
+    # (recipient user, service) -> (flags, first flag), grouped in the database: one row a person.
+    groups: dict[tuple[int, int], tuple[int, int, bool]] = {}
+    sources = (
+        (
+            batch.filter(assessment__isnull=False, assessment__status__in=OPEN_ASSESSMENT),
+            "assessment__amhp__user_id",
+            True,
+        ),
+        (batch.filter(service__staff__role=Role.CONSULTANT), "service__staff__user_id", False),
     )
-    created += _insert_select(
-        Notification,
-        {"recipient": F("service__staff__user_id"), **common},
-        batch.filter(service__staff__role=Role.CONSULTANT),
+    for rows, recipient, is_amhp in sources:
+        for user_id, service, n, first in (
+            rows.values(user=F(recipient), svc=F("service_id"))
+            .annotate(n=Count("id"), first=models.Min("id"))
+            .values_list("user", "svc", "n", "first")
+        ):
+            had = groups.get((user_id, service))
+            if had is None:
+                groups[(user_id, service)] = (n, first, is_amhp)
+            else:  # an AMHP who is also a consultant of the service: one notification
+                groups[(user_id, service)] = (had[0] + n, min(had[1], first), had[2] and is_amhp)
+    singles = {key for key, (n, _, _) in groups.items() if n == 1}
+    named = (
+        {
+            flag_id: (title, referral_id)
+            for flag_id, title, referral_id in LateFlag.objects.filter(
+                id__in=[groups[key][1] for key in singles]
+            ).values_list("id", _late_flag_title(), "referral_id")
+        }
+        if singles
+        else {}
     )
+    # The digest names the first flags of the run (one query, at most DIGEST_NAMED rows) for the desk,
+    # who see every flag of the service; an AMHP's digest points to their allocations.
+    if any(n > 1 and not is_amhp for n, _, is_amhp in groups.values()):
+        first_titles = list(batch.order_by("id").values_list(_late_flag_title(), flat=True)[: DIGEST_NAMED + 1])
+    else:
+        first_titles = []
+    queue_url = reverse("referrals:queue")
+    allocations_url = reverse("assessments:my_allocations")
+    rows_out = []
+    for (user_id, service), (n, first, is_amhp) in groups.items():
+        if n == 1:
+            title, referral_id = named[first]
+            url, body, key = reverse("referrals:detail", args=[referral_id]), "", f"lateflag:{first}"
+        else:
+            title = f"Running late: {n} referrals"
+            body = "Referrals have passed their due time, their AMHP's shift end or come close to a statutory limit."
+            if not is_amhp and first_titles:
+                named_lines = [t.removeprefix("Running late: ") for t in first_titles[:DIGEST_NAMED]]
+                more = n - len(named_lines)
+                body = "\n".join([body, *named_lines, *([f"and {more} more"] if more > 0 else [])])
+            url, key = (allocations_url if is_amhp else queue_url), f"lateflags:{cutoff}"
+        rows_out.append(
+            Notification(
+                recipient_id=user_id,
+                service_id=service,
+                kind="late_flag",
+                title=title[:200],
+                body=body,
+                url=url,
+                dedupe_key=key,
+                created_at=now,
+            )
+        )
+    created = len(Notification.objects.bulk_create(rows_out, ignore_conflicts=True))
     pending.filter(id__lte=cutoff).update(notified_at=now)
     return created
 
@@ -389,12 +485,49 @@ def book_toil(*, now: datetime, service_id: int | None = None) -> int:
     Five statements: the new work (bounded by the sweep window), a lock on its AMHPs (so two
     workers never both book the same overlap), the booked work of the same shifts, the month
     totals, and one bulk INSERT.
+
+    A full sweep walks the completed assessments in batches of TOIL_SWEEP_BATCH by id, each
+    batch these five statements in its own short transaction, so the first sweep of a large
+    service never holds one statement for minutes; each batch sees what the ones before it
+    booked, so the union and the cap hold across batches. The unique constraint
+    `toil_one_accrual_each` backs the bulk INSERT (ON CONFLICT DO NOTHING).
     """
+    with exclusive_run("book_toil", service_id) as mine:
+        return _book_toil(now, service_id) if mine else 0
+
+
+TOIL_SWEEP_BATCH = 20_000
+
+
+def _book_toil(now: datetime, service_id: int | None) -> int:
     block = settings.TOIL_BLOCK_MINUTES
     since = _window_start("book_toil", service_id, now)
     completed = _for_service(Assessment.objects.filter(status=AssessmentStatus.COMPLETED), service_id)
     if since is not None:  # completing an assessment changes it, so new work is what changed since
         completed = completed.filter(updated_at__gte=since)
+    booked_count = 0
+    if since is not None:
+        booked_count = _book_toil_batch(completed, block)
+    else:
+        after: int | None = None
+        while True:
+            ids = completed.order_by("pk").values_list("pk", flat=True)
+            if after is not None:
+                ids = ids.filter(pk__gt=after)
+            upper = ids[TOIL_SWEEP_BATCH - 1 : TOIL_SWEEP_BATCH].first()
+            chunk = completed if after is None else completed.filter(pk__gt=after)
+            if upper is not None:
+                chunk = chunk.filter(pk__lte=upper)
+            booked_count += _book_toil_batch(chunk, block)
+            if upper is None:
+                break
+            after = upper
+    _mark_swept("book_toil", service_id, now, full=since is None)
+    return booked_count
+
+
+def _book_toil_batch(completed: models.QuerySet[Any], block: int) -> int:
+    """Book the union-of-overtime TOIL for the completed assessments in COMPLETED; return how many."""
     booked_accrual = Exists(ToilEntry.objects.filter(assessment=OuterRef("pk"), kind=ToilEntry.Kind.ACCRUAL))
     new = list(
         completed.filter(
@@ -451,7 +584,6 @@ def book_toil(*, now: datetime, service_id: int | None = None) -> int:
                 for pk, minutes, over_cap in plan
             ]
             booked_count = len(ToilEntry.objects.bulk_create(entries, ignore_conflicts=True))
-    _mark_swept("book_toil", service_id, now, full=since is None)
     return booked_count
 
 

@@ -43,8 +43,19 @@ def notifications_for(*, user: Any) -> models.QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
-def unread_count(*, user: Any) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+UNREAD_CAP = 99
+
+
+def unread_count(*, user: Any, cap: int = UNREAD_CAP) -> tuple[int, bool]:
+    """Return (unread, capped): exact up to CAP, else (CAP, True). Reads at most CAP + 1 index entries."""
+    n = Notification.objects.filter(recipient=user, read_at__isnull=True)[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def unread_badge(*, user: Any) -> int | str:
+    """The unread count as the navigation shows it: the number, or "99+" beyond the cap."""
+    n, capped = unread_count(user=user)
+    return f"{n}+" if capped else n
 
 
 def notifications_mark_read(*, user: Any, ids: list[int] | None = None, now: datetime | None = None) -> int:

@@ -59,6 +59,36 @@ class PeriodForm(forms.Form):
         return [(f"period-{name}", str(message)) for name, messages in self.errors.items() for message in messages]
 
 
+class PopulationForm(forms.Form):
+    """The resident population of each broad ethnic group (for example from the 2021 census), and its source."""
+
+    source = forms.CharField(
+        label="Source of the figures",
+        max_length=120,
+        required=False,
+        help_text="For example: ONS Census 2021, table TS021, for the local authority area",
+    )
+
+    def __init__(self, *args: Any, groups: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for group in groups:
+            self.fields[f"group_{group}"] = forms.IntegerField(
+                label=group,
+                required=False,
+                min_value=1,
+                max_value=20_000_000,
+                error_messages={
+                    "invalid": f"Enter the {group} population as a whole number, for example 42000",
+                    "min_value": f"Enter a {group} population of 1 or more, or leave it blank",
+                    "max_value": f"Enter a {group} population under 20 million",
+                },
+            )
+        self.groups = groups
+
+    def figures(self) -> dict[str, int | None]:
+        return {group: self.cleaned_data.get(f"group_{group}") for group in self.groups}
+
+
 class ApprovalForm(forms.Form):
     """A manager sets an AMHP's approval end date (blank: not approved)."""
 

@@ -26,3 +26,28 @@ class PopulationEstimate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ethnic_group}: {self.population}"
+
+
+class RollupCell(models.Model):
+    """One count of a dashboard measure for one service and one Europe/London day.
+
+    Measures: `arrival_hour` (referrals received, keyed by local hour "0".."23"), `outcome`
+    (completed assessments of referrals received that day, keyed by outcome) and
+    `delay_reason` (their delay reasons, keyed by reason) and `work_seconds` (seconds of their
+    assessment work, keyed `total` and `after_5pm`). Written only by
+    dashboards.rollups, which rebuilds whole days set-based, so re-running it is harmless.
+    """
+
+    service = models.ForeignKey("rota.Service", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    measure = models.CharField(max_length=20)
+    key = models.CharField(max_length=40)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "measure", "day", "key"], name="rollup_one_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.measure} {self.key}: {self.count}"

@@ -93,20 +93,24 @@ def _round(value: float | None) -> float | None:
 
 
 def demand_section(service_id: Any, period: Period, now: datetime) -> Section:
-    d = selectors.demand(service_id=service_id, period=period)
+    d = selectors.demand(service_id=service_id, period=period, now=now)
     share = d.after_hours_share
     hours = [f"{h:02d}:00" for h in range(24)]
     work = planning_selectors.assessment_demand(service_id=service_id, start=period.first, end=period.last)
-    work_share = work.after_5pm_share
     return Section(
         slug="demand",
         title="Demand",
-        summary="Referrals received, by local hour of day and by weekday, and when the assessments were worked.",
+        summary="Referrals received, by local hour of day and by weekday, and how much of their assessment work "
+        "fell after 5pm (17:00 to midnight, UK time).",
         figures=[
             ("Referrals received", str(d.total)),
             ("Received at or after 5pm", f"{d.after_hours} ({share:.0%})" if share is not None else "–"),
-            ("Assessment hours worked", f"{work.total_hours:.1f}"),
-            ("Assessment hours worked after 5pm", f"{work_share:.0%}" if work_share is not None else "–"),
+            (
+                "Assessment hours worked after 5pm",
+                f"{d.work_after_5pm_seconds / 3600:.1f} of {d.work_seconds / 3600:.1f} ({d.work_after_5pm_share:.0%})"
+                if d.work_after_5pm_share is not None
+                else "–",
+            ),
         ],
         tables=[
             Table(
@@ -189,23 +193,24 @@ def breaches_section(service_id: Any, period: Period, now: datetime) -> Section:
     return Section(
         slug="breaches",
         title="Statutory breaches",
-        summary="Referrals with a legal time limit where the person was seen after it ran out, "
-        "or is still waiting past it.",
+        summary="Referrals with a legal time limit where the person was held after it ran out: the application "
+        "(or, with none, their release) came at or after the limit, or they are still held past it. Being seen "
+        "after the limit is not by itself a breach.",
         figures=[("Breaches", str(total)), ("Referrals with a legal time limit", str(sum(r.clocked for r in rows)))],
         tables=[
             Table(
                 slug="breaches",
                 caption="Statutory breaches by legal situation",
-                columns=["Legal situation", "With a time limit", "Seen after the limit", "Still open past it"],
-                rows=[[r.label, r.clocked, r.seen_late, r.open_past] for r in rows],
+                columns=["Legal situation", "With a time limit", "Held past the limit", "Still held past it"],
+                rows=[[r.label, r.clocked, r.held_late, r.open_past] for r in rows],
                 chart=Chart(
                     "bar",
                     "Stacked bar chart of statutory breaches by legal situation. "
                     "The table that follows gives the figures.",
                     [r.label for r in rows],
                     [
-                        {"label": "Seen after the limit", "data": [r.seen_late for r in rows], "stack": "b"},
-                        {"label": "Still open past it", "data": [r.open_past for r in rows], "stack": "b"},
+                        {"label": "Held past the limit", "data": [r.held_late for r in rows], "stack": "b"},
+                        {"label": "Still held past it", "data": [r.open_past for r in rows], "stack": "b"},
                     ],
                     horizontal=True,
                 ),
@@ -216,7 +221,7 @@ def breaches_section(service_id: Any, period: Period, now: datetime) -> Section:
 
 
 def outcomes_section(service_id: Any, period: Period, now: datetime) -> Section:
-    o = selectors.outcomes(service_id=service_id, period=period)
+    o = selectors.outcomes(service_id=service_id, period=period, now=now)
     return Section(
         slug="outcomes",
         title="Outcomes, delays and bed waits",
@@ -360,7 +365,10 @@ def workforce_section(service_id: Any, period: Period, now: datetime) -> Section
 
 def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
     rows = selectors.equality(service_id=service_id, period=period)
-    with_rate = [r for r in rows if r.population]
+    categories = selectors.equality_by_category(service_id=service_id, period=period)
+    # A rate on fewer than 5 people detained would let them be picked out: it is suppressed with the count.
+    shown = [r for r in rows if not (0 < r.detained < selectors.SUPPRESS_BELOW)]
+    with_rate = [r for r in shown if r.population]
     return Section(
         slug="equality",
         title="Detention rates by ethnicity",
@@ -370,6 +378,8 @@ def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
             f"Rates in the period cover {period.days} days; the annual rate scales them to 365 days.",
             "“Not stated or not known” has no population figure, so it has no rate: it is shown separately, and a "
             "large number there makes every other rate less reliable.",
+            f"Counts of 1 to {selectors.SUPPRESS_BELOW - 1} people are shown as “fewer than "
+            f"{selectors.SUPPRESS_BELOW}”, and their rates left out, so no one can be identified.",
         ],
         tables=[
             Table(
@@ -386,11 +396,11 @@ def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
                 rows=[
                     [
                         r.group,
-                        r.assessed,
-                        r.detained,
+                        selectors.suppressed(r.assessed),
+                        selectors.suppressed(r.detained),
                         r.population,
-                        None if r.rate_per_100k is None else round(r.rate_per_100k, 1),
-                        None if r.annual_rate_per_100k is None else round(r.annual_rate_per_100k, 1),
+                        None if r.rate_per_100k is None or r not in shown else round(r.rate_per_100k, 1),
+                        None if r.annual_rate_per_100k is None or r not in shown else round(r.annual_rate_per_100k, 1),
                     ]
                     for r in rows
                 ],
@@ -406,12 +416,70 @@ def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
                         }
                     ],
                 ),
-            )
+            ),
+            Table(
+                slug="equality-categories",
+                caption="People assessed and detained by ethnic category: NHS code and 2021 census category",
+                columns=[
+                    "NHS code",
+                    "NHS ethnic category",
+                    "2021 census category",
+                    "People assessed",
+                    "People detained",
+                ],
+                rows=[
+                    [
+                        c.code,
+                        c.nhs_label,
+                        c.census_label,
+                        selectors.suppressed(c.assessed),
+                        selectors.suppressed(c.detained),
+                    ]
+                    for c in categories
+                ],
+                note="Broad groups follow the 2021 census, as the population figures do: Chinese (code R) is "
+                "counted in the Asian group.",
+            ),
         ],
     )
 
 
 SectionBuilder = Callable[[Any, Period, datetime], Section]
+
+
+def national_section(service_id: Any, period: Period, now: datetime) -> Section:
+    r = selectors.national_return(service_id=service_id, period=period)
+    rows: list[list[Any]] = [
+        ["Assessments arranged", r.arranged],
+        ["Assessments attended (person seen)", r.attended],
+        ["Assessments completed", r.completed],
+        *[[f"Completed: {label}", n] for _, label, n in r.by_outcome],
+        ["Nearest relative requests, s13(4)", r.nearest_relative_requests],
+        ["Out-of-area assessments done for other areas (not recorded)", None],
+        ["Assessments of this area's residents done by other areas (not recorded)", None],
+        [f"Warranted AMHPs on {r.on:%-d %B %Y}: headcount", r.warranted_headcount],
+        [f"Warranted AMHPs on {r.on:%-d %B %Y}: whole-time equivalent", round(r.warranted_fte, 1)],
+    ]
+    return Section(
+        slug="national",
+        title="National return and FOI figures",
+        summary="The figures national AMHP data collections and common freedom of information requests ask for.",
+        figures=[("Assessments completed", str(r.completed)), ("Warranted AMHPs", str(r.warranted_headcount))],
+        tables=[
+            Table(
+                slug="national-return",
+                caption="National AMHP data collection figures",
+                columns=["Measure", "Value"],
+                rows=rows,
+                note=(
+                    "Assessments count by the day they were arranged (allocated). Whole-time equivalents are "
+                    f"contracted hours over {selectors.FULL_TIME_HOURS}. AMHP Hub does not yet record which "
+                    "area a person lives in, so the out-of-area figures are not recorded."
+                ),
+            )
+        ],
+    )
+
 
 SECTIONS: dict[str, tuple[str, str, SectionBuilder]] = {
     "demand": ("Demand", "Referrals by hour and weekday; the share after 5pm.", demand_section),
@@ -425,6 +493,11 @@ SECTIONS: dict[str, tuple[str, str, SectionBuilder]] = {
         workforce_section,
     ),
     "equality": ("Detention rates by ethnicity", "People detained per 100,000 by ethnic group.", equality_section),
+    "national": (
+        "National return and FOI figures",
+        "Assessments arranged, attended and completed by outcome; s13(4) requests; warranted AMHPs.",
+        national_section,
+    ),
 }
 
 
@@ -460,6 +533,8 @@ TABLE_SECTIONS = {
     "doctor-calls": "operations",
     "police-handovers": "operations",
     "call-ins": "operations",
+    "equality-categories": "equality",
+    "national-return": "national",
 }
 
 

@@ -29,7 +29,8 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
+from django.db.models.functions import Coalesce, ExtractHour
+from django.utils import timezone
 
 from amhp_hub.common.zone import LONDON
 from assessments.models import (
@@ -42,7 +43,8 @@ from assessments.models import (
     ToilEntry,
 )
 from dashboards.models import NOT_STATED_GROUP, POPULATION_GROUPS, PopulationEstimate
-from referrals.constants import ETHNIC_GROUP, OPEN_STATUSES, LegalStatus, Status
+from dashboards.rollups import Rollup
+from referrals.constants import CENSUS_2021, ETHNIC_GROUP, OPEN_STATUSES, Ethnicity, LegalStatus, Status
 from referrals.models import Referral
 from rota.models import Role, StaffProfile
 from rota.selectors import duty_frequency as rota_duty_frequency
@@ -201,27 +203,41 @@ class Demand:
     by_hour: list[int]  # index 0..23, local hour of arrival
     by_weekday: list[int]  # index 0 = Monday
     after_hours: int  # received at or after 17:00 local
+    work_seconds: int = 0  # assessment work on these referrals
+    work_after_5pm_seconds: int = 0  # of it, at or after 17:00 local (dashboards.hours)
 
     @property
     def after_hours_share(self) -> float | None:
         return self.after_hours / self.total if self.total else None
 
+    @property
+    def work_after_5pm_share(self) -> float | None:
+        return self.work_after_5pm_seconds / self.work_seconds if self.work_seconds else None
 
-def demand(*, service_id: Any, period: Period) -> Demand:
-    """Referrals received in PERIOD by local hour of day and by weekday (1 query: 168 hour-weekday cells)."""
+
+def demand(*, service_id: Any, period: Period, now: datetime | None = None) -> Demand:
+    """Referrals received in PERIOD by local hour of day and by weekday, and their assessment hours, from the roll-up.
+
+    Folded days come from RollupCell; today and any day changed since the last roll-up run
+    are counted live (dashboards.rollups), so the figures equal the raw counts.
+    """
     by_hour = [0] * 24
     by_weekday = [0] * 7
-    cells = (
-        _referrals(service_id, period)
-        .values(hour=ExtractHour("received_at", tzinfo=LONDON), weekday=ExtractIsoWeekDay("received_at", tzinfo=LONDON))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in cells:
-        by_hour[row["hour"]] += row["n"]
-        by_weekday[row["weekday"] - 1] += row["n"]
+    work = {"total": 0, "after_5pm": 0}
+    rollup = Rollup(service_id, now or timezone.now())
+    for day, measure, key, n in rollup.cells(period.first, period.last, ["arrival_hour", "work_seconds"]):
+        if measure == "arrival_hour":
+            by_hour[int(key)] += n
+            by_weekday[day.weekday()] += n
+        elif measure == "work_seconds":
+            work[key] = work.get(key, 0) + n
     return Demand(
-        total=sum(by_hour), by_hour=by_hour, by_weekday=by_weekday, after_hours=sum(by_hour[AFTER_HOURS_FROM:])
+        total=sum(by_hour),
+        by_hour=by_hour,
+        by_weekday=by_weekday,
+        after_hours=sum(by_hour[AFTER_HOURS_FROM:]),
+        work_seconds=work["total"],
+        work_after_5pm_seconds=work["after_5pm"],
     )
 
 
@@ -254,26 +270,35 @@ class BreachRow:
     legal_status: str
     label: str
     clocked: int  # referrals with a statutory expiry
-    seen_late: int  # seen after the expiry
-    open_past: int  # not seen, still open, expiry passed
+    held_late: int  # concluded: the application, or the release, came at or after the expiry
+    open_past: int  # still held: open, no application, expiry passed
 
     @property
     def breaches(self) -> int:
-        return self.seen_late + self.open_past
+        return self.held_late + self.open_past
 
 
 def breaches(*, service_id: Any, period: Period, now: datetime) -> list[BreachRow]:
-    """Statutory breaches by legal status among referrals received in PERIOD (1 query)."""
-    seen = Assessment.objects.filter(referral=OuterRef("pk"), status__in=LIVE_ASSESSMENT_STATUSES).values("seen_at")[:1]
+    """Statutory breaches as the law sees them, by legal status, among referrals received in PERIOD (1 query).
+
+    The SQL twin of referrals.clocks.held_past_expiry: the person's holding ended with the
+    application if one was made, else when the assessment concluded; a breach is that moment at
+    or after the expiry, or, with neither, the referral still open once the expiry has passed.
+    """
+    live = Assessment.objects.filter(referral=OuterRef("pk"), status__in=LIVE_ASSESSMENT_STATUSES)
+    application = live.filter(application_signed_at__isnull=False).values("application_signed_at")[:1]
+    released = live.filter(status=AssessmentStatus.COMPLETED).values("completed_at")[:1]
     rows = (
         _referrals(service_id, period)
         .filter(statutory_expires_at__isnull=False)
-        .annotate(seen=Subquery(seen))
+        .annotate(ended=Coalesce(Subquery(application), Subquery(released)))
         .values("legal_status")
         .annotate(
             clocked=Count("pk"),
-            seen_late=Count("pk", filter=Q(seen__gt=F("statutory_expires_at"))),
-            open_past=Count("pk", filter=Q(seen__isnull=True, status__in=OPEN_STATUSES, statutory_expires_at__lt=now)),
+            held_late=Count("pk", filter=Q(ended__gte=F("statutory_expires_at"))),
+            open_past=Count(
+                "pk", filter=Q(ended__isnull=True, status__in=OPEN_STATUSES, statutory_expires_at__lte=now)
+            ),
         )
         .order_by()
     )
@@ -284,7 +309,7 @@ def breaches(*, service_id: Any, period: Period, now: datetime) -> list[BreachRo
             legal_status=status,
             label=labels.get(status, status),
             clocked=found[status]["clocked"],
-            seen_late=found[status]["seen_late"],
+            held_late=found[status]["held_late"],
             open_past=found[status]["open_past"],
         )
         for status in [*LegalStatus.values, *sorted(set(found) - set(LegalStatus.values))]
@@ -306,12 +331,17 @@ class Outcomes:
         return sum(count for _, _, count in self.outcomes)
 
 
-def outcomes(*, service_id: Any, period: Period) -> Outcomes:
-    """Outcome mix, delay reasons and bed waits of assessments of referrals received in PERIOD (3 queries)."""
-    live = _live_assessments(service_id, period)
-    completed = live.filter(status=AssessmentStatus.COMPLETED).exclude(outcome="")
-    counts = {row["outcome"]: row["n"] for row in completed.values("outcome").annotate(n=Count("pk")).order_by()}
-    reasons = _json_list_counts(live, "delay_reasons")
+def outcomes(*, service_id: Any, period: Period, now: datetime | None = None) -> Outcomes:
+    """Outcome mix and delay reasons (from the daily roll-up) and bed waits of referrals received in PERIOD."""
+    counts: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    rollup = Rollup(service_id, now or timezone.now())
+    for _, measure, key, n in rollup.cells(period.first, period.last, ["outcome", "delay_reason"]):
+        if measure == "outcome":
+            counts[key] = counts.get(key, 0) + n
+        elif measure == "delay_reason":
+            reasons[key] = reasons.get(key, 0) + n
+    live = _live_assessments(service_id, period).filter(application_signed_at__isnull=False)
     bed = _duration_stats(live, {"bed": ("application_signed_at", "bed_found_at")})["bed"]
     reason_labels = dict(DelayReason.choices)
     return Outcomes(
@@ -501,6 +531,52 @@ class EqualityRow:
         return None if rate is None else rate * 365 / self.period_days
 
 
+SUPPRESS_BELOW = 5  # counts of 1 to 4 people are not shown, so no one can be picked out
+
+
+def suppressed(count: int) -> int | str:
+    """COUNT as it may be published: "fewer than 5" for 1 to 4 people; 0 and 5 or more as they are."""
+    return "fewer than 5" if 0 < count < SUPPRESS_BELOW else count
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    code: str  # NHS Data Dictionary ethnic category code
+    nhs_label: str
+    census_label: str  # the 2021 census category it falls in
+    assessed: int
+    detained: int
+
+
+def _people_by_code(service_id: Any, period: Period) -> dict[str, tuple[int, int]]:
+    """{ethnic code: (people assessed, people detained)} for referrals received in PERIOD (1 query)."""
+    completed = _live_assessments(service_id, period).filter(status=AssessmentStatus.COMPLETED)
+    return {
+        row["code"]: (row["assessed"], row["detained"])
+        for row in completed.values(code=F("referral__person__ethnicity"))
+        .annotate(
+            assessed=Count("referral__person", distinct=True),
+            detained=Count("referral__person", distinct=True, filter=Q(outcome__in=DETENTION_OUTCOMES)),
+        )
+        .order_by()
+    }
+
+
+def equality_by_category(*, service_id: Any, period: Period) -> list[CategoryRow]:
+    """People assessed and detained by NHS ethnic category, each beside its 2021 census category (1 query)."""
+    found = _people_by_code(service_id, period)
+    return [
+        CategoryRow(
+            code=code,
+            nhs_label=str(label),
+            census_label=CENSUS_2021.get(code, (NOT_STATED_GROUP, NOT_STATED_GROUP))[1],
+            assessed=found.get(code, (0, 0))[0],
+            detained=found.get(code, (0, 0))[1],
+        )
+        for code, label in Ethnicity.choices
+    ]
+
+
 def equality(*, service_id: Any, period: Period) -> list[EqualityRow]:
     """People assessed and detained by broad ethnic group, with rates per 100,000 (2 queries)."""
     completed = _live_assessments(service_id, period).filter(status=AssessmentStatus.COMPLETED)
@@ -533,7 +609,67 @@ def equality(*, service_id: Any, period: Period) -> list[EqualityRow]:
     ]
 
 
+# --- National returns and FOI figures -------------------------------------------------------
+
+FULL_TIME_HOURS = 37  # contracted hours of one whole-time equivalent (the NJC standard week)
+
+
+@dataclass(frozen=True)
+class NationalReturn:
+    arranged: int  # assessments allocated in the period (declined offers left out)
+    attended: int  # of those, the person was seen
+    completed: int
+    by_outcome: list[tuple[str, str, int]]  # completed assessments by outcome, every outcome
+    nearest_relative_requests: int  # referrals received in the period that are s13(4) requests
+    warranted_headcount: int  # AMHPs whose warrant is in date on `on`
+    warranted_fte: float
+    on: date
+
+
+def national_return(*, service_id: Any, period: Period) -> NationalReturn:
+    """The figures national AMHP data collections and common FOI requests ask for (4 queries).
+
+    Assessments count by when they were arranged (allocated) within the period's local days;
+    the warranted workforce is counted on the period's last day: AMHPs whose approval runs to
+    that day or later, with whole-time equivalents from contracted hours over FULL_TIME_HOURS.
+    """
+    arranged = Assessment.objects.filter(
+        service_id=service_id,
+        status__in=LIVE_ASSESSMENT_STATUSES,
+        allocated_at__gte=period.starts_at,
+        allocated_at__lt=period.ends_at,
+    )
+    counts = arranged.aggregate(
+        arranged=Count("pk"),
+        attended=Count("pk", filter=Q(seen_at__isnull=False)),
+        completed=Count("pk", filter=Q(status=AssessmentStatus.COMPLETED)),
+    )
+    outcomes = dict(
+        arranged.filter(status=AssessmentStatus.COMPLETED)
+        .exclude(outcome="")
+        .values("outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("outcome", "n")
+    )
+    requests = _referrals(service_id, period).filter(legal_status=LegalStatus.NR_REQUEST).count()
+    warranted = StaffProfile.objects.filter(
+        service_id=service_id, role=Role.AMHP, warrant_expires_on__gte=period.last
+    ).aggregate(n=Count("pk"), hours=Sum("contracted_hours"))
+    return NationalReturn(
+        arranged=counts["arranged"],
+        attended=counts["attended"],
+        completed=counts["completed"],
+        by_outcome=[(value, label, outcomes.get(value, 0)) for value, label in Outcome.choices],
+        nearest_relative_requests=requests,
+        warranted_headcount=warranted["n"],
+        warranted_fte=float(warranted["hours"] or 0) / FULL_TIME_HOURS,
+        on=period.last,
+    )
+
+
 __all__ = [
+    "national_return",
     "Period",
     "PercentileCont",
     "percentile",

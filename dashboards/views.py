@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit
 from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.web import add_service_errors, export_throttled, role_required
-from dashboards import reports
+from dashboards import reports, services
 from dashboards.approvals import approval_rows
-from dashboards.forms import ApprovalForm, PeriodForm, TrainingForm
-from dashboards.selectors import LONDON
+from dashboards.forms import ApprovalForm, PeriodForm, PopulationForm, TrainingForm
+from dashboards.models import POPULATION_GROUPS, PopulationEstimate
+from dashboards.selectors import LONDON, Period
 from rota import approval
 from rota import services as rota_services
 from rota.models import Role, StaffProfile
@@ -119,6 +122,82 @@ def table_csv(request: StaffRequest, table: str) -> HttpResponse:
     for row in found.rows:
         writer.writerow([csv_value(value) for value in row])
     return response
+
+
+MONTHLY_SECTIONS = ("demand", "waits", "breaches", "outcomes", "national")
+
+
+def _month(value: str, today: date) -> tuple[date, str | None]:
+    """The first day of the month named VALUE ("2026-11"); the last whole month when blank or invalid."""
+    default = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if not value:
+        return default, None
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1), None
+    except ValueError:
+        return default, "Enter the month as a year and month, for example 2026-11"
+
+
+@role_required(Role.MANAGER)
+def monthly(request: HttpRequest) -> HttpResponse:
+    """The figures a service reports each month, on one printable page and as a PDF (WeasyPrint)."""
+    now = timezone.now()
+    first, error = _month(request.GET.get("month", "").strip(), now.astimezone(LONDON).date())
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    period = Period(first=first, last=last)
+    service = request.user.staff_profile.service
+    context = {
+        "reports": [reports.build(slug, service_id=service.pk, period=period, now=now) for slug in MONTHLY_SECTIONS],
+        "period": period,
+        "month_label": f"{first:%B %Y}",
+        "month_value": f"{first:%Y-%m}",
+        "error": error,
+        "service_name": service.name,
+        "produced": now,
+        "nav_active": "dashboards:index",
+    }
+    if request.GET.get("format") == "pdf" and error is None:
+        import weasyprint  # heavy: loaded only when a PDF is asked for, not by every web worker
+
+        html = render_to_string("dashboards/monthly_print.html", context, request=request)
+        stylesheet = finders.find("css/report-print.css")
+        pdf = weasyprint.HTML(string=html, url_fetcher=_no_fetching).write_pdf(
+            stylesheets=[weasyprint.CSS(filename=stylesheet)]
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="monthly-report-{first:%Y-%m}.pdf"'
+        return response
+    return render(request, "dashboards/monthly.html", context, status=400 if error else 200)
+
+
+def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The PDF embeds nothing from outside: every style is in the stylesheet given to it."""
+    raise ValueError(f"the monthly report loads nothing from {url}")
+
+
+@role_required(Role.MANAGER)
+def population(request: HttpRequest) -> HttpResponse:
+    """The population figures behind the equality rates, which the service's manager keeps up to date."""
+    service_id = request.user.staff_profile.service_id
+    groups = list(POPULATION_GROUPS)
+    if request.method == "POST":
+        form = PopulationForm(request.POST, groups=groups)
+        if form.is_valid():
+            services.population_set(
+                actor=request.user, service_id=service_id, figures=form.figures(), source=form.cleaned_data["source"]
+            )
+            messages.success(request, "Population figures saved")
+            return redirect("dashboards:population")
+        status = 400
+    else:
+        current = PopulationEstimate.objects.filter(service_id=service_id)
+        initial: dict[str, Any] = {f"group_{e.ethnic_group}": e.population for e in current}
+        initial["source"] = next((e.source for e in current if e.source), "")
+        form = PopulationForm(initial=initial, groups=groups)
+        status = 200
+    context = {"form": form, "group_fields": [form[f"group_{g}"] for g in groups], "nav_active": "dashboards:index"}
+    return render(request, "dashboards/population.html", context, status=status)
 
 
 @role_required(Role.MANAGER)

@@ -7,17 +7,18 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import RuleError
-from amhp_hub.common.pagination import CappedLimitOffsetPagination
+from amhp_hub.common.pagination import CappedLimitOffsetPagination, CursorError, KeysetPaginator
 from amhp_hub.common.requests import StaffAPIRequest
 from referrals import deadlines, selectors, services
 from referrals.constants import Ethnicity, LegalChange, LegalStatus, Priority, Sex, Status, TriageDecision
@@ -25,6 +26,8 @@ from referrals.models import LegalStatusChange, Person, Referral, TriageRecord
 
 READ_ROLES = {"consultant", "manager", "amhp"}
 DESK_ROLES = {"consultant", "manager"}
+KEYSET_DEFAULT_LIMIT = 50
+KEYSET_MAX_LIMIT = 500
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -381,22 +384,64 @@ class QueueView(APIView):
     pagination_class = QueuePagination
     roles = {"get": DESK_ROLES}
 
-    @extend_schema(responses=QueueEntrySerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", str, description="Opaque: follow the `next` and `previous` links"),
+            OpenApiParameter("limit", int, description=f"Rows a page (default 50, at most {KEYSET_MAX_LIMIT})"),
+            OpenApiParameter("offset", int, description="Deprecated: offset paging, up to the count cap"),
+        ],
+        responses=QueueEntrySerializer(many=True),
+    )
     def get(self, request: StaffAPIRequest) -> Response:
+        """Pages are keyset pages: `next` and `previous` name the row to continue from, so every page costs the same.
+
+        `count` is exact up to QUEUE_COUNT_CAP; `count_capped` says when it is not.
+        """
         filters, errors = selectors.filter_args(
             request.query_params, {"status": [str(s) for s in selectors.QUEUE_STATUSES], "priority": Priority.values}
         )
         if errors:
             raise serializers.ValidationError(errors)
         profile = request.user.staff_profile
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.queue(service_id=profile.service_id, **filters), request, self)
+        rows = selectors.queue(service_id=profile.service_id, **filters)
+        if "offset" in request.query_params:  # the older offset links keep working
+            paginator = self.pagination_class()
+            page = paginator.paginate_queryset(rows, request, self)
+            self._audit(request, page or [])
+            return paginator.get_paginated_response(QueueEntrySerializer(page, many=True).data)
+        try:
+            limit = min(KEYSET_MAX_LIMIT, max(1, int(request.query_params.get("limit", KEYSET_DEFAULT_LIMIT))))
+        except ValueError:
+            raise serializers.ValidationError({"limit": ["Give a whole number of rows."]}) from None
+        try:
+            page = KeysetPaginator(rows, selectors.QUEUE_ORDER, limit).page(request.query_params.get("cursor"))
+        except CursorError as exc:
+            raise serializers.ValidationError({"cursor": [str(exc)]}) from exc
+        self._audit(request, page.rows)
+        return Response(
+            {
+                "count": page.count,
+                "count_capped": page.capped,
+                "next": _with_cursor(request, page.next_cursor),
+                "previous": _with_cursor(request, page.previous_cursor),
+                "results": QueueEntrySerializer(page.rows, many=True).data,
+                "generated_at": timezone.now().isoformat(),
+            }
+        )
+
+    @staticmethod
+    def _audit(request: StaffAPIRequest, rows: list[Referral]) -> None:
         audit(
             actor=request.user,
-            service_id=profile.service_id,
+            service_id=request.user.staff_profile.service_id,
             action="list",
             object_type="referral",
-            object_ids=[r.pk for r in page],  # type: ignore[union-attr]
+            object_ids=[r.pk for r in rows],
             channel="api",
         )
-        return paginator.get_paginated_response(QueueEntrySerializer(page, many=True).data)
+
+
+def _with_cursor(request: Request, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    return replace_query_param(request.build_absolute_uri(), "cursor", cursor)

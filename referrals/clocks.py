@@ -338,6 +338,35 @@ def is_breached(expires_at: datetime | None, now: datetime) -> bool:
     return now >= _utc(expires_at, "expires_at")
 
 
+def held_past_expiry(
+    expires_at: datetime | None,
+    *,
+    application_at: datetime | None,
+    released_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """Return True if the person was, or still is, held after their holding power ended: a statutory breach.
+
+    s136(2A), s135(3ZA), s5(2), s5(4), s4(4): the power lasts until its expiry and no longer. A
+    breach is the person still held after it, or the application that would authorise holding
+    them further not made in time; being *seen* after the expiry is not itself a breach. So:
+    with an application, it breaches if made at or after the expiry; without one, the holding
+    ended when the person was released (the assessment concluded), which breaches if at or after
+    the expiry; with neither, the person is still held, which breaches once NOW reaches the
+    expiry. At the expiry instant the power has ended (as ``is_breached``). False with no expiry.
+    Reading taken: the application's signing stands for its being made, as the hub does not yet
+    record when the hospital managers received it.
+    """
+    if expires_at is None:
+        return False
+    expires = _utc(expires_at, "expires_at")
+    if application_at is not None:
+        return _utc(application_at, "application_at") >= expires
+    if released_at is not None:
+        return _utc(released_at, "released_at") >= expires
+    return _utc(now, "now") >= expires
+
+
 def medical_examinations_close_enough(first: date, second: date) -> bool:
     """Return True if two separate medical examinations are no more than 5 clear days apart (s12(1)).
 

@@ -125,7 +125,31 @@ class Ethnicity(models.TextChoices):
     NOT_KNOWN = "99", "Not known"
 
 
-# Broad groups used for equality reporting (rates per 100,000).
+# Each NHS Data Dictionary code beside the 2021 census of England and Wales (ONS table TS021):
+# (broad group, category). The 2021 census moved Chinese from "Other" into the Asian group, and
+# has categories the NHS codes lack (Gypsy or Irish Traveller, Roma, Arab): the NHS codes that
+# hold them ("any other White", "any other ethnic group") are given their nearest 2021 category.
+CENSUS_2021: dict[str, tuple[str, str]] = {
+    "A": ("White", "White: English, Welsh, Scottish, Northern Irish or British"),
+    "B": ("White", "White: Irish"),
+    "C": ("White", "White: Other White (including Gypsy or Irish Traveller and Roma)"),
+    "D": ("Mixed", "Mixed or Multiple: White and Black Caribbean"),
+    "E": ("Mixed", "Mixed or Multiple: White and Black African"),
+    "F": ("Mixed", "Mixed or Multiple: White and Asian"),
+    "G": ("Mixed", "Mixed or Multiple: Other Mixed or Multiple ethnic groups"),
+    "H": ("Asian", "Asian, Asian British or Asian Welsh: Indian"),
+    "J": ("Asian", "Asian, Asian British or Asian Welsh: Pakistani"),
+    "K": ("Asian", "Asian, Asian British or Asian Welsh: Bangladeshi"),
+    "L": ("Asian", "Asian, Asian British or Asian Welsh: Other Asian"),
+    "M": ("Black", "Black, Black British, Black Welsh, Caribbean or African: Caribbean"),
+    "N": ("Black", "Black, Black British, Black Welsh, Caribbean or African: African"),
+    "P": ("Black", "Black, Black British, Black Welsh, Caribbean or African: Other Black"),
+    "R": ("Asian", "Asian, Asian British or Asian Welsh: Chinese"),
+    "S": ("Other", "Other ethnic group: Any other ethnic group (including Arab)"),
+}
+
+# Broad groups used for equality reporting (rates per 100,000): the 2021 census groups, so the people
+# counted match the population figures they are divided by.
 ETHNIC_GROUP = {
     "A": "White",
     "B": "White",
@@ -141,7 +165,7 @@ ETHNIC_GROUP = {
     "M": "Black",
     "N": "Black",
     "P": "Black",
-    "R": "Other",
+    "R": "Asian",  # Chinese: in the Asian group since the 2021 census
     "S": "Other",
     "Z": "Not stated or not known",
     "99": "Not stated or not known",

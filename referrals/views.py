@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
-from amhp_hub.common.pagination import CappedPaginator
+from amhp_hub.common.pagination import CappedPaginator, CursorError, KeysetPaginator
 from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.versioning import StaleWrite
 from amhp_hub.common.web import add_service_errors, role_required
@@ -43,8 +44,13 @@ def queue(request: StaffRequest) -> HttpResponse:
         request.GET, {"status": [str(s) for s in QUEUE_STATUSES], "priority": Priority.values}
     )
     rows = selectors.queue(service_id=profile.service_id, **filters).only(*QueueRow.FIELDS)
-    page = CappedPaginator(rows, settings.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    referrals = list(page.object_list)
+    paginator = KeysetPaginator(rows, selectors.QUEUE_ORDER, settings.QUEUE_PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("cursor"))
+    except CursorError as exc:
+        errors["cursor"] = [str(exc)]
+        page = paginator.page(None)
+    referrals = page.rows
     now = timezone.now()
     audit(
         actor=request.user,
@@ -53,9 +59,10 @@ def queue(request: StaffRequest) -> HttpResponse:
         object_type="referral",
         object_ids=[r.pk for r in referrals],
     )
-    query = "&".join(f"{k}={v}" for k, v in filters.items())
+    query = urlencode(filters)
     context = {
-        "page_obj": page,
+        "page": page,
+        "pages": -(-page.count // settings.QUEUE_PAGE_SIZE),
         "rows": QueueRow.rows(referrals, now),
         "filters": filters,
         "filter_errors": errors,

@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 
 from amhp_hub.common.errors import ConflictError
@@ -267,6 +268,7 @@ def choose_weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
 def seed_staff(*, service: Service, rng: random.Random, today: date, amhps: int = 30) -> list[tuple[str, str, str]]:
     """Create the consultants, managers and AMHPs of SERVICE; return (role, username, password)."""
     credentials: list[tuple[str, str, str]] = []
+    hashed = make_password(DEMO_PASSWORD)  # one hash for every demo account: hashing is slow by design
     # The demo people's postcodes run AB1 to AB20: four districts to each locality.
     service.postcode_localities = {f"AB{n}": LOCALITIES[(n - 1) // 4] for n in range(1, 21)}
     service.save(update_fields=["postcode_localities"])
@@ -285,6 +287,7 @@ def seed_staff(*, service: Service, rng: random.Random, today: date, amhps: int 
             last_name=last,
             email=f"{username}@example.org",
             check_password=False,
+            password_hash=hashed,
         )
         credentials.append((role, username, DEMO_PASSWORD))
     for i in range(1, amhps + 1):
@@ -303,6 +306,7 @@ def seed_staff(*, service: Service, rng: random.Random, today: date, amhps: int 
             last_name=last,
             email=f"{username}@example.org",
             check_password=False,
+            password_hash=hashed,
             warrant_expires_on=warrant,
             date_of_birth=dob,
             contracted_hours=22.5 if i % 5 == 0 else 37,

@@ -56,9 +56,13 @@ def staff_create(
     last_name: str = "",
     email: str = "",
     check_password: bool = True,
+    password_hash: str | None = None,
     **profile: Any,
 ) -> StaffProfile:
-    """Create a user with ROLE in SERVICE. Raise ValidationError on a taken username, bad role or weak password."""
+    """Create a user with ROLE in SERVICE. Raise ValidationError on a taken username, bad role or weak password.
+
+    PASSWORD_HASH, if given, is PASSWORD already hashed (demo data hashes its one password once).
+    """
     User = get_user_model()
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
@@ -73,7 +77,10 @@ def staff_create(
             errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
-    user.set_password(password)
+    if password_hash is not None:
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.save()
     created = StaffProfile.objects.create(user=user, service=service, role=role, **profile)
     if role == Role.AMHP and created.warrant_expires_on is not None:

@@ -6,10 +6,20 @@ count reads at most CAP + 1 index entries, and no page lies beyond the cap.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import F, Value
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -60,3 +70,165 @@ class CappedLimitOffsetPagination(BoundedLimitOffsetPagination):
         result = super().get_paginated_response_schema(schema)
         result["properties"]["count_capped"] = {"type": "boolean"}
         return result
+
+
+# --- Keyset (cursor) pagination -----------------------------------------------------------
+#
+# A page is "the SIZE rows after (or before) this row in ORDER": a range scan of the index
+# that matches the order, so page 80 costs what page 1 does. The cursor names the boundary
+# row by its ordering values, so rows arriving or leaving meanwhile neither repeat nor vanish.
+
+
+class CursorError(ValueError):
+    """A cursor that is not one this paginator wrote."""
+
+
+class RowCompare(models.Expression):
+    """`(col1, col2, ...) > (v1, v2, ...)` (or `<`): SQL row-value comparison, which an index seeks on.
+
+    Both PostgreSQL and SQLite (3.15+) compare row values left to right, exactly like the
+    ORDER BY over the same columns, so one condition names "every row after this one".
+    """
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, columns: Sequence[str], values: Sequence[Any], op: str) -> None:
+        super().__init__()
+        if op not in (">", "<"):
+            raise ValueError(op)
+        self.columns = [F(c) for c in columns]
+        self.values = list(values)
+        self.op = op
+
+    def get_source_expressions(self) -> list[Any]:
+        return [*self.columns, *self.values]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        n = len(self.columns)
+        self.columns, self.values = list(exprs[:n]), list(exprs[n:])
+
+    def resolve_expression(self, *args: Any, **kwargs: Any) -> RowCompare:
+        clone = self.copy()
+        clone.columns = [c.resolve_expression(*args, **kwargs) for c in self.columns]
+        clone.values = [
+            (v if hasattr(v, "resolve_expression") else Value(v, output_field=c.output_field)).resolve_expression(
+                *args, **kwargs
+            )
+            for c, v in zip(clone.columns, self.values, strict=True)
+        ]
+        return clone
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, rhs, params_l, params_r = [], [], [], []
+        for c in self.columns:
+            sql, p = compiler.compile(c)
+            lhs.append(sql)
+            params_l.extend(p)
+        for v in self.values:
+            sql, p = compiler.compile(v)
+            rhs.append(sql)
+            params_r.extend(p)
+        return f"({', '.join(lhs)}) {self.op} ({', '.join(rhs)})", [*params_l, *params_r]
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of rows, with the cursors of its neighbours (None where there is none)."""
+
+    rows: list[Any]
+    number: int
+    next_cursor: str | None
+    previous_cursor: str | None
+    count: int
+    capped: bool
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+
+def _plain_key(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+class KeysetPaginator:
+    """Pages of QUERYSET in the order of ORDER (field names, ascending, the last one unique).
+
+    The queryset's rows must have a non-null value in every ORDER field (row comparison
+    treats NULL as unknown). `page(cursor)` runs one SELECT: the rows plus one, and the
+    count, exact up to QUEUE_COUNT_CAP, as an uncorrelated sub-select of the same statement.
+    """
+
+    def __init__(self, queryset: models.QuerySet[Any], order: Sequence[str], size: int) -> None:
+        self.queryset = queryset
+        self.order = list(order)
+        self.size = max(1, int(size))
+        fields = [queryset.model._meta.get_field(n) for n in self.order]
+        self._parsers = [_parser(f) for f in fields]
+
+    def encode(self, row: Any, direction: str, number: int) -> str:
+        key = [_plain_key(getattr(row, n)) for n in self.order]
+        raw = json.dumps({"k": key, "d": direction, "n": number}, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def decode(self, cursor: str) -> tuple[list[Any], str, int]:
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            data = json.loads(raw)
+            key, direction, number = data["k"], data["d"], int(data["n"])
+            if direction not in ("n", "p") or len(key) != len(self.order) or number < 1:
+                raise ValueError
+            return [parse(v) for parse, v in zip(self._parsers, key, strict=True)], direction, number
+        except (ValueError, TypeError, KeyError, binascii.Error) as exc:
+            raise CursorError("This page link is not valid; start again from the first page.") from exc
+
+    def page(self, cursor: str | None) -> KeysetPage:
+        qs = self.queryset.order_by()
+        count_sql, count_params = qs.values("pk")[: settings.QUEUE_COUNT_CAP + 1].query.sql_with_params()
+        counted = RawSQL(f"SELECT COUNT(*) FROM ({count_sql}) capped_count", count_params)  # noqa: S611
+        forward = [F(n).asc() for n in self.order]
+        number, direction = 1, "n"
+        if cursor:
+            key, direction, number = self.decode(cursor)
+            qs = qs.filter(RowCompare(self.order, key, ">" if direction == "n" else "<"))
+        ordering = forward if direction == "n" else [F(n).desc() for n in self.order]
+        fetched = list(qs.annotate(_capped_count=counted).order_by(*ordering)[: self.size + 1])
+        more = len(fetched) > self.size
+        rows = fetched[: self.size]
+        if direction == "p":
+            rows.reverse()
+        if fetched:
+            n = fetched[0]._capped_count
+        else:  # past the end: the count alone
+            n = self.queryset.order_by()[: settings.QUEUE_COUNT_CAP + 1].count()
+        has_next = more if direction == "n" else bool(rows)
+        has_previous = more if direction == "p" else cursor is not None and bool(rows)
+        if direction == "p" and not more:
+            number = 1
+        return KeysetPage(
+            rows=rows,
+            number=number,
+            next_cursor=self.encode(rows[-1], "n", number + 1) if rows and has_next else None,
+            previous_cursor=self.encode(rows[0], "p", max(1, number - 1)) if rows and has_previous else None,
+            count=min(n, settings.QUEUE_COUNT_CAP),
+            capped=n > settings.QUEUE_COUNT_CAP,
+        )
+
+
+def _parser(field: models.Field) -> Callable[[Any], Any]:
+    if isinstance(field, models.DateTimeField):
+        return lambda v: datetime.fromisoformat(v)
+    if isinstance(field, models.UUIDField):
+        return lambda v: UUID(str(v))
+    if isinstance(field, models.IntegerField | models.AutoField):
+        return lambda v: int(v)
+    return lambda v: str(v)

@@ -90,19 +90,27 @@ def test_waits_give_median_and_p90_hours_from_referral_to_allocation_and_to_asse
     assert result.to_assessment.p90 == pytest.approx(8.8)  # 4 + 0.8 × (10 − 4)
 
 
-def test_breaches_count_late_and_still_open_cases_by_legal_status(
+def test_breaches_count_people_held_past_the_limit_not_those_seen_after_it(
     service: Any, amhp: Any, add_referral: Any, add_assessment: Any
 ) -> None:
     now = utc(2026, 1, 12, 12)
-    late = add_referral(
-        service, utc(2026, 1, 5, 8), legal_status="s136", status="assessed", statutory_expires_at=utc(2026, 1, 6, 8)
-    )
-    add_assessment(amhp, referral=late, seen_at=utc(2026, 1, 6, 9), status="completed")
-    in_time = add_referral(
-        service, utc(2026, 1, 5, 10), legal_status="s136", status="assessed", statutory_expires_at=utc(2026, 1, 6, 10)
-    )
-    add_assessment(amhp, referral=in_time, seen_at=utc(2026, 1, 5, 12), status="completed")
-    add_referral(service, utc(2026, 1, 6, 9), legal_status="s5_2", statutory_expires_at=utc(2026, 1, 9, 9))
+
+    def s136(received: Any, expires: Any, **assessment: Any) -> None:
+        referral = add_referral(service, received, legal_status="s136", status="assessed", statutory_expires_at=expires)
+        add_assessment(amhp, referral=referral, status="completed", **assessment)
+
+    # Seen in time (07:00) but the application signed at 09:00, an hour after the 08:00 limit: a breach.
+    s136(utc(2026, 1, 5, 8), utc(2026, 1, 6, 8), seen_at=utc(2026, 1, 6, 7), application_signed_at=utc(2026, 1, 6, 9))
+    # Seen after the 10:00 limit? No: seen 09:00, application 09:30, conveyed at noon: in time.
+    s136(
+        utc(2026, 1, 5, 10), utc(2026, 1, 6, 10), seen_at=utc(2026, 1, 6, 9),
+        application_signed_at=utc(2026, 1, 6, 9, 30), completed_at=utc(2026, 1, 6, 12),
+    )  # fmt: skip
+    # An application at the very instant the power ends is too late: the power has ended.
+    s136(utc(2026, 1, 7, 9), utc(2026, 1, 8, 9), application_signed_at=utc(2026, 1, 8, 9))
+    # No application; released (assessment concluded) at 08:59 before a 09:00 limit: in time.
+    s136(utc(2026, 1, 9, 9), utc(2026, 1, 10, 9), seen_at=utc(2026, 1, 10, 8), completed_at=utc(2026, 1, 10, 8, 59))
+    add_referral(service, utc(2026, 1, 6, 9), legal_status="s5_2", statutory_expires_at=utc(2026, 1, 9, 9))  # held
     add_referral(service, utc(2026, 1, 10, 12), legal_status="s5_2", statutory_expires_at=utc(2026, 1, 13, 12))
     add_referral(service, utc(2026, 1, 7, 9), legal_status="community")
     add_referral(
@@ -111,11 +119,11 @@ def test_breaches_count_late_and_still_open_cases_by_legal_status(
 
     rows = selectors.breaches(service_id=service.pk, period=WEEK, now=now)
 
-    assert [(r.legal_status, r.clocked, r.seen_late, r.open_past) for r in rows] == [
-        ("s136", 3, 1, 0),
+    assert [(r.legal_status, r.clocked, r.held_late, r.open_past) for r in rows] == [
+        ("s136", 5, 2, 0),
         ("s5_2", 2, 0, 1),
     ]
-    assert sum(r.breaches for r in rows) == 2
+    assert sum(r.breaches for r in rows) == 3
 
 
 def test_outcomes_delay_reasons_and_bed_waits(service: Any, amhp: Any, add_assessment: Any) -> None:

@@ -52,3 +52,27 @@ def test_another_users_notification_is_not_found(
 
     assert logged_in_client(amhp).post(f"/notifications/{theirs.pk}/read/").status_code == 404
     assert Notification.objects.get().read_at is None
+
+
+def test_the_unread_count_stops_at_99_plus_so_a_flood_costs_no_more(
+    logged_in_client: Callable[..., Any], amhp: StaffProfile
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.notify import unread_count
+
+    Notification.objects.bulk_create(
+        Notification(recipient=amhp.user, service=amhp.service, kind="x", title=f"n{i}", dedupe_key=f"k{i}")
+        for i in range(150)
+    )
+    assert unread_count(user=amhp.user) == (99, True)
+    client = logged_in_client(amhp)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/rota/").content.decode()
+    assert "Notifications (99+" in body
+    counting = [q["sql"] for q in ctx.captured_queries if "assessments_notification" in q["sql"]]
+    assert len(counting) == 1 and "LIMIT 100" in counting[0]
+    Notification.objects.filter(dedupe_key__in=[f"k{i}" for i in range(60)]).update(read_at="2026-01-01T00:00Z")
+    assert unread_count(user=amhp.user) == (90, False)
+    assert "Notifications (90" in client.get("/rota/").content.decode()

@@ -44,8 +44,9 @@ def test_application_made_cases_get_near_expiry_and_breach_flags_naming_the_dead
     assert (gone.pk, "statutory_breach") in kinds
     assert not [k for k in kinds if k[0] == admitted.pk]  # no false breach once admitted
     jobs.notify_new_late_flags(now=now)
-    titles = set(Notification.objects.filter(recipient=consultant.user).values_list("title", flat=True))
-    assert f"Running late: {near.reference}: Close to the statutory limit (s6(1)(a): " in " ".join(titles)
+    # One notification a person per run: with two flags, a digest that names each of them.
+    texts = Notification.objects.filter(recipient=consultant.user).values_list("title", "body")
+    assert f"{near.reference}: Close to the statutory limit (s6(1)(a): " in " ".join(t + " " + b for t, b in texts)
 
 
 def test_admission_clears_the_flags_and_running_again_adds_nothing(

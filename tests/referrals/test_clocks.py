@@ -788,6 +788,39 @@ def test_countdown_in_the_repeated_autumn_hour() -> None:
     assert countdown(london(2026, 10, 25, 1, 10, fold=1), london(2026, 10, 25, 1, 50, fold=0)) == "due in 20 min"
 
 
+# --- held_past_expiry: a breach is being held after the power ends, not being seen after it ---------------------
+
+# An s136 detention from 02:00 GMT on Saturday 28 March 2026 ends 24 elapsed hours later: 02:00 UTC on
+# Sunday 29 March, which is 03:00 BST (the clocks went forward at 01:00 UTC).
+S136_END = datetime(2026, 3, 29, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("application_at", "released_at", "now", "breached"),
+    [
+        (datetime(2026, 3, 29, 1, 30, tzinfo=UTC), None, datetime(2026, 3, 30, tzinfo=UTC), False),  # 02:30 BST
+        (datetime(2026, 3, 29, 2, 30, tzinfo=UTC), None, datetime(2026, 3, 30, tzinfo=UTC), True),  # 03:30 BST
+        (S136_END, None, datetime(2026, 3, 30, tzinfo=UTC), True),  # at the instant the power ends
+        (None, datetime(2026, 3, 29, 1, 59, tzinfo=UTC), datetime(2026, 3, 30, tzinfo=UTC), False),  # released
+        (None, datetime(2026, 3, 29, 2, 1, tzinfo=UTC), datetime(2026, 3, 30, tzinfo=UTC), True),  # released late
+        (None, None, datetime(2026, 3, 29, 1, 59, tzinfo=UTC), False),  # still held, a minute left
+        (None, None, S136_END, True),  # still held when the power ends
+    ],
+)
+def test_held_past_expiry_is_the_breach_across_the_clock_change(
+    application_at: datetime | None, released_at: datetime | None, now: datetime, breached: bool
+) -> None:
+    from referrals.clocks import held_past_expiry
+
+    assert held_past_expiry(S136_END, application_at=application_at, released_at=released_at, now=now) is breached
+
+
+def test_held_past_expiry_without_a_time_limit_is_never_a_breach() -> None:
+    from referrals.clocks import held_past_expiry
+
+    assert held_past_expiry(None, application_at=None, released_at=None, now=S136_END) is False
+
+
 def test_s135_2_retaking_warrant_has_no_clock_of_its_own() -> None:
     # s135(2) retakes a patient already liable to be detained: the underlying deadline applies.
     assert statutory_expiry("s135_2", ARRIVED) is None

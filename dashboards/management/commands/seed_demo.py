@@ -40,7 +40,7 @@ class Command(BaseCommand):
             scale=options["scale"],
             open_count=options["open_count"],
             seed=options["seed"],
-            progress=lambda message: self.stdout.write(f"  … {message}"),
+            progress=lambda message: self.stdout.write(f"  … {message} ({time.monotonic() - started:.0f} s)"),
         )
         provision_demo_totp(result.service.staff.values_list("user_id", flat=True), DEMO_TOTP_SECRET)
         counts = ", ".join(f"{value} {name}" for name, value in result.counts.items())

@@ -1,0 +1,181 @@
+"""Write many rows fast: PostgreSQL's COPY, or bulk_create elsewhere.
+
+Seeding a million referrals through model instances and INSERTs takes a quarter of an hour;
+COPY of plain tuples takes a few minutes. Rows are tuples of database-ready values for the
+named COLUMNS (field names); every other concrete field gets its default (auto_now fields
+the time of the call), worked out once for the whole call.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+COPY_BATCH = 50_000
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: Any) -> str:
+    r"""One value in COPY's text format: \N for NULL, with backslash, tab and newlines escaped."""
+    kind = type(value)
+    if kind is str:
+        return value.translate(_ESCAPES)
+    if value is None:
+        return r"\N"
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is datetime or kind is date:
+        return value.isoformat()
+    if kind is list or kind is dict:
+        return json.dumps(value).translate(_ESCAPES)
+    return str(value).translate(_ESCAPES)
+
+
+def _defaults(model: type[models.Model], columns: Sequence[str]) -> dict[str, Any]:
+    now = timezone.now()
+    given = set(columns)
+    out: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        if field.name in given or field.attname in given:
+            continue
+        if isinstance(field, models.GeneratedField):
+            continue  # the database computes it
+        if isinstance(field, models.AutoField) or field.primary_key:
+            continue  # the database numbers it, or copy_rows gives each row its own
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            out[field.attname] = now
+        elif field.has_default():
+            out[field.attname] = field.get_default()
+        elif field.null:
+            out[field.attname] = None
+        elif field.blank and isinstance(field, models.CharField | models.TextField):
+            out[field.attname] = ""
+        else:
+            raise ValueError(f"{model.__name__}.{field.name} needs a value")
+    return out
+
+
+def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert ROWS (tuples for COLUMNS) into MODEL's table; return how many. COPY on PostgreSQL."""
+    defaults = _defaults(model, columns)
+    attnames = [model._meta.get_field(c).attname for c in columns]
+    pk = model._meta.pk
+    if pk.attname not in attnames and not isinstance(pk, models.AutoField):  # e.g. a UUID: one per row
+        attnames.insert(0, pk.attname)
+        rows = ((pk.get_default(), *row) for row in rows)
+    names = [*attnames, *defaults]
+    qn = connection.ops.quote_name
+    column_sql = ", ".join(qn(model._meta.get_field(a).column) for a in names)
+    if connection.vendor != "postgresql":  # one executemany per 5,000 rows
+        fields = [model._meta.get_field(a) for a in names]
+        fixed = list(defaults.values())
+        sql = f"INSERT INTO {qn(model._meta.db_table)} ({column_sql}) VALUES ({', '.join(['%s'] * len(names))})"
+        n = 0
+        chunk: list[list[Any]] = []
+
+        def write() -> None:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, chunk)
+
+        for row in rows:
+            chunk.append([f.get_db_prep_save(v, connection) for f, v in zip(fields, [*row, *fixed], strict=True)])
+            if len(chunk) >= 5000:
+                write()
+                n += len(chunk)
+                chunk = []
+        if chunk:
+            write()
+        return n + len(chunk)
+    sql = f"COPY {qn(model._meta.db_table)} ({column_sql}) FROM STDIN"
+    tail = "\t".join(_text(v) for v in defaults.values())
+    tail = "\t" + tail if defaults else ""
+    total = 0
+    buffer = io.StringIO()
+    pending = 0
+
+    def flush() -> None:
+        nonlocal buffer, pending
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            if hasattr(raw, "copy_expert"):  # psycopg2
+                raw.copy_expert(sql, buffer)
+            else:  # psycopg 3
+                with raw.copy(sql) as copy:
+                    copy.write(buffer.getvalue())
+        buffer = io.StringIO()
+        pending = 0
+
+    for row in rows:
+        buffer.write("\t".join(map(_text, row)))
+        buffer.write(tail)
+        buffer.write("\n")
+        pending += 1
+        total += 1
+        if pending >= COPY_BATCH:
+            flush()
+    if pending:
+        flush()
+    return total
+
+
+@contextmanager
+def deferred_indexes(*tables: type[models.Model]) -> Iterator[bool]:
+    """While loading empty TABLES on PostgreSQL, drop their plain indexes and foreign keys; rebuild them after.
+
+    Building an index once over a million rows is far cheaper than updating a dozen of them
+    row by row, and re-adding a foreign key checks every row in one join instead of one
+    trigger per row. Only when every table starts empty (a first seed), so nothing live
+    waits on the locks; otherwise nothing changes. Yields whether the indexes were deferred.
+    """
+    names = [m._meta.db_table for m in tables]
+    if connection.vendor != "postgresql":
+        yield False
+        return
+    with connection.cursor() as cursor:
+        qn = connection.ops.quote_name
+        cursor.execute(" OR ".join(f"EXISTS (SELECT 1 FROM {qn(n)})" for n in names).join(["SELECT ", ""]))
+        if cursor.fetchone()[0]:
+            deferred = False
+        else:
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+                " WHERE i.indrelid::regclass::text = ANY(%s)"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+                [names],
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+                [names],
+            )
+            foreign_keys = cursor.fetchall()
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check what is pending, so the tables can change
+            for table, name, _ in foreign_keys:
+                cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+            for name, _ in indexes:
+                cursor.execute(f"DROP INDEX {name}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            deferred = True
+    try:
+        yield deferred
+    finally:
+        if deferred:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                for _, definition in indexes:
+                    cursor.execute(definition)
+                for table, name, definition in foreign_keys:
+                    cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
