@@ -62,7 +62,7 @@ def test_healthz_is_unhealthy_when_no_worker_answers(db: Any) -> None:
 def test_healthz_is_unhealthy_when_the_broker_is_down(db: Any) -> None:
     from celery import Celery
 
-    unreachable = Celery("probe", broker="redis://127.0.0.1:1/0")
+    unreachable = Celery("probe", broker="redis://127.0.0.1:1/0", set_as_current=False)
     unreachable.conf.broker_connection_timeout = 1
     ok, detail = health.check_broker(unreachable)
     assert not ok and "broker" in detail
