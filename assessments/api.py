@@ -229,9 +229,10 @@ class CandidatesView(APIView):
         referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
         at = timezone.now()
         if request.query_params.get("at"):
-            at = parse_datetime(request.query_params["at"]) or None
-            if at is None or timezone.is_naive(at):
+            parsed = parse_datetime(request.query_params["at"]) or None
+            if parsed is None or timezone.is_naive(parsed):
                 raise serializers.ValidationError({"at": ["Give a date and time with its offset, ISO 8601"]})
+            at = parsed
         options = selectors.candidate_options(referral, at)
         return Response(CandidateOptionSerializer(options, many=True).data)
 

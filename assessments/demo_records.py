@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from django.db.models import OuterRef, Subquery
 
@@ -161,7 +162,7 @@ class _Desk:
         )
         self.starts = [s for s, _, _ in self.shifts]
         self.longest = max((e - s for s, e, _ in self.shifts), default=timedelta(0))
-        self.leave: dict[object, list[tuple[datetime, datetime]]] = defaultdict(list)
+        self.leave: dict[UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
         for staff_id, s, e in Leave.objects.filter(staff__service=service, cancelled_at__isnull=True).values_list(
             "staff_id", "starts_at", "ends_at"
         ):
@@ -169,17 +170,17 @@ class _Desk:
         self.people = {
             p.pk: p for p in StaffProfile.objects.filter(service=service, role=Role.AMHP).select_related("user")
         }
-        self.free_at: dict[object, datetime] = {}
-        self.open: dict[object, list[tuple[datetime, float]]] = defaultdict(list)
-        self.assessed: dict[object, set[object]] = defaultdict(set)
+        self.free_at: dict[UUID, datetime] = {}
+        self.open: dict[UUID, list[tuple[datetime, float]]] = defaultdict(list)
+        self.assessed: dict[object, set[UUID]] = defaultdict(set)
 
     def allocate(
         self, *, at: datetime, expected: float, person_id: object, locality: str | None, language: str | None
-    ) -> tuple[object, datetime] | None:
+    ) -> tuple[UUID, datetime] | None:
         """The best-ranked AMHP on duty at AT and their shift's end, or None when the rota does not cover AT."""
         first = bisect.bisect_left(self.starts, at - self.longest)
         last = bisect.bisect_right(self.starts, at)
-        ends: dict[object, datetime] = {}
+        ends: dict[UUID, datetime] = {}
         for s, e, staff_id in self.shifts[first:last]:
             person = self.people.get(staff_id)
             if not (s <= at < e) or person is None:
@@ -212,7 +213,7 @@ class _Desk:
         staff_id = next(k for k in ends if str(k) == best.candidate.amhp_id)
         return staff_id, ends[staff_id]
 
-    def done(self, *, amhp: object, person_id: object, ended: datetime, expected: float) -> None:
+    def done(self, *, amhp: UUID, person_id: object, ended: datetime, expected: float) -> None:
         self.free_at[amhp] = ended
         self.open[amhp].append((ended, expected))
         self.assessed[person_id].add(amhp)
@@ -232,8 +233,11 @@ class _Desk:
             )
             if chosen is None:
                 continue
-            a.amhp_id, a.shift_ends_at = chosen
-            delay = max(timedelta(0), self.free_at.get(a.amhp_id, a.work_started_at) - a.work_started_at)
+            amhp_id, a.shift_ends_at = chosen
+            a.amhp_id = amhp_id
+            # The completed assessments made here always have both work times.
+            started = cast(datetime, a.work_started_at)
+            delay = max(timedelta(0), self.free_at.get(amhp_id, started) - started)
             if delay:
                 for name in _WORK_TIMES:
                     if getattr(a, name) is not None:
@@ -243,7 +247,9 @@ class _Desk:
                         event.at += delay
                 for doctor in item.doctors:
                     doctor.examined_at = doctor.examined_at + delay if doctor.examined_at else None
-            self.done(amhp=a.amhp_id, person_id=item.person_id, ended=a.work_ended_at, expected=item.expected)
+            self.done(
+                amhp=amhp_id, person_id=item.person_id, ended=cast(datetime, a.work_ended_at), expected=item.expected
+            )
 
 
 _WORK_TIMES = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
@@ -154,7 +154,7 @@ class DoctorForm(forms.Form):
         directory = kwargs.pop("directory", ())
         super().__init__(*args, **kwargs)
         self.directory = {d.pk: d for d in directory}
-        self.fields["directory_doctor"].choices = [
+        cast(forms.ChoiceField, self.fields["directory_doctor"]).choices = [
             ("", "Not in the directory"),
             *[(d.pk, f"{d.name} (GMC {d.gmc_number})") for d in self.directory.values()],
         ]
@@ -169,7 +169,7 @@ class DoctorForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # a Form's clean() returns cleaned_data
         chosen = self.directory.get(data.get("directory_doctor")) if data.get("directory_doctor") else None
         data["directory_doctor"] = chosen
         if chosen is not None and not data.get("s12_approved"):
@@ -210,7 +210,7 @@ class RequestForm(forms.Form):
         kwargs.setdefault("prefix", "request")
         directory = kwargs.pop("directory", ())
         super().__init__(*args, **kwargs)
-        self.fields["doctor"].choices = [("", "None"), *[(d.pk, d.name) for d in directory]]
+        cast(forms.ChoiceField, self.fields["doctor"]).choices = [("", "None"), *[(d.pk, d.name) for d in directory]]
         self.helper = _helper(
             Field.select("kind"),
             Field.select("doctor"),
@@ -244,7 +244,10 @@ class HandoverForm(forms.Form):
         kwargs.setdefault("prefix", "handover")
         super().__init__(*args, **kwargs)
         self.targets = {str(t.staff.pk): t for t in targets}
-        self.fields["to"].choices = [("", "Choose an AMHP"), *[(k, t.label) for k, t in self.targets.items()]]
+        cast(forms.ChoiceField, self.fields["to"]).choices = [
+            ("", "Choose an AMHP"),
+            *[(k, t.label) for k, t in self.targets.items()],
+        ]
         if reassign:
             self.fields["to"].label = "Reassign to"
             self.fields["notes"].label = "Reason for reassigning"

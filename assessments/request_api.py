@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole
+from amhp_hub.common.requests import StaffAPIRequest
 from assessments import request_selectors, request_services
 from assessments.models import CaseRequest, RequestKind, RequestOutcome
 from referrals.models import Referral
@@ -54,7 +54,7 @@ class CaseRequestUpdateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
-def _referral(request: Request, pk: Any) -> Referral:
+def _referral(request: StaffAPIRequest, pk: Any) -> Referral:
     return get_object_or_404(referrals_visible_to(request.user.staff_profile), pk=pk)
 
 
@@ -65,12 +65,12 @@ class CaseRequestListView(APIView):
     roles = {"get": ROLES, "post": ROLES}
 
     @extend_schema(responses=CaseRequestSerializer(many=True))
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: StaffAPIRequest, pk: str) -> Response:
         referral = _referral(request, pk)
         return Response(CaseRequestSerializer(request_selectors.requests_for(referral_id=referral.pk), many=True).data)
 
     @extend_schema(request=CaseRequestSerializer, responses={201: CaseRequestSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: StaffAPIRequest, pk: str) -> Response:
         referral = _referral(request, pk)
         serializer = CaseRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -87,16 +87,16 @@ class CaseRequestDetailView(APIView):
     permission_classes = [HasRole]
     roles = {"patch": ROLES, "get": ROLES}
 
-    def _get(self, request: Request, pk: str, request_id: int) -> CaseRequest:
+    def _get(self, request: StaffAPIRequest, pk: str, request_id: int) -> CaseRequest:
         referral = _referral(request, pk)
         return get_object_or_404(CaseRequest, pk=request_id, referral=referral)
 
     @extend_schema(responses=CaseRequestSerializer)
-    def get(self, request: Request, pk: str, request_id: int) -> Response:
+    def get(self, request: StaffAPIRequest, pk: str, request_id: int) -> Response:
         return Response(CaseRequestSerializer(self._get(request, pk, request_id)).data)
 
     @extend_schema(request=CaseRequestUpdateSerializer, responses=CaseRequestSerializer)
-    def patch(self, request: Request, pk: str, request_id: int) -> Response:
+    def patch(self, request: StaffAPIRequest, pk: str, request_id: int) -> Response:
         found = self._get(request, pk, request_id)
         serializer = CaseRequestUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

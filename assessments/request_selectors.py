@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from django.db.models import QuerySet
 
@@ -10,7 +11,7 @@ from assessments import waits
 from assessments.models import CaseRequest
 
 
-def requests_for(*, referral_id: object) -> QuerySet[CaseRequest]:
+def requests_for(*, referral_id: UUID | str) -> QuerySet[CaseRequest]:
     """The referral's requests, oldest first (index request_referral_time)."""
     return CaseRequest.objects.filter(referral_id=referral_id).select_related("doctor").order_by("requested_at", "id")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -40,7 +40,7 @@ from referrals.services import referral_record_pathway
 from referrals.transitions import referral_move
 from rota import approval, ranking
 from rota import doctors as doctor_rules
-from rota.models import Leave, Role, StaffProfile, WorkedPeriod
+from rota.models import Leave, Role, Shift, StaffProfile, WorkedPeriod
 from rota.selectors import current_shift_for
 from rota.timefmt import LONDON, format_local
 
@@ -96,7 +96,8 @@ def _allocation_note(assessment: Assessment) -> str:
     if assessment.called_in:
         return f"Called in off the rota: {assessment.call_in_reason}"
     if assessment.planned_for:
-        return f"Planned work for the shift from {format_local(assessment.planned_shift.starts_at)}"
+        planned_shift = cast(Shift, assessment.planned_shift)  # planned work is booked against its shift
+        return f"Planned work for the shift from {format_local(planned_shift.starts_at)}"
     return ""
 
 

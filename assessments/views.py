@@ -364,8 +364,8 @@ def update_request(request: HttpRequest, pk: str, request_id: int) -> HttpRespon
             messages.success(request, f"{found.get_kind_display()} request updated")
     else:
         for errors in form.errors.values():
-            for msg in errors:
-                messages.error(request, f"{found.get_kind_display()}: {msg}")
+            for error in errors:
+                messages.error(request, f"{found.get_kind_display()}: {error}")
     return redirect(f"{reverse('assessments:detail', args=[assessment.pk])}#requests")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Count
@@ -79,7 +79,8 @@ def police_handovers(*, service_id: Any, period: Period) -> tuple[list[list[Any]
         _received_in(period), service_id=service_id, police_arrived_at__isnull=False, police_handover_at__isnull=False
     ).values_list("police_arrived_at", "police_handover_at")
     for arrived, handed in rows:
-        duration = police.police_handover_duration(arrived, handed)
+        # The filter keeps only referrals with both times, so the duration is always known.
+        duration = cast(timedelta, police.police_handover_duration(arrived, handed))
         minutes.append(duration / timedelta(minutes=1))
         met += bool(police.police_handover_within_target(duration, target_minutes=target))
     median, p90 = percentile(minutes, 0.5), percentile(minutes, 0.9)

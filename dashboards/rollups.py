@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -134,7 +134,8 @@ def raw_cells(service_id: Any, received: list[tuple[date, date]], measures: Iter
         seconds: dict[tuple[date, str], int] = {}
         worked = live.filter(work_started_at__isnull=False, work_ended_at__isnull=False)
         for day, start, end in worked.values_list("day", "work_started_at", "work_ended_at").iterator(chunk_size=5000):
-            total, after = after_hours_seconds(start, end)
+            # The filter keeps only rows with both work times set.
+            total, after = after_hours_seconds(cast(datetime, start), cast(datetime, end))
             seconds[(day, "total")] = seconds.get((day, "total"), 0) + total
             seconds[(day, "after_5pm")] = seconds.get((day, "after_5pm"), 0) + after
         cells += [(day, "work_seconds", key, n) for (day, key), n in seconds.items()]
@@ -176,8 +177,8 @@ def _refresh(service_id: int, now: datetime) -> int:
     with transaction.atomic():
         if mark is None or mark > now:
             RollupCell.objects.filter(service_id=service_id).delete()
-            first = Referral.objects.filter(service_id=service_id).order_by("received_at").first()
-            days = {first.received_at.astimezone(LONDON).date()} if first else set()
+            earliest = Referral.objects.filter(service_id=service_id).order_by("received_at").first()
+            days = {earliest.received_at.astimezone(LONDON).date()} if earliest else set()
             days = set(_date_span(min(days), today - timedelta(days=1))) if days else set()
             received = _runs(days)
         else:

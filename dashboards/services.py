@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 
@@ -22,7 +22,9 @@ def population_set(*, actor: Any, service_id: int, figures: Mapping[str, int | N
     PopulationEstimate.objects.filter(service_id=service_id).exclude(ethnic_group__in=list(after)).delete()
     for group, population in after.items():
         PopulationEstimate.objects.update_or_create(
-            service_id=service_id, ethnic_group=group, defaults={"population": population, "source": source}
+            service_id=service_id,
+            ethnic_group=group,
+            defaults={"population": cast(int, population), "source": source},  # blanks were dropped above
         )
     audit(
         actor=actor,

@@ -140,7 +140,7 @@ def _month(value: str, today: date) -> tuple[date, str | None]:
 
 
 @role_required(Role.MANAGER)
-def monthly(request: HttpRequest) -> HttpResponse:
+def monthly(request: StaffRequest) -> HttpResponse:
     """The figures a service reports each month, on one printable page and as a PDF (WeasyPrint)."""
     now = timezone.now()
     first, error = _month(request.GET.get("month", "").strip(), now.astimezone(LONDON).date())
@@ -177,7 +177,7 @@ def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 @role_required(Role.MANAGER)
-def population(request: HttpRequest) -> HttpResponse:
+def population(request: StaffRequest) -> HttpResponse:
     """The population figures behind the equality rates, which the service's manager keeps up to date."""
     service_id = request.user.staff_profile.service_id
     groups = list(POPULATION_GROUPS)

@@ -12,10 +12,17 @@ from planning import simulation
 
 
 class _History(Protocol):
-    cases: list[simulation.Case]
-    service: simulation.Service
-    toil_booked_minutes: int
-    late_finishes: int
+    @property
+    def cases(self) -> list[simulation.Case]: ...
+
+    @property
+    def service(self) -> simulation.Service: ...
+
+    @property
+    def toil_booked_minutes(self) -> int: ...
+
+    @property
+    def late_finishes(self) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from django.db.models import Max, Min, Sum
 
@@ -222,6 +224,8 @@ def history(*, service_id: int, start: date, end: date) -> History:
     for a in rows:
         referral = a.referral
         legal = referral.legal_status or "community"
+        # The query keeps only assessments with both work times recorded.
+        work_started_at, work_ended_at = cast(datetime, a.work_started_at), cast(datetime, a.work_ended_at)
         cases.append(
             Case(
                 id=str(a.pk),
@@ -229,7 +233,7 @@ def history(*, service_id: int, start: date, end: date) -> History:
                 received_at=referral.received_at,
                 legal_status=legal,
                 expected_hours=float(a.expected_hours) or ranking.expected_hours(legal),
-                actual_hours=max(0.0, (a.work_ended_at - a.work_started_at) / timedelta(hours=1)),
+                actual_hours=max(0.0, (work_ended_at - work_started_at) / timedelta(hours=1)),
                 legal_power_started_at=referral.legal_power_started_at,
                 extension_hours=referral.extension_hours,
                 watched_deadline=referral.statutory_expires_at,
@@ -242,9 +246,9 @@ def history(*, service_id: int, start: date, end: date) -> History:
                 language=language_needed(referral.person),
             )
         )
-        if a.shift_ends_at is not None and a.work_ended_at > a.shift_ends_at:
+        if a.shift_ends_at is not None and work_ended_at > a.shift_ends_at:
             late += 1
-            past += (a.work_ended_at - a.shift_ends_at) / timedelta(minutes=1)
+            past += (work_ended_at - a.shift_ends_at) / timedelta(minutes=1)
     booked = (
         ToilEntry.objects.filter(
             kind=ToilEntry.Kind.ACCRUAL,
@@ -302,5 +306,6 @@ def assessment_demand(*, service_id: int, start: date, end: date) -> AssessmentD
         work_started_at__isnull=False,
         work_ended_at__isnull=False,
     ).values_list("work_started_at", "work_ended_at")
-    by_hour = demand.hours_by_hour(intervals.iterator(chunk_size=5000))
+    # Both times are filtered to be set, so every row is a (start, end) pair of datetimes.
+    by_hour = demand.hours_by_hour(cast("Iterator[tuple[datetime, datetime]]", intervals.iterator(chunk_size=5000)))
     return AssessmentDemand(by_hour=by_hour, total_hours=sum(by_hour), after_5pm_share=demand.after_5pm_share(by_hour))

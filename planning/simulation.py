@@ -398,7 +398,7 @@ def simulate(
             can_wait = next_start is not None and (
                 expires is None or next_start + timedelta(hours=case.expected_hours) <= expires
             )
-            if can_wait:
+            if can_wait and next_start is not None:  # can_wait already implies a next start
                 heapq.heappush(queue, (next_start, order, case))
                 continue
             # Only a running statutory clock brings someone in off the rota; other work stays in the queue.

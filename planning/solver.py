@@ -36,10 +36,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from ortools.sat.python import cp_model
 
-from planning.simulation import Case, Practitioner, ShiftSlot
+from planning.simulation import Case, Policy, Practitioner, ShiftSlot
 from rota import ranking
 from rota.timefmt import LONDON, format_hours, format_local, format_local_time, require_aware
 
@@ -330,6 +331,7 @@ def plan_queue(
 
     model = cp_model.CpModel()
     x: dict[tuple[int, int], cp_model.IntVar] = {}
+    s: int | None  # a slot index; the greedy hint uses None for "no slot"
     for r in range(len(cases)):
         for s in eligible[r]:
             x[(r, s)] = model.NewBoolVar(f"x{r}_{s}")
@@ -439,8 +441,10 @@ def plan_queue(
     for r, var in miss_of.items():
         end = finish_at.get(r)
         buffer = timedelta(minutes=round(minutes[r] * DEADLINE_BUFFER))
-        model.AddHint(var, 1 if end is None or end > cases[r].expires_at else 0)
-        model.AddHint(tight_of[r], 1 if end is None or end + buffer > cases[r].expires_at else 0)
+        # miss_of only holds cases whose legal clock is running, so expires_at is set.
+        expires_at = cast(datetime, cases[r].expires_at)
+        model.AddHint(var, 1 if end is None or end > expires_at else 0)
+        model.AddHint(tight_of[r], 1 if end is None or end + buffer > expires_at else 0)
     for r, var in late_of.items():
         end, chosen = finish_at.get(r), hint.get(r)
         deferred = chosen is not None and slots[chosen].slot.start > now and urgent_now(cases[r], now)
@@ -476,8 +480,8 @@ def plan_queue(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         solution = {}
         for r in range(n):
-            chosen = [s for s in eligible[r] if solver.Value(x[(r, s)])]
-            solution[r] = chosen[0] if chosen else None
+            picked = [s for s in eligible[r] if solver.Value(x[(r, s)])]
+            solution[r] = picked[0] if picked else None
         stages: tuple[str, ...] = ("optimal" if optimal else "best found in the time allowed",)
     else:
         stages = ("no better plan found in the time allowed: earliest deadline first",)
@@ -534,11 +538,11 @@ def _build_plan(
         s = solution.get(r)
         expires = case.expires_at
         if s is None:
-            reasons = _why_none(case, slots, excluded, now)
+            why_none = _why_none(case, slots, excluded, now)
             meets = None if expires is None else False
             if expires is not None and expires > now and expires <= now + HORIZON:
                 missed += 1
-            proposals.append(Proposal(case.id, None, None, None, None, 0, meets, reasons))
+            proposals.append(Proposal(case.id, None, None, None, None, 0, meets, why_none))
             continue
         u = slots[s]
         begin, finish = timing[r]
@@ -632,7 +636,7 @@ def _clock_running(case: Case, now: datetime) -> bool:
     return case.expires_at is not None or urgent_now(case, now)
 
 
-def planner_policy_factory(horizon: timedelta = HORIZON, time_limit: float = 0.3):  # noqa: ANN201 - a Policy
+def planner_policy_factory(horizon: timedelta = HORIZON, time_limit: float = 0.3) -> Policy:
     """A simulation policy: each new case is planned with the solver across current and later shifts."""
     from planning import simulation
 

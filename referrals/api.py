@@ -414,17 +414,17 @@ class QueueView(APIView):
         except ValueError:
             raise serializers.ValidationError({"limit": ["Give a whole number of rows."]}) from None
         try:
-            page = KeysetPaginator(rows, selectors.QUEUE_ORDER, limit).page(request.query_params.get("cursor"))
+            keyset_page = KeysetPaginator(rows, selectors.QUEUE_ORDER, limit).page(request.query_params.get("cursor"))
         except CursorError as exc:
             raise serializers.ValidationError({"cursor": [str(exc)]}) from exc
-        self._audit(request, page.rows)
+        self._audit(request, keyset_page.rows)
         return Response(
             {
-                "count": page.count,
-                "count_capped": page.capped,
-                "next": _with_cursor(request, page.next_cursor),
-                "previous": _with_cursor(request, page.previous_cursor),
-                "results": QueueEntrySerializer(page.rows, many=True).data,
+                "count": keyset_page.count,
+                "count_capped": keyset_page.capped,
+                "next": _with_cursor(request, keyset_page.next_cursor),
+                "previous": _with_cursor(request, keyset_page.previous_cursor),
+                "results": QueueEntrySerializer(keyset_page.rows, many=True).data,
                 "generated_at": timezone.now().isoformat(),
             }
         )

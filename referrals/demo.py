@@ -40,7 +40,7 @@ PLACES = {
 HOUR_WEIGHTS = [2, 1.5, 1, 1, 1, 1, 1.5, 2, 3, 5, 6, 6.5, 6.5, 7, 7.5, 8, 9, 10, 9.5, 8, 6.5, 5, 4, 3]
 WEEKDAY_WEIGHTS = [1.15, 1.1, 1.1, 1.1, 1.1, 0.75, 0.7]  # Monday .. Sunday
 # Legal situations of daytime and night-time referrals (s136 dominates the night).
-DAY_STATUS_WEIGHTS = {
+DAY_STATUS_WEIGHTS: dict[str, int] = {
     LegalStatus.COMMUNITY: 30,
     LegalStatus.INFORMAL_INPATIENT: 12,
     LegalStatus.S5_2: 10,
@@ -54,7 +54,7 @@ DAY_STATUS_WEIGHTS = {
     LegalStatus.POLICE_CUSTODY: 6,
     LegalStatus.NR_REQUEST: 6,
 }
-NIGHT_STATUS_WEIGHTS = {
+NIGHT_STATUS_WEIGHTS: dict[str, int] = {
     **DAY_STATUS_WEIGHTS,
     LegalStatus.S136: 40,
     LegalStatus.COMMUNITY: 10,

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole
+from amhp_hub.common.requests import StaffAPIRequest
 from rota import doctor_selectors, doctor_services, doctors
 from rota.models import DirectoryDoctor, Role
 
@@ -70,7 +70,7 @@ class DoctorSerializer(serializers.ModelSerializer):
         return doctors.availability_bands(doctor_selectors.windows_of(obj))
 
 
-def _service_id(request: Request) -> int:
+def _service_id(request: StaffAPIRequest) -> int:
     return request.user.staff_profile.service_id
 
 
@@ -81,7 +81,7 @@ class DoctorListView(APIView):
     roles = {"get": READ_ROLES, "post": WRITE_ROLES}
 
     @extend_schema(responses=DoctorSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: StaffAPIRequest) -> Response:
         rows = doctor_selectors.directory_rows(
             service_id=_service_id(request),
             at=timezone.now(),
@@ -90,7 +90,7 @@ class DoctorListView(APIView):
         return Response(DoctorSerializer([r.doctor for r in rows], many=True).data)
 
     @extend_schema(request=DoctorSerializer, responses={201: DoctorSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: StaffAPIRequest) -> Response:
         serializer = DoctorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         doctor = doctor_services.doctor_create(
@@ -105,15 +105,15 @@ class DoctorDetailView(APIView):
     permission_classes = [HasRole]
     roles = {"get": READ_ROLES, "patch": WRITE_ROLES}
 
-    def _get(self, request: Request, pk: int) -> DirectoryDoctor:
+    def _get(self, request: StaffAPIRequest, pk: int) -> DirectoryDoctor:
         return get_object_or_404(DirectoryDoctor, pk=pk, service_id=_service_id(request))
 
     @extend_schema(responses=DoctorSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: StaffAPIRequest, pk: int) -> Response:
         return Response(DoctorSerializer(self._get(request, pk)).data)
 
     @extend_schema(request=DoctorSerializer, responses=DoctorSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: StaffAPIRequest, pk: int) -> Response:
         doctor = self._get(request, pk)
         serializer = DoctorSerializer(doctor, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

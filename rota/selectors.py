@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -308,8 +309,8 @@ class WorkingTimeWarning:
 
 
 def worked_intervals(
-    *, start: datetime, end: datetime, service_id: int | None = None, staff_ids: list[object] | None = None
-) -> dict[object, list[working_time.Interval]]:
+    *, start: datetime, end: datetime, service_id: int | None = None, staff_ids: list[UUID] | None = None
+) -> dict[UUID, list[working_time.Interval]]:
     """Return each AMHP's worked time overlapping [START, END): their shifts (not those lost to leave)
     together with the work recorded beyond them (WorkedPeriod: late finishes, call-ins).
 
@@ -325,7 +326,7 @@ def worked_intervals(
     if staff_ids is not None:
         shifts = shifts.filter(staff_id__in=staff_ids)
         periods = periods.filter(staff_id__in=staff_ids)
-    intervals: dict[object, list[working_time.Interval]] = defaultdict(list)
+    intervals: dict[UUID, list[working_time.Interval]] = defaultdict(list)
     for staff_id, s, e in shifts.exclude(_leave_during_shift()).values_list("staff_id", "starts_at", "ends_at"):
         intervals[staff_id].append(working_time.Interval(s, e))
     for staff_id, s, e in periods.values_list("staff_id", "started_at", "ended_at"):

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 from django.utils import timezone
@@ -67,16 +67,18 @@ def _defaults(model: type[models.Model], columns: Sequence[str]) -> dict[str, An
 def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert ROWS (tuples for COLUMNS) into MODEL's table; return how many. COPY on PostgreSQL."""
     defaults = _defaults(model, columns)
-    attnames = [model._meta.get_field(c).attname for c in columns]
+    # COLUMNS and the defaults name concrete fields, never reverse relations.
+    concrete = [cast("models.Field[Any, Any]", model._meta.get_field(c)) for c in columns]
+    attnames = [f.attname for f in concrete]
     pk = model._meta.pk
     if pk.attname not in attnames and not isinstance(pk, models.AutoField):  # e.g. a UUID: one per row
         attnames.insert(0, pk.attname)
         rows = ((pk.get_default(), *row) for row in rows)
     names = [*attnames, *defaults]
     qn = connection.ops.quote_name
-    column_sql = ", ".join(qn(model._meta.get_field(a).column) for a in names)
+    fields = [cast("models.Field[Any, Any]", model._meta.get_field(a)) for a in names]
+    column_sql = ", ".join(qn(cast(str, f.column)) for f in fields)  # concrete fields always have a column
     if connection.vendor != "postgresql":  # one executemany per 5,000 rows
-        fields = [model._meta.get_field(a) for a in names]
         fixed = list(defaults.values())
         sql = f"INSERT INTO {qn(model._meta.db_table)} ({column_sql}) VALUES ({', '.join(['%s'] * len(names))})"
         n = 0

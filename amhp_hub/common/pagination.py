@@ -97,7 +97,7 @@ class RowCompare(models.Expression):
         super().__init__()
         if op not in (">", "<"):
             raise ValueError(op)
-        self.columns = [F(c) for c in columns]
+        self.columns: list[Any] = [F(c) for c in columns]  # resolved to column expressions later
         self.values = list(values)
         self.op = op
 
@@ -119,7 +119,7 @@ class RowCompare(models.Expression):
         ]
         return clone
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]  # Django takes list params
         lhs, rhs, params_l, params_r = [], [], [], []
         for c in self.columns:
             sql, p = compiler.compile(c)
