@@ -265,6 +265,9 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "assessments.models.AssessmentStatus",
         "ToilStatusEnum": "assessments.models.ToilEntry.Status",
         "SwapStatusEnum": "rota.models.SwapRequest.Status",
+        "RequestKindEnum": "assessments.models.RequestKind",
+        "RequestOutcomeEnum": "assessments.models.RequestOutcome",
+        "TimelineKindEnum": "assessments.models.TimelineEvent.Kind",
     },
 }
 

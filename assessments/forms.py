@@ -194,7 +194,7 @@ class RequestForm(forms.Form):
         label="Who was asked", required=False, max_length=200, help_text="A name, bed manager or control room"
     )
     requested_at = _dt("When it was requested", required=True)
-    outcome = forms.ChoiceField(label="Outcome", choices=RequestOutcome.choices, initial=RequestOutcome.PENDING)
+    outcome = forms.ChoiceField(label="Request outcome", choices=RequestOutcome.choices, initial=RequestOutcome.PENDING)
     arrived_at = _dt("When it arrived (if it has)")
     ward = forms.CharField(label="Ward offered (beds)", required=False, max_length=120)
     out_of_area = forms.TypedChoiceField(
@@ -226,7 +226,7 @@ class RequestForm(forms.Form):
 
 
 class RequestUpdateForm(forms.Form):
-    outcome = forms.ChoiceField(label="Outcome", choices=RequestOutcome.choices)
+    outcome = forms.ChoiceField(label="Request outcome", choices=RequestOutcome.choices)
     arrived_at = _dt("When it arrived")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -6,12 +6,21 @@ import logging
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
 from amhp_hub.common import mfa
 from amhp_hub.common.models import AuditEvent
 from tests.conftest import PASSWORD, TEST_TOTP_SECRET
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_counters() -> None:
+    """The per-address sign-in counters live in the shared cache (Redis when configured): start clean."""
+    for address in ("203.0.113.9", "198.51.100.7", "192.0.2.44", "127.0.0.1"):
+        cache.delete(f"sign-in-rate:{address}")
+
 
 pytestmark = pytest.mark.real_mfa
 
