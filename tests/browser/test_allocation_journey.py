@@ -47,8 +47,15 @@ def test_consultant_allocates_and_the_amhp_records_the_outcome_on_a_phone(
     put_on_duty(amhp, hours=10)
     tired = make_staff("amhp", service, first_name="Tom", last_name="Late")
     put_on_duty(tired, hours=2)
+    # Received an hour ago, so the AMHP's recorded work (from 55 minutes ago) starts after it.
     referral = make_referral(
-        service, consultant.user, given_name="Marek", family_name="Nowak", language="Polish", interpreter_needed=True
+        service,
+        consultant.user,
+        given_name="Marek",
+        family_name="Nowak",
+        language="Polish",
+        interpreter_needed=True,
+        received_at=timezone.now() - timedelta(hours=1),
     )
 
     page = sign_in(consultant)
@@ -94,7 +101,7 @@ def test_consultant_allocates_and_the_amhp_records_the_outcome_on_a_phone(
 
     mobile.get_by_label("Outcome", exact=True).select_option("crisis_home_treatment")
     mobile.get_by_label("Nearest relative", exact=True).select_option("informed")
-    mobile.get_by_label("No bed").check()
+    mobile.get_by_label("No AMHP available").check()
     mobile.get_by_label("When work started").fill(local(now - timedelta(minutes=55)))
     mobile.get_by_label("When work ended").fill(local(now - timedelta(minutes=5)))
     mobile.get_by_role("button", name="Save the record").click()
@@ -106,6 +113,6 @@ def test_consultant_allocates_and_the_amhp_records_the_outcome_on_a_phone(
     assessment = Assessment.objects.get(referral=referral)
     assert assessment.status == "completed"
     assert assessment.outcome == "crisis_home_treatment"
-    assert assessment.delay_reasons == ["no_bed"]
+    assert assessment.delay_reasons == ["no_amhp"]
     assert float(assessment.hours_worked) == pytest.approx(50 / 60, abs=0.02)
     assert Referral.objects.get(pk=referral.pk).status == "assessed"
