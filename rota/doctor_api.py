@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import EmailValidator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -30,6 +31,14 @@ class DoctorSerializer(serializers.ModelSerializer):
     languages = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
     areas = serializers.ListField(child=serializers.CharField(max_length=80), required=False)
     availability = WindowSerializer(many=True, required=False)
+    # Blank or an address: documented as one string, so the schema has no overlapping alternatives.
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+
+    def validate_email(self, value: str) -> str:
+        if value:
+            EmailValidator(message="Enter a valid email address.")(value)
+        return value
+
     likely_available_now = serializers.SerializerMethodField()
     s12_in_date = serializers.SerializerMethodField()
     availability_bands = serializers.SerializerMethodField()
