@@ -50,6 +50,29 @@ def _mfa_verified_test_logins(request: pytest.FixtureRequest) -> Any:
     user_logged_in.disconnect(dispatch_uid="tests_mfa_verified_login")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_of_its_own(request: pytest.FixtureRequest) -> Any:
+    """With Redis, each test process keeps its cache in a Redis database of its own (8 + its xdist index).
+
+    Each test clears the cache; in a shared database one process's clear would wipe another's rate-limit
+    counters mid-test, and the Celery queues that the real-worker tests send through.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    if not getattr(settings, "REDIS_URL", ""):
+        yield
+        return
+    from urllib.parse import urlsplit, urlunsplit
+
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "gw-1")
+    index = int(worker.removeprefix("gw")) + 1
+    parts = urlsplit(settings.REDIS_URL)
+    location = urlunsplit(parts._replace(path=f"/{8 + index}"))
+    with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": location}}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(request: pytest.FixtureRequest) -> Any:
     """Throttle and lockout counters live in the cache: each test starts with none."""

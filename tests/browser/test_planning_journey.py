@@ -70,7 +70,10 @@ def test_consultant_accepts_a_planned_proposal_and_manager_compares_rotas(
     services.design_run_execute(run_id=run.pk)  # what the Celery worker does
     page.wait_for_selector("text=Show the results", timeout=10000)
     page.get_by_role("link", name="Show the results").click()
-    assert page.get_by_role("heading", name="Each shift set replayed over the same referrals").is_visible()
+    # The results replace the progress page at the same address: wait for the new page, not the old one.
+    results = page.get_by_role("heading", name="Each shift set replayed over the same referrals")
+    results.wait_for()
+    assert results.is_visible()
     page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('canvas-comparison'))")
     assert page.get_by_role("table", name="Each shift set replayed over the same referrals").is_visible()
     assert axe_violations() == []
