@@ -52,7 +52,9 @@ def _mfa_verified_test_logins(request: pytest.FixtureRequest) -> Any:
 
 @pytest.fixture(scope="session", autouse=True)
 def _cache_of_its_own(request: pytest.FixtureRequest) -> Any:
-    """With Redis, each test process keeps its cache in a Redis database of its own (8 + its xdist index).
+    """With Redis, each test process keeps its cache in a Redis database of its own, after REDIS_URL's.
+
+    REDIS_URL's database (the broker's) + 1 + the xdist worker's index.
 
     Each test clears the cache; in a shared database one process's clear would wipe another's rate-limit
     counters mid-test, and the Celery queues that the real-worker tests send through.
@@ -68,7 +70,8 @@ def _cache_of_its_own(request: pytest.FixtureRequest) -> Any:
     worker = getattr(request.config, "workerinput", {}).get("workerid", "gw-1")
     index = int(worker.removeprefix("gw")) + 1
     parts = urlsplit(settings.REDIS_URL)
-    location = urlunsplit(parts._replace(path=f"/{8 + index}"))
+    base = int(parts.path.strip("/") or 0)
+    location = urlunsplit(parts._replace(path=f"/{base + 1 + index}"))
     with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": location}}):
         yield
 
