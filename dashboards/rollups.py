@@ -22,20 +22,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 
+from amhp_hub.common.zone import LONDON
 from assessments.jobs import exclusive_run
 from assessments.models import LIVE_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, SweepMark
-from dashboards.hours import after_hours_seconds
 from dashboards.models import RollupCell
+from planning.demand import after_5pm_seconds
 from referrals.constants import Status
 from referrals.models import Referral
 
-LONDON = ZoneInfo("Europe/London")
 # The mark's name carries the measures' version: bump it when MEASURES or their counting change,
 # and the next run finds no mark and rebuilds every day.
 JOB = "dashboard_rollup:2"
@@ -130,12 +129,12 @@ def raw_cells(service_id: Any, received: list[tuple[date, date]], measures: Iter
         ]
     if "delay_reason" in measures:
         cells += [(day, "delay_reason", key, n) for day, key, n in _json_items_by_day(live, "delay_reasons")]
-    if "work_seconds" in measures:  # seconds of assessment work, and those after 5pm (dashboards.hours)
+    if "work_seconds" in measures:  # seconds of assessment work, and those after 5pm (planning.demand)
         seconds: dict[tuple[date, str], int] = {}
         worked = live.filter(work_started_at__isnull=False, work_ended_at__isnull=False)
         for day, start, end in worked.values_list("day", "work_started_at", "work_ended_at").iterator(chunk_size=5000):
             # The filter keeps only rows with both work times set.
-            total, after = after_hours_seconds(cast(datetime, start), cast(datetime, end))
+            total, after = after_5pm_seconds(cast(datetime, start), cast(datetime, end))
             seconds[(day, "total")] = seconds.get((day, "total"), 0) + total
             seconds[(day, "after_5pm")] = seconds.get((day, "after_5pm"), 0) + after
         cells += [(day, "work_seconds", key, n) for (day, key), n in seconds.items()]

@@ -236,7 +236,46 @@ def _api_responses_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> list[tup
             )
             if op is not None:
                 checked.append(op)
+                _API_OPERATIONS_CHECKED.add(op)
         return response
 
     monkeypatch.setattr(APIClient, "request", request)
     return checked
+
+
+# --- Every documented API operation is exercised -------------------------------------------------
+# Each successful API response is checked against the schema (above); when the whole suite runs, the
+# session also fails if any operation the schema documents was never answered successfully in it.
+_API_OPERATIONS_CHECKED: set[tuple[str, str]] = set()
+
+
+def _whole_suite(config: pytest.Config) -> bool:
+    """Whether this run collects every test (no file, node or keyword chosen); -m may leave out journeys."""
+    if config.option.keyword or getattr(config.option, "lf", False) or config.option.deselect:
+        return False
+    return config.args_source == pytest.Config.ArgsSource.TESTPATHS
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: gather what each worker exercised."""
+    for method, template in getattr(node, "workeroutput", {}).get("api_operations", []):
+        _API_OPERATIONS_CHECKED.add((method, template))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput"):
+        config.workeroutput["api_operations"] = sorted(_API_OPERATIONS_CHECKED)  # type: ignore[attr-defined]
+        return
+    if exitstatus != 0 or not _whole_suite(config):
+        return
+    from tests.openapi import operations
+
+    missing = sorted(operations() - _API_OPERATIONS_CHECKED, key=lambda op: (op[1], op[0]))
+    if missing:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        lines = "\n".join(f"  {method} {template}" for method, template in missing)
+        message = f"No test received a successful response from these documented API operations:\n{lines}"
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

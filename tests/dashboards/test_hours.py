@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dashboards.hours import after_hours_seconds
+from planning.demand import after_5pm_seconds as after_hours_seconds
 
 H = 3600
 
