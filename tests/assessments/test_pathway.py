@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -162,3 +163,38 @@ def test_no_module_outside_the_transitions_table_assigns_a_referral_status() -> 
         if pattern.search(line)
     ]
     assert offenders == []
+
+
+def test_the_api_records_admission_once_the_application_is_made(
+    s136_work: Assessment, on_duty_amhp: StaffProfile, consultant_api: Any
+) -> None:
+    now = timezone.now()
+    today = timezone.localtime(now - timedelta(hours=3)).date()
+    recommendation = {"examined_on": today, "signed_on": today, "examined_at": now - timedelta(hours=3)}
+    application_submit(
+        assessment=s136_work,
+        actor=on_duty_amhp.user,
+        data={
+            "section": "s2",
+            "signed_at": now - timedelta(hours=1),
+            "applicant_seen_at": now - timedelta(hours=3),
+            "nearest_relative_step": "informed",
+        },
+        recommendations=[
+            {"doctor": "Dr A", "s12_approved": True, **recommendation},
+            {"doctor": "Dr B", "previous_acquaintance": True, **recommendation},
+        ],
+    )
+    admitted_at = now - timedelta(minutes=20)
+    response = consultant_api.post(
+        f"/api/v1/referrals/{s136_work.referral_id}/admit/", {"admitted_at": admitted_at.isoformat()}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "admitted"
+    referral = Referral.objects.get(pk=s136_work.referral_id)
+    assert (referral.status, referral.admitted_at, referral.is_open) == ("admitted", admitted_at, False)
+    # Admitted is the end of the pathway: a second admission is a 409.
+    again = consultant_api.post(
+        f"/api/v1/referrals/{s136_work.referral_id}/admit/", {"admitted_at": now.isoformat()}, format="json"
+    )
+    assert again.status_code == 409

@@ -53,6 +53,10 @@ def test_patch_records_arrival_and_accepts(api_client_for: Any, accepted: Any) -
     assert response.status_code == 200, response.json()
     assert response.json()["outcome"] == "accepted"
     assert CaseRequest.objects.get(pk=made["id"]).arrived_at == arrived
+    # One request reads back on its own address, with its wait from request to arrival.
+    one = client.get(url(accepted.referral, made["id"]))
+    assert one.status_code == 200
+    assert (one.json()["kind"], one.json()["outcome"]) == ("ambulance", "accepted")
 
 
 def test_patch_with_arrival_before_request_is_400_and_changes_nothing(api_client_for: Any, accepted: Any) -> None:

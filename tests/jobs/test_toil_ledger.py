@@ -238,6 +238,10 @@ def test_the_api_refuses_consultants_and_lets_only_managers_decide(
     rejected = api_client_for(manager).post(f"/api/v1/toil/{entry.pk}/reject/", {"reason": "Not agreed"})
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
     assert api_client_for(manager).post(f"/api/v1/toil/{entry.pk}/approve/").status_code == 409
+    other = entry_for(amhp, 45)
+    approved = api_client_for(manager).post(f"/api/v1/toil/{other.pk}/approve/")
+    assert approved.status_code == 200
+    assert (approved.json()["status"], approved.json()["minutes"]) == ("approved", 45)
 
 
 def test_the_api_list_runs_the_same_queries_for_few_and_many_entries(

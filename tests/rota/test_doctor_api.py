@@ -103,3 +103,6 @@ def test_patch_updates_the_approval_expiry(consultant_api: Any, consultant: Any)
     assert response.status_code == 200
     doctor.refresh_from_db()
     assert doctor.s12_approval_expires_on == date(2030, 1, 31)
+    read = consultant_api.get(f"{DOCTORS}{doctor.pk}/")
+    assert read.status_code == 200
+    assert (read.json()["gmc_number"], read.json()["s12_approval_expires_on"]) == ("7000005", "2030-01-31")
