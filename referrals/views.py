@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -291,46 +292,62 @@ def _detail_page(
     return render(request, "referrals/referral_detail.html", context, status=status)
 
 
-def _refused(form: Any, exc: ValidationError) -> None:
-    add_service_errors(form, exc)
+def _case_action(
+    request: StaffRequest,
+    pk: str,
+    form_class: type[Any],
+    form_name: str,
+    action: Callable[[Referral, dict[str, Any]], Any],
+    success: str,
+    anchor: str = "",
+) -> HttpResponse:
+    """Validate FORM_CLASS from the POST and run ACTION on the referral; on a refusal, show the page again.
+
+    A service's ValidationError becomes the form's errors (the page shows them in its error summary,
+    typed data kept); a ConflictError (the case moved on meanwhile) is a message on the case.
+    """
+    referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(referral, form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("referrals:detail", pk=referral.pk)
+    if not form.is_valid():
+        return _detail_page(request, referral, _triage_form(request), status=400, **{form_name: form})
+    messages.success(request, success.format(reference=referral.reference))
+    return redirect(reverse("referrals:detail", kwargs={"pk": referral.pk}) + anchor)
 
 
 @role_required(*DESK, Role.AMHP)
 @require_POST
 def referral_legal_status(request: StaffRequest, pk: str) -> HttpResponse:
-    referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
-    form = LegalStatusChangeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.referral_change_legal_status(referral=referral, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _refused(form, exc)
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("referrals:detail", pk=referral.pk)
-    if not form.is_valid():
-        return _detail_page(request, referral, _triage_form(request), status=400, legal_form=form)
-    messages.success(request, f"Legal status recorded for {referral.reference}: the deadlines have moved")
-    return redirect(reverse("referrals:detail", kwargs={"pk": referral.pk}) + "#deadlines")
+    return _case_action(
+        request,
+        pk,
+        LegalStatusChangeForm,
+        "legal_form",
+        lambda referral, data: services.referral_change_legal_status(referral=referral, actor=request.user, **data),
+        "Legal status recorded for {reference}: the deadlines have moved",
+        "#deadlines",
+    )
 
 
 @role_required(*DESK, Role.AMHP)
 @require_POST
 def referral_admit(request: StaffRequest, pk: str) -> HttpResponse:
-    referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
-    form = AdmitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.referral_admit(referral=referral, actor=request.user, at=form.cleaned_data["admitted_at"])
-        except ValidationError as exc:
-            _refused(form, exc)
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("referrals:detail", pk=referral.pk)
-    if not form.is_valid():
-        return _detail_page(request, referral, _triage_form(request), status=400, admit_form=form)
-    messages.success(request, f"Admission recorded for {referral.reference}")
-    return redirect(reverse("referrals:detail", kwargs={"pk": referral.pk}) + "#deadlines")
+    return _case_action(
+        request,
+        pk,
+        AdmitForm,
+        "admit_form",
+        lambda referral, data: services.referral_admit(referral=referral, actor=request.user, at=data["admitted_at"]),
+        "Admission recorded for {reference}",
+        "#deadlines",
+    )
 
 
 def _triage_form(request: StaffRequest) -> TriageForm | None:
@@ -359,20 +376,14 @@ def referral_triage(request: StaffRequest, pk: str) -> HttpResponse:
 @role_required(*DESK)
 @require_POST
 def referral_extend(request: StaffRequest, pk: str) -> HttpResponse:
-    referral = get_object_or_404(selectors.referrals_visible_to(request.user.staff_profile), pk=pk)
-    form = ExtensionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.referral_extend_detention(referral=referral, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("referrals:detail", pk=referral.pk)
-    if not form.is_valid():
-        return _detail_page(request, referral, _triage_form(request), status=400, extension_form=form)
-    messages.success(request, f"Extension recorded: the detention now ends later for {referral.reference}")
-    return redirect("referrals:detail", pk=referral.pk)
+    return _case_action(
+        request,
+        pk,
+        ExtensionForm,
+        "extension_form",
+        lambda referral, data: services.referral_extend_detention(referral=referral, actor=request.user, **data),
+        "Extension recorded: the detention now ends later for {reference}",
+    )
 
 
 EVERYONE = (Role.CONSULTANT, Role.MANAGER, Role.AMHP)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -42,6 +42,26 @@ def s136_work(
     return services.assessment_accept(assessment=assessment, actor=on_duty_amhp.user)
 
 
+def make_s2_application(assessment: Assessment, amhp: StaffProfile, now: datetime) -> None:
+    """A lawful s2 application signed an hour ago: two doctors who examined the person 3 hours ago."""
+    today = timezone.localtime(now - timedelta(hours=3)).date()
+    recommendation = {"examined_on": today, "signed_on": today, "examined_at": now - timedelta(hours=3)}
+    application_submit(
+        assessment=assessment,
+        actor=amhp.user,
+        data={
+            "section": "s2",
+            "signed_at": now - timedelta(hours=1),
+            "applicant_seen_at": now - timedelta(hours=3),
+            "nearest_relative_step": "informed",
+        },
+        recommendations=[
+            {"doctor": "Dr A", "s12_approved": True, **recommendation},
+            {"doctor": "Dr B", "previous_acquaintance": True, **recommendation},
+        ],
+    )
+
+
 def test_signed_application_moves_the_referral_to_application_made_and_keeps_it_open(
     s136_work: Assessment, on_duty_amhp: StaffProfile
 ) -> None:
@@ -60,22 +80,7 @@ def test_signed_application_moves_the_referral_to_application_made_and_keeps_it_
         services.assessment_record_event(
             assessment=s136_work, actor=on_duty_amhp.user, kind="application_signed", at=now - timedelta(hours=1)
         )
-    today = timezone.localtime(now - timedelta(hours=3)).date()
-    recommendation = {"examined_on": today, "signed_on": today, "examined_at": now - timedelta(hours=3)}
-    application_submit(
-        assessment=s136_work,
-        actor=on_duty_amhp.user,
-        data={
-            "section": "s2",
-            "signed_at": now - timedelta(hours=1),
-            "applicant_seen_at": now - timedelta(hours=3),
-            "nearest_relative_step": "informed",
-        },
-        recommendations=[
-            {"doctor": "Dr A", "s12_approved": True, **recommendation},
-            {"doctor": "Dr B", "previous_acquaintance": True, **recommendation},
-        ],
-    )
+    make_s2_application(s136_work, on_duty_amhp, now)
     referral = Referral.objects.get(pk=s136_work.referral_id)
     assert referral.status == "application_made"
     assert referral.is_open
@@ -169,22 +174,7 @@ def test_the_api_records_admission_once_the_application_is_made(
     s136_work: Assessment, on_duty_amhp: StaffProfile, consultant_api: Any
 ) -> None:
     now = timezone.now()
-    today = timezone.localtime(now - timedelta(hours=3)).date()
-    recommendation = {"examined_on": today, "signed_on": today, "examined_at": now - timedelta(hours=3)}
-    application_submit(
-        assessment=s136_work,
-        actor=on_duty_amhp.user,
-        data={
-            "section": "s2",
-            "signed_at": now - timedelta(hours=1),
-            "applicant_seen_at": now - timedelta(hours=3),
-            "nearest_relative_step": "informed",
-        },
-        recommendations=[
-            {"doctor": "Dr A", "s12_approved": True, **recommendation},
-            {"doctor": "Dr B", "previous_acquaintance": True, **recommendation},
-        ],
-    )
+    make_s2_application(s136_work, on_duty_amhp, now)
     admitted_at = now - timedelta(minutes=20)
     response = consultant_api.post(
         f"/api/v1/referrals/{s136_work.referral_id}/admit/", {"admitted_at": admitted_at.isoformat()}, format="json"
