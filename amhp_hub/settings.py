@@ -110,10 +110,18 @@ DATABASES = {
 # A request blocked on a row lock, or a runaway query, fails fast (a 503) instead of hanging.
 DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 3000)
 DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 4500)
+# Jobs and commands (Celery tasks, migrations, seeding) run set-based statements over whole tables
+# that may rightly take longer; they keep the lock timeout. manage.py marks its commands (all but
+# runserver) with AMHP_PROCESS=job; the Celery worker and beat switch at start (amhp_hub.celery).
+DB_JOB_STATEMENT_TIMEOUT_MS = env_int("DB_JOB_STATEMENT_TIMEOUT_MS", 600_000)
+JOB_PROCESS = env_str("AMHP_PROCESS", "") == "job"
+
+
+# PostgreSQL connection options (libpq `options`) for requests and for jobs.
+DB_REQUEST_OPTIONS = f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+DB_JOB_OPTIONS = f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_JOB_STATEMENT_TIMEOUT_MS}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
-    )
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = DB_JOB_OPTIONS if JOB_PROCESS else DB_REQUEST_OPTIONS
     DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: wait for the lock instead of failing while the worker writes.

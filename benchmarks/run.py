@@ -69,6 +69,8 @@ def setup_django() -> None:
     hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
     os.environ["ALLOWED_HOSTS"] = ",".join(dict.fromkeys([*hosts, "testserver", "localhost"]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amhp_hub.settings")
+    # Seeding and the timed sweeps are jobs (the long statement timeout); the web servers below are not.
+    os.environ.setdefault("AMHP_PROCESS", "job")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -145,7 +147,8 @@ def start_gunicorn(port: int, workers: int) -> Any:
     import subprocess
     import urllib.request
 
-    env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "0"}
+    env = {k: v for k, v in os.environ.items() if k != "AMHP_PROCESS"}
+    env.update({"DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "0"})
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "amhp_hub.wsgi:application"],
         cwd=ROOT,

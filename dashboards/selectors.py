@@ -44,7 +44,7 @@ from assessments.models import (
 )
 from dashboards.models import NOT_STATED_GROUP, POPULATION_GROUPS, PopulationEstimate
 from dashboards.rollups import Rollup
-from planning import demand
+from planning.demand import AFTER_5PM_FROM
 from referrals.constants import CENSUS_2021, ETHNIC_GROUP, OPEN_STATUSES, Ethnicity, LegalStatus, Status
 from referrals.models import Referral
 from rota.models import Role, StaffProfile
@@ -52,7 +52,7 @@ from rota.selectors import duty_frequency as rota_duty_frequency
 from rota.selectors import warrant_ending_soon
 
 DEFAULT_PERIOD_DAYS = 90
-AFTER_HOURS_FROM = demand.AFTER_5PM_FROM.hour  # 5pm local: the "after 5pm" share of demand
+AFTER_HOURS_FROM = AFTER_5PM_FROM.hour  # 5pm local: the "after 5pm" share of demand
 WORKING_DAY_STARTS = 8  # work ending before 8am local counts as late working too
 RETIREMENT_WARNING_YEARS = 5
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
