@@ -14,6 +14,7 @@ from amhp_hub.common.web import add_service_errors, role_required
 from planning import api, reports, selectors, services
 from planning.forms import DesignForm
 from planning.models import DesignRun
+from referrals import selectors as referral_selectors
 from rota.models import Role, StaffProfile
 from rota.timefmt import LONDON
 
@@ -39,6 +40,7 @@ def plan_page(request: HttpRequest) -> HttpResponse:
             if r.status != 201:
                 messages.error(request, f"Not allocated: {'; '.join(r.messages)}")
         return redirect("planning:plan")
+    version = referral_selectors.queue_version(service_id=profile.service_id)
     context = selectors.current_plan(service_id=profile.service_id, now=timezone.now())
     rows = api.proposal_rows(context)
     return render(
@@ -49,8 +51,23 @@ def plan_page(request: HttpRequest) -> HttpResponse:
             "plan": context.plan,
             "now": context.generated_at,
             "acceptable": [r for r in rows if r["amhp"]],
+            "version": version,
             "nav_active": "planning:plan",
         },
+    )
+
+
+@role_required(Role.CONSULTANT, Role.MANAGER)
+def plan_changed(request: HttpRequest) -> HttpResponse:
+    """Polled by the plan page: says so when the queue has changed since the plan was worked out.
+
+    The plan is not swapped under a consultant who is ticking proposals; they choose when to refresh.
+    """
+    version = referral_selectors.queue_version(service_id=request.user.staff_profile.service_id)
+    return render(
+        request,
+        "planning/_plan_changed.html",
+        {"version": request.GET.get("since", ""), "changed": version != request.GET.get("since", "")},
     )
 
 

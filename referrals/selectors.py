@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from referrals import deadlines
 from referrals.constants import QUEUE_STATUSES, Status
@@ -58,6 +58,16 @@ def queue(*, service_id: int, status: str | None = None, priority: str | None = 
     if priority:
         qs = qs.filter(priority=priority)
     return qs.select_related("person").order_by(*QUEUE_ORDER)
+
+
+def queue_version(*, service_id: int) -> str:
+    """A token that changes whenever any referral of the service changes (arrives, is triaged, allocated, closed).
+
+    Every write through the services stamps ``updated_at``, so the latest one stands for the whole
+    queue's state. One query, on the ``referral_updated`` index.
+    """
+    latest = Referral.objects.filter(service_id=service_id).aggregate(latest=Max("updated_at"))["latest"]
+    return latest.isoformat() if latest else ""
 
 
 def triage_history(referral: Referral) -> QuerySet[TriageRecord]:
