@@ -1,7 +1,8 @@
 """Believable demo data for a whole service (DESIGN.md section 6), scaled up for benchmarks.
 
-Each app seeds its own part (rota: staff and shifts; referrals: a year of referrals;
-assessments: their assessments; dashboards: population figures); this puts them together.
+Each app seeds its own part (rota: staff, shifts and the doctor directory; referrals: a year of
+referrals; assessments: their assessments and the requests logged on them; dashboards:
+population figures); this puts them together.
 Everything is drawn from seeded random generators, so the same seed gives the same service.
 """
 
@@ -18,11 +19,12 @@ from django.utils import timezone
 from amhp_hub.common.bulk import deferred_indexes
 from amhp_hub.common.zone import LONDON
 from assessments.demo_records import seed_assessments
-from assessments.models import Assessment, Doctor, TimelineEvent
+from assessments.demo_requests import seed_requests
+from assessments.models import Assessment, CaseRequest, Doctor, TimelineEvent
 from dashboards.demo import seed_population
 from referrals.demo import seed_referrals
 from referrals.models import Person, Referral
-from rota.demo import seed_rota, seed_staff
+from rota.demo import seed_doctors, seed_rota, seed_staff
 from rota.models import Service
 
 # The authenticator secret of every demo user: for demo data only, printed by seed_demo and ./hub run.
@@ -54,9 +56,10 @@ def seed_demo(
     result.credentials = seed_staff(service=service, rng=rng, today=now.astimezone(LONDON).date())
     seed_rota(service=service, rng=random.Random(f"rota-{seed}"), now=now)  # own stream: referrals stay as they were
     seed_population(service=service)
-    progress("staff and rota")
+    directory = seed_doctors(service=service, rng=random.Random(f"doctors-{seed}"), today=now.astimezone(LONDON).date())
+    progress("staff, rota and doctor directory")
     total = 2000 * scale
-    with deferred_indexes(Person, Referral, Assessment, TimelineEvent, Doctor) as deferred:
+    with deferred_indexes(Person, Referral, Assessment, TimelineEvent, Doctor, CaseRequest) as deferred:
         result.counts = seed_referrals(
             service=service,
             rng=rng,
@@ -66,5 +69,10 @@ def seed_demo(
             progress=progress,
         )
         result.counts["assessments"] = seed_assessments(service=service, rng=rng, now=now, progress=progress)
-        progress("assessments" + (", rebuilding indexes" if deferred else ""))
+        # Own streams, like the rota's: the referrals and assessments stay as they were before these existed.
+        result.counts["requests"] = seed_requests(
+            service=service, rng=random.Random(f"requests-{seed}"), now=now, progress=progress
+        )
+        progress("assessments and requests" + (", rebuilding indexes" if deferred else ""))
+    result.counts["doctors"] = len(directory)
     return result

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.pagination import CursorError
 from amhp_hub.common.versioning import StaleWrite
 from amhp_hub.common.web import add_service_errors, role_required
 from assessments import handover_selectors, handover_services, request_selectors, request_services, selectors, services
-from assessments.board import BOARD_LIMIT, board_rows
+from assessments.board import board_page
 from assessments.forms import (
     DeclineForm,
     DoctorForm,
@@ -405,9 +406,30 @@ def hand_on(request: HttpRequest, pk: str) -> HttpResponse:
 def board(request: HttpRequest) -> HttpResponse:
     """The consultant's live board of every open case; htmx refreshes it like the queue."""
     now = timezone.now()
-    rows, more = board_rows(service_id=_profile(request).service_id, now=now)
+    profile = _profile(request)
+    errors: dict[str, list[str]] = {}
+    try:
+        board = board_page(service_id=profile.service_id, now=now, cursor=request.GET.get("cursor"))
+    except CursorError as exc:
+        errors["cursor"] = [str(exc)]
+        board = board_page(service_id=profile.service_id, now=now)
+    audit(
+        actor=request.user,
+        service_id=profile.service_id,
+        action="list",
+        object_type="referral",
+        object_ids=[row.referral.pk for row in board.rows],
+    )
+    page = board.page
+    context = {
+        "rows": board.rows,
+        "page": page,
+        "pages": board.pages,
+        "errors": errors,
+        "now": now,
+    }
     template = "assessments/_board_table.html" if getattr(request, "htmx", False) else "assessments/board.html"
-    return render(request, template, {"rows": rows, "more": more, "limit": BOARD_LIMIT, "now": now})
+    return render(request, template, context)
 
 
 @role_required(*DESK)

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from amhp_hub.common.errors import ConflictError
 from rota import services
 from rota.bank_holidays import is_bank_holiday
-from rota.models import LeaveKind, Role, Service, Shift, ShiftKind, ShiftType, StaffProfile
+from rota.models import DirectoryDoctor, LeaveKind, Role, Service, Shift, ShiftKind, ShiftType, StaffProfile
 from rota.shift_times import local_instant, shift_bounds
 from rota.timefmt import LONDON
 
@@ -317,3 +317,85 @@ def seed_staff(*, service: Service, rng: random.Random, today: date, amhps: int 
         if i <= 3:
             credentials.append(("amhp", username, DEMO_PASSWORD))
     return credentials
+
+
+# --- The doctor directory -----------------------------------------------------------------
+
+DOCTOR_GIVEN = ["Amara", "Tomasz", "Farah", "Sean", "Grace", "Imran", "Helen", "Kwame", "Li", "Rhys", "Priya"]
+DOCTOR_FAMILY = [
+    "Okafor",
+    "Green",
+    "Iqbal",
+    "Murphy",
+    "Kowalski",
+    "Mensah",
+    "Evans",
+    "Xu",
+    "Chaudhry",
+    "O'Neill",
+    "Nwosu",
+    "Hughes",
+    "Sandhu",
+    "Novak",
+    "Begum",
+    "Fletcher",
+]
+# Availability patterns as doctors give them for the s12 register: weekday 0 (Monday) to 6.
+_WEEKDAYS, _WEEKEND = range(5), (5, 6)
+DOCTOR_PATTERNS = {
+    "in_hours": [(d, "09:00", "17:00") for d in _WEEKDAYS],
+    "evenings": [(d, "17:00", "22:00") for d in _WEEKDAYS],
+    "nights": [(d, "20:00", "09:00") for d in range(7)],
+    "weekends": [(d, "09:00", "21:00") for d in _WEEKEND],
+    "lunchtimes": [(d, "12:00", "14:00") for d in _WEEKDAYS],
+}
+FIXED_PATTERNS = {0: ["nights"], 1: ["evenings", "weekends"], 3: ["in_hours"]}
+DOCTOR_LANGUAGES = ["Polish", "Urdu", "Punjabi", "Bengali", "Yoruba", "Mandarin", "Welsh", "Irish"]
+
+
+def seed_doctors(*, service: Service, rng: random.Random, today: date, count: int = 16) -> list[DirectoryDoctor]:
+    """Create SERVICE's directory of doctors in one INSERT; return them.
+
+    Most are s12 approved, with approvals ending one to five years ahead; a few end within the
+    next two months and one ended last month (so the directory shows it out of date); two are GPs
+    without s12 approval, who can be the second doctor. Each gives one to three availability
+    patterns (in hours, evenings, nights, weekends, lunchtimes); three in date between them cover
+    every hour of the week (nights 20:00-09:00 daily; weekday evenings and weekends; in hours).
+    GMC numbers are seven digits, distinct within the service.
+    """
+    gmc_numbers = rng.sample(range(3_000_000, 7_999_999), count)
+    doctors = []
+    for i in range(count):
+        family = DOCTOR_FAMILY[i % len(DOCTOR_FAMILY)]
+        given = DOCTOR_GIVEN[(i * 5) % len(DOCTOR_GIVEN)]
+        gp = i in (4, 11)
+        if gp:
+            expires: date | None = None
+        elif i == 6:
+            expires = today - timedelta(days=rng.randint(10, 40))  # lapsed: shown as out of date
+        elif i % 5 == 2:
+            expires = today + timedelta(days=rng.randint(5, 60))  # due for renewal soon
+        else:
+            expires = today + timedelta(days=rng.randint(365, 5 * 365))
+        if gp:
+            patterns = ["in_hours"]
+        elif i in FIXED_PATTERNS:  # between them, some s12 doctor in date is likely free at every hour of the week
+            patterns = FIXED_PATTERNS[i]
+        else:
+            patterns = rng.sample(sorted(DOCTOR_PATTERNS), k=rng.choice([1, 2, 2, 3]))
+        windows = sorted(w for p in patterns for w in DOCTOR_PATTERNS[p])
+        doctors.append(
+            DirectoryDoctor(
+                service=service,
+                name=f"Dr {given} {family}",
+                gmc_number=str(gmc_numbers[i]),
+                s12_approved=not gp,
+                s12_approval_expires_on=expires,
+                languages=rng.sample(DOCTOR_LANGUAGES, k=1) if i % 3 == 0 else [],
+                areas=sorted(rng.sample(LOCALITIES, k=rng.randint(1, 3))),
+                availability=[{"weekday": d, "start": s, "end": e} for d, s, e in windows],
+                phone=f"07700 900{100 + i * 37:03d}",  # Ofcom's numbers set aside for drama
+                email=f"{given.lower()}.{family.lower().replace(chr(39), '')}@nhs.example.org",
+            )
+        )
+    return DirectoryDoctor.objects.bulk_create(doctors)

@@ -18,7 +18,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from rest_framework.pagination import LimitOffsetPagination
@@ -164,16 +164,42 @@ class KeysetPaginator:
     """Pages of QUERYSET in the order of ORDER (field names, ascending, the last one unique).
 
     The queryset's rows must have a non-null value in every ORDER field (row comparison
-    treats NULL as unknown). `page(cursor)` runs one SELECT: the rows plus one, and the
-    count, exact up to QUEUE_COUNT_CAP, as an uncorrelated sub-select of the same statement.
+    treats NULL as unknown), except that with NULLS_LAST the first field may be NULL: those
+    rows come after every other, in the order of the remaining fields, as an ascending index
+    keeps them. `page(cursor)` runs one SELECT: the rows plus one, and the count, exact up to
+    QUEUE_COUNT_CAP, as an uncorrelated sub-select of the same statement.
     """
 
-    def __init__(self, queryset: models.QuerySet[Any], order: Sequence[str], size: int) -> None:
+    def __init__(
+        self, queryset: models.QuerySet[Any], order: Sequence[str], size: int, *, nulls_last: bool = False
+    ) -> None:
         self.queryset = queryset
         self.order = list(order)
         self.size = max(1, int(size))
+        self.nulls_last = nulls_last
+        if nulls_last and len(self.order) < 2:
+            raise ValueError("A nullable first field needs a unique field after it")
         fields = [queryset.model._meta.get_field(n) for n in self.order]
         self._parsers = [_parser(f) for f in fields]
+
+    def _ordering(self, *, descending: bool) -> list[Any]:
+        ordering = [F(n).desc() if descending else F(n).asc() for n in self.order]
+        if self.nulls_last:
+            first = F(self.order[0])
+            ordering[0] = first.desc(nulls_first=True) if descending else first.asc(nulls_last=True)
+        return ordering
+
+    def _beyond(self, key: list[Any], op: str) -> Any:
+        """The condition "after KEY" (OP ">") or "before KEY" (OP "<") in this paginator's order."""
+        if not self.nulls_last:
+            return RowCompare(self.order, key, op)
+        first, rest = self.order[0], self.order[1:]
+        valued, null = Q(**{f"{first}__isnull": False}), Q(**{f"{first}__isnull": True})
+        if key[0] is None:  # among the rows without a first value, which come last
+            among = null & Q(RowCompare(rest, key[1:], op))
+            return among if op == ">" else valued | among
+        beside = valued & Q(RowCompare(self.order, key, op))
+        return beside | null if op == ">" else beside
 
     def encode(self, row: Any, direction: str, number: int) -> str:
         key = [_plain_key(getattr(row, n)) for n in self.order]
@@ -187,7 +213,10 @@ class KeysetPaginator:
             key, direction, number = data["k"], data["d"], int(data["n"])
             if direction not in ("n", "p") or len(key) != len(self.order) or number < 1:
                 raise ValueError
-            return [parse(v) for parse, v in zip(self._parsers, key, strict=True)], direction, number
+            if None in key[1:] or (key[0] is None and not self.nulls_last):
+                raise ValueError
+            values = [None if v is None else parse(v) for parse, v in zip(self._parsers, key, strict=True)]
+            return values, direction, number
         except (ValueError, TypeError, KeyError, binascii.Error) as exc:
             raise CursorError("This page link is not valid; start again from the first page.") from exc
 
@@ -195,12 +224,11 @@ class KeysetPaginator:
         qs = self.queryset.order_by()
         count_sql, count_params = qs.values("pk")[: settings.QUEUE_COUNT_CAP + 1].query.sql_with_params()
         counted = RawSQL(f"SELECT COUNT(*) FROM ({count_sql}) capped_count", count_params)  # noqa: S611
-        forward = [F(n).asc() for n in self.order]
         number, direction = 1, "n"
         if cursor:
             key, direction, number = self.decode(cursor)
-            qs = qs.filter(RowCompare(self.order, key, ">" if direction == "n" else "<"))
-        ordering = forward if direction == "n" else [F(n).desc() for n in self.order]
+            qs = qs.filter(self._beyond(key, ">" if direction == "n" else "<"))
+        ordering = self._ordering(descending=direction == "p")
         fetched = list(qs.annotate(_capped_count=counted).order_by(*ordering)[: self.size + 1])
         more = len(fetched) > self.size
         rows = fetched[: self.size]

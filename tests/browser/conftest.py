@@ -39,33 +39,41 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 @pytest.fixture
 def sign_in(live_server: Any, page: Any) -> Callable[[Any], Any]:
-    """Sign a member of staff in through the login page; return the page."""
+    """Sign a member of staff in through the login page; return the page.
+
+    ON is another page (of a browser context of its own) for a journey with several people at once.
+    """
     from tests.conftest import PASSWORD
 
-    def login(profile: Any) -> Any:
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username", exact=True).fill(profile.user.username)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
-        return page
+    def login(profile: Any, on: Any = None) -> Any:
+        tab = on or page
+        tab.goto(f"{live_server.url}/login/")
+        tab.get_by_label("Username", exact=True).fill(profile.user.username)
+        tab.get_by_label("Password", exact=True).fill(PASSWORD)
+        tab.get_by_role("button", name="Sign in").click()
+        tab.wait_for_load_state()
+        return tab
 
     return login
 
 
 @pytest.fixture
 def axe_violations(page: Any) -> Callable[[], list[dict[str, Any]]]:
-    """Run axe-core (npm package, vendored in static/vendor) on the current page; return serious+ violations."""
+    """Run axe-core (npm package, vendored in static/vendor) on the current page; return serious+ violations.
+
+    ON is another page to check instead (a second person's browser context in the same journey).
+    """
     from pathlib import Path
 
     source = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe.min.js"
 
-    def run() -> list[dict[str, Any]]:
+    def run(on: Any = None) -> list[dict[str, Any]]:
+        tab = on or page
         # From static/, like the page's own scripts: the Content-Security-Policy refuses inline script.
         assert source.exists()
-        origin = "/".join(page.url.split("/", 3)[:3])
-        page.add_script_tag(url=f"{origin}/static/vendor/axe.min.js")
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        origin = "/".join(tab.url.split("/", 3)[:3])
+        tab.add_script_tag(url=f"{origin}/static/vendor/axe.min.js")
+        result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
     return run
