@@ -333,12 +333,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "beat-heartbeat": {"task": "amhp_hub.common.tasks.beat_heartbeat", "schedule": timedelta(minutes=1)},
     # Anonymise the people whose every referral closed more than RETENTION_YEARS ago (03:30 UTC daily).
     "retention": {"task": "assessments.tasks.start_retention", "schedule": crontab(hour=3, minute=30)},
+    # Audit month partitions ahead, and drop those past AUDIT_RETENTION_YEARS (03:45 UTC daily; needs the
+    # tables' owner: where the worker runs as the least-privilege role, `manage.py audit_partitions` does it).
+    "audit-partitions": {"task": "amhp_hub.common.tasks.audit_partitions", "schedule": crontab(hour=3, minute=45)},
 }
 HEALTH_BEAT_STALE_SECONDS = env_int("HEALTH_BEAT_STALE_SECONDS", 180)
 HEALTH_WORKER_TIMEOUT_SECONDS = float(env_int("HEALTH_WORKER_TIMEOUT_MS", 1500)) / 1000
 # Records are kept this many years after the person's last referral closed, then anonymised
 # (the audit trail is kept). Records Management Code of Practice 2021: mental health records, 20 years.
 RETENTION_YEARS = env_int("RETENTION_YEARS", 20)
+# The audit trail is partitioned by month on PostgreSQL (amhp_hub.common.audit_partitions): months
+# are made this far ahead, and a month is dropped once wholly older than AUDIT_RETENTION_YEARS, a
+# year beyond the records themselves, so who saw a record stays answerable after it is anonymised.
+AUDIT_PARTITIONS_AHEAD_MONTHS = env_int("AUDIT_PARTITIONS_AHEAD_MONTHS", 12)
+AUDIT_RETENTION_YEARS = env_int("AUDIT_RETENTION_YEARS", RETENTION_YEARS + 1)
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
