@@ -15,9 +15,12 @@ Readings taken where the Act needs interpreting:
 - s12(1): each recommending doctor must have examined the patient on or before signing, and
   signed on or before the date of the application; the 5-clear-days test compares only the
   examinations of the doctors whose recommendations found the application.
-- s12(2): "approved" means approved on the date of the application (an approval that has
-  expired by then does not count); where neither doctor has previous acquaintance the
-  application must say why (Form A2/A6 ask for this), so a reason on either recommendation will do.
+- s12(2): "approved" means approved when the doctor examined the patient and still on the date of
+  the application (an approval that has expired by either day does not count; the day test is
+  rota.doctors.s12_approval_in_date, shared with the doctor directory). A recommendation from a
+  directory doctor carries the directory's approval and expiry. Where neither doctor has previous
+  acquaintance the application must say why (Form A2/A6 ask for this), so a reason on either
+  recommendation will do.
 - s11(4): "none" (no nearest relative) is accepted only when the person's record identifies no
   nearest relative; "informed" is not consultation. An objection to the section on the
   person's record bars the application unless an s29 order has displaced the relative.
@@ -37,6 +40,7 @@ from datetime import date, datetime, timedelta
 
 from referrals import clocks
 from referrals.person_rules import RuleError, place_of_safety_errors
+from rota import doctors
 from rota.timefmt import LONDON
 
 SECTIONS = ("s2", "s3", "s4", "guardianship")
@@ -179,24 +183,38 @@ def examinations_apart_errors(recommendations: Sequence[Recommendation]) -> list
     ]
 
 
-def _approved_on(rec: Recommendation, day: date | None) -> bool:
-    if not rec.s12_approved:
-        return False
-    return rec.s12_approval_expires_on is None or day is None or rec.s12_approval_expires_on >= day
+def approval_lapsed_on(rec: Recommendation, application_on: date | None) -> date | None:
+    """s12(2): the first of the examination day and the application day on which REC's s12 approval was out of
+    date (rota.doctors.s12_approval_in_date: it runs to the end of its expiry day), or None when it covers both."""
+    for day in (rec.examined_on, application_on):
+        if day is not None and not doctors.s12_approval_in_date(
+            approved=True, expires_on=rec.s12_approval_expires_on, on_day=day
+        ):
+            return day
+    return None
 
 
 def approved_doctor_errors(recommendations: Sequence[Recommendation], day: date | None) -> list[RuleError]:
-    """s12(2): one of the recommendations from a doctor approved under s12, the approval in date on DAY."""
-    if any(_approved_on(r, day) for r in recommendations):
+    """s12(2): one of the recommendations from a doctor approved under s12, the approval in date on the day the doctor
+    examined the patient and on DAY (the application's). A doctor whose approval had lapsed cannot be the one."""
+    if any(r.s12_approved and approval_lapsed_on(r, day) is None for r in recommendations):
         return []
-    expired = [r.doctor for r in recommendations if r.s12_approved and not _approved_on(r, day)]
-    detail = f" ({', '.join(expired)}: approval expired before the application)" if expired else ""
+    lapsed = []
+    for r in recommendations:
+        on = approval_lapsed_on(r, day) if r.s12_approved else None
+        if on is not None:
+            event = "examination" if on == r.examined_on else "application"
+            lapsed.append(
+                f"{r.doctor}'s approval expired on {r.s12_approval_expires_on:%d/%m/%Y}, before the {event} on "
+                f"{on:%d/%m/%Y}"
+            )
+    detail = f" ({'; '.join(lapsed)})" if lapsed else ""
     return [
         RuleError(
             "s12(2)",
             "recommendations",
-            "At least one recommendation must come from a doctor approved under section 12 whose approval is "
-            f"in date on the day of the application{detail} (s12(2)).",
+            "At least one recommendation must come from a doctor approved under section 12 whose approval was in "
+            f"date when they examined the patient and on the day of the application{detail} (s12(2)).",
         )
     ]
 

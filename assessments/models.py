@@ -354,6 +354,11 @@ class Recommendation(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="recommendations")
     position = models.PositiveSmallIntegerField(default=0)
+    # Chosen from the service's directory: the name, s12 approval and expiry were copied from it when the
+    # application was made (what the application relied on); otherwise typed freely.
+    directory_doctor = models.ForeignKey(
+        "rota.DirectoryDoctor", null=True, blank=True, on_delete=models.SET_NULL, related_name="recommendations"
+    )
     doctor = models.CharField(max_length=150)
     examined_on = models.DateField()
     examined_at = models.DateTimeField(null=True, blank=True)

@@ -128,6 +128,20 @@ def test_s12_2_approval_expired_before_the_application_is_refused() -> None:
     assert "expired" in errors[0].message
 
 
+def test_s12_2_approval_expired_before_the_examination_is_refused_naming_the_examination() -> None:
+    # Dr Adeyemi examined on 10/03/2026; his approval ended on 09/03/2026, so he was not approved when he examined.
+    a = replace(DR_A, s12_approval_expires_on=date(2026, 3, 9))
+    errors = application_errors(s3(recommendations=(a, DR_B)))
+    assert [e.provision for e in errors] == ["s12(2)"]
+    assert "Dr Adeyemi's approval expired on 09/03/2026, before the examination on 10/03/2026" in errors[0].message
+
+
+def test_s12_2_an_expired_approval_does_not_matter_when_the_other_doctor_is_approved_in_date() -> None:
+    a = replace(DR_A, s12_approval_expires_on=date(2026, 3, 9))
+    b = replace(DR_B, s12_approved=True, s12_approval_expires_on=date(2026, 12, 31))
+    assert application_errors(s3(recommendations=(a, b))) == []
+
+
 def test_s12_2_approval_ending_on_the_application_day_is_in_date() -> None:
     a = replace(DR_A, s12_approval_expires_on=date(2026, 3, 12))
     assert application_errors(s3(recommendations=(a, DR_B))) == []
