@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
+from amhp_hub.common.errors import RuleError
 from amhp_hub.common.requests import StaffAPIRequest
 from assessments import application_services, handover_services, selectors, services
 from assessments.models import (
@@ -143,6 +144,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "outcome_notes",
             "nearest_relative_action",
             "nearest_relative_notes",
+            "learning_disability",
+            "abnormally_aggressive_or_seriously_irresponsible",
             "delay_reasons",
             "application_signed_at",
             "bed_found_at",
@@ -316,6 +319,8 @@ class AssessmentDetailView(_AssessmentView):
                 channel="api",
                 expected_version=version,
             )
+        except RuleError:
+            raise  # 400 naming each provision broken (DESIGN.md section 8)
         except ValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
         return self.fresh(request, pk)

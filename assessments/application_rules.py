@@ -26,8 +26,9 @@ Readings taken where the Act needs interpreting:
   person's record bars the application unless an s29 order has displaced the relative.
 - s11(3): informing may follow the application ("is to be or has been made"), so for s2 it is a
   prompt, not a refusal.
-- s1(2B): the learning disability qualifier governs s3 and guardianship (and CTOs); it does not
-  apply to s2 or s4, nor to autism, which the Act treats as a mental disorder without a qualifier.
+- s1(2B): the learning disability qualifier governs s3 and guardianship, and the AMHP's agreement to a
+  CTO (s17A(4)) or to its revocation (s17F(4), which rests on the s3(2) conditions); it does not apply
+  to s2 or s4, nor to autism, which the Act treats as a mental disorder without a qualifier.
 - SI 2008/1205: the declaration is the AMHP's; a declared potential conflict is refused unless the
   urgency exception (reg. 7) is recorded with its reason.
 """
@@ -49,6 +50,11 @@ TWO_RECOMMENDATIONS = {"s2": "s2(3)", "s3": "s3(3)", "guardianship": "s7(3)"}
 NR_CONSULTATION_SECTIONS = ("s3", "guardianship")
 LD_QUALIFIER_SECTIONS = ("s3", "guardianship")
 S4_SEEN_WITHIN = timedelta(hours=24)
+# The AMHP's agreements (assessment outcomes) the learning disability qualifier governs, with what each supports.
+CTO_AGREEMENTS = {
+    "cto_agreed": "a community treatment order (s17A(4))",
+    "cto_revocation_agreed": "the revocation of a community treatment order (s17F(4): the section 3 conditions)",
+}
 # Outcomes that rest on an application: completing with one of them needs a valid application of that section.
 OUTCOME_SECTION = {
     "detained_s2": "s2",
@@ -63,6 +69,7 @@ __all__ = [
     "RuleError",
     "application_errors",
     "application_prompts",
+    "cto_learning_disability_errors",
 ]
 
 
@@ -344,8 +351,17 @@ def objection_errors(section: str, objections_to: frozenset[str], *, displaced: 
     ]
 
 
+def _learning_disability_qualifier(what: str, field: str) -> RuleError:
+    return RuleError(
+        "s1(2B)",
+        field,
+        f"A learning disability supports {what} only when associated with abnormally aggressive or seriously "
+        "irresponsible conduct (s1(2A), s1(2B)).",
+    )
+
+
 def learning_disability_errors(facts: ApplicationFacts) -> list[RuleError]:
-    """s1(2A), s1(2B): a learning disability is a mental disorder for s3 and guardianship only when associated
+    """s1(2A), s1(2B)(a): a learning disability is a mental disorder for s3 and guardianship only when associated
     with abnormally aggressive or seriously irresponsible conduct."""
     if (
         facts.section in LD_QUALIFIER_SECTIONS
@@ -353,14 +369,28 @@ def learning_disability_errors(facts: ApplicationFacts) -> list[RuleError]:
         and not facts.abnormally_aggressive_or_seriously_irresponsible
     ):
         return [
-            RuleError(
-                "s1(2B)",
-                "abnormally_aggressive_or_seriously_irresponsible",
-                f"A learning disability supports {_section_label(facts.section)} only when associated with "
-                "abnormally aggressive or seriously irresponsible conduct (s1(2A), s1(2B)).",
+            _learning_disability_qualifier(
+                _section_label(facts.section), "abnormally_aggressive_or_seriously_irresponsible"
             )
         ]
     return []
+
+
+def cto_learning_disability_errors(
+    outcome: str, *, learning_disability: bool, abnormally_aggressive_or_seriously_irresponsible: bool
+) -> list[RuleError]:
+    """s1(2A), s1(2B)(a): the AMHP cannot agree to a CTO, or to its revocation, resting on a learning disability
+    without abnormally aggressive or seriously irresponsible conduct.
+
+    s17A is among the provisions s1(2B)(a) names, so the s17A(5) criteria (for which the AMHP's agreement is given,
+    s17A(4)) are not met by such a learning disability; a revocation rests on the conditions of s3(2) being met
+    (s17F(4)(a), to which the AMHP agrees under s17F(4)(b)), and s3 is named there too. OUTCOME is the assessment's
+    (CTO_AGREEMENTS); any other outcome is not an agreement and is not refused here.
+    """
+    what = CTO_AGREEMENTS.get(outcome)
+    if what is None or not learning_disability or abnormally_aggressive_or_seriously_irresponsible:
+        return []
+    return [_learning_disability_qualifier(what, "abnormally_aggressive_or_seriously_irresponsible")]
 
 
 def conflict_of_interest_errors(facts: ApplicationFacts) -> list[RuleError]:
