@@ -38,8 +38,8 @@ def _directory(assessment: Assessment, application: Application | None) -> list[
     """The service's directory doctors to choose from, with any the recorded application names (though since
     taken out of the directory), so the form can show what was recorded."""
     doctors = list(doctor_selectors.directory_of(service_id=assessment.service_id))
-    named = {r.directory_doctor_id for r in application.recommendations.all()} if application else set()
-    missing = named - {d.pk for d in doctors} - {None}
+    recs = application.recommendations.all() if application else []
+    missing = {r.directory_doctor_id for r in recs if r.directory_doctor_id is not None} - {d.pk for d in doctors}
     if missing:
         doctors += doctor_selectors.directory_of(service_id=assessment.service_id, active_only=False).filter(
             pk__in=missing
