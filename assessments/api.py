@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
+from amhp_hub.common.errors import RuleError
 from amhp_hub.common.requests import StaffAPIRequest
 from assessments import application_services, handover_services, selectors, services
 from assessments.models import (
@@ -143,6 +144,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "outcome_notes",
             "nearest_relative_action",
             "nearest_relative_notes",
+            "learning_disability",
+            "abnormally_aggressive_or_seriously_irresponsible",
             "delay_reasons",
             "application_signed_at",
             "bed_found_at",
@@ -316,6 +319,8 @@ class AssessmentDetailView(_AssessmentView):
                 channel="api",
                 expected_version=version,
             )
+        except RuleError:
+            raise  # 400 naming each provision broken (DESIGN.md section 8)
         except ValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
         return self.fresh(request, pk)
@@ -370,7 +375,13 @@ class TimelineView(_AssessmentView):
 
 
 class RecommendationSerializer(serializers.Serializer):
-    doctor = serializers.CharField(max_length=150)
+    """One medical recommendation: `doctor` (the name), or `doctor_id` (a directory entry of the service, whose
+    name, s12 approval and expiry then count, whatever else is sent)."""
+
+    doctor = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    doctor_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="A doctor of the service's directory (/doctors/)"
+    )
     examined_on = serializers.DateField(required=False, allow_null=True)
     examined_at = serializers.DateTimeField(required=False, allow_null=True)
     signed_on = serializers.DateField(required=False, allow_null=True)
@@ -378,6 +389,13 @@ class RecommendationSerializer(serializers.Serializer):
     s12_approval_expires_on = serializers.DateField(required=False, allow_null=True)
     previous_acquaintance = serializers.BooleanField(default=False)
     no_acquaintance_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("doctor_id") is None and not attrs.get("doctor", "").strip():
+            raise serializers.ValidationError(
+                {"doctor": ["Enter the doctor's name, or give doctor_id from the directory"]}
+            )
+        return attrs
 
 
 class ApplicationSerializer(serializers.Serializer):
@@ -429,6 +447,7 @@ def _application_out(application: Application, prompts: list[dict[str, str]] | N
         "recommendations": [
             {
                 "doctor": r.doctor,
+                "doctor_id": r.directory_doctor_id,
                 "examined_on": r.examined_on.isoformat(),
                 "examined_at": serializers.DateTimeField().to_representation(r.examined_at) if r.examined_at else None,
                 "signed_on": r.signed_on.isoformat(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
@@ -14,6 +15,17 @@ from assessments.models import ApplicationSection, NearestRelativeStep
 
 RECOMMENDATION_SLOTS = 2
 _REC_FIELD = re.compile(r"^recommendations\[(\d+)\]\.(\w+)$")
+
+
+def _listed(doctor: Any) -> str:
+    """How a directory doctor is offered: name, GMC number and when their s12 approval ends."""
+    if not doctor.s12_approved:
+        approval = "not section 12 approved"
+    elif doctor.s12_approval_expires_on:
+        approval = f"s12 approval ends {doctor.s12_approval_expires_on:%d/%m/%Y}"
+    else:
+        approval = "s12 approved"
+    return f"{doctor.name} (GMC {doctor.gmc_number}, {approval})"
 
 
 class DateInput(forms.DateInput):
@@ -72,16 +84,31 @@ class ApplicationForm(forms.Form):
         label="Outline of the grounds (for your report)", required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, directory: Iterable[Any] = (), **kwargs: Any) -> None:
+        """DIRECTORY: the service's directory doctors, offered for each recommendation."""
         kwargs.setdefault("prefix", "app")
         super().__init__(*args, **kwargs)
+        choices = [("", "Not in the directory: enter the doctor below"), *[(d.pk, _listed(d)) for d in directory]]
         rec_fieldsets = []
         for n in range(1, RECOMMENDATION_SLOTS + 1):
-            self.fields[f"rec{n}_doctor"] = forms.CharField(label="Doctor's name", required=False, max_length=150)
+            self.fields[f"rec{n}_doctor_id"] = forms.TypedChoiceField(
+                label="Doctor from the directory",
+                help_text="Their section 12 approval and its end date then come from the directory",
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=choices,
+                error_messages={"invalid_choice": "Choose a doctor from this service's directory"},
+            )
+            self.fields[f"rec{n}_doctor"] = forms.CharField(
+                label="Doctor's name (if not in the directory)", required=False, max_length=150
+            )
             self.fields[f"rec{n}_examined_on"] = _date("Date of the examination")
             self.fields[f"rec{n}_examined_at"] = _dt("Time of the examination (needed for section 4)")
             self.fields[f"rec{n}_signed_on"] = _date("Date the recommendation was signed")
-            self.fields[f"rec{n}_s12_approved"] = forms.BooleanField(label="Approved under section 12", required=False)
+            self.fields[f"rec{n}_s12_approved"] = forms.BooleanField(
+                label="Approved under section 12 (if not in the directory)", required=False
+            )
             self.fields[f"rec{n}_s12_approval_expires_on"] = _date("Section 12 approval ends on (if known)")
             self.fields[f"rec{n}_previous_acquaintance"] = forms.BooleanField(
                 label="Knew the person before", required=False
@@ -93,6 +120,7 @@ class ApplicationForm(forms.Form):
             )
             rec_fieldsets.append(
                 Fieldset(
+                    Field.select(f"rec{n}_doctor_id"),
                     Field.text(f"rec{n}_doctor"),
                     Field(f"rec{n}_examined_on"),
                     Field(f"rec{n}_examined_at"),
@@ -178,6 +206,7 @@ class ApplicationForm(forms.Form):
         for n, rec in enumerate(application.recommendations.all(), start=1):
             if n > RECOMMENDATION_SLOTS:
                 break
+            initial[f"rec{n}_doctor_id"] = rec.directory_doctor_id
             for f in (
                 "doctor",
                 "examined_on",

@@ -15,16 +15,20 @@ Readings taken where the Act needs interpreting:
 - s12(1): each recommending doctor must have examined the patient on or before signing, and
   signed on or before the date of the application; the 5-clear-days test compares only the
   examinations of the doctors whose recommendations found the application.
-- s12(2): "approved" means approved on the date of the application (an approval that has
-  expired by then does not count); where neither doctor has previous acquaintance the
-  application must say why (Form A2/A6 ask for this), so a reason on either recommendation will do.
+- s12(2): "approved" means approved when the doctor examined the patient and still on the date of
+  the application (an approval that has expired by either day does not count; the day test is
+  rota.doctors.s12_approval_in_date, shared with the doctor directory). A recommendation from a
+  directory doctor carries the directory's approval and expiry. Where neither doctor has previous
+  acquaintance the application must say why (Form A2/A6 ask for this), so a reason on either
+  recommendation will do.
 - s11(4): "none" (no nearest relative) is accepted only when the person's record identifies no
   nearest relative; "informed" is not consultation. An objection to the section on the
   person's record bars the application unless an s29 order has displaced the relative.
 - s11(3): informing may follow the application ("is to be or has been made"), so for s2 it is a
   prompt, not a refusal.
-- s1(2B): the learning disability qualifier governs s3 and guardianship (and CTOs); it does not
-  apply to s2 or s4, nor to autism, which the Act treats as a mental disorder without a qualifier.
+- s1(2B): the learning disability qualifier governs s3 and guardianship, and the AMHP's agreement to a
+  CTO (s17A(4)) or to its revocation (s17F(4), which rests on the s3(2) conditions); it does not apply
+  to s2 or s4, nor to autism, which the Act treats as a mental disorder without a qualifier.
 - SI 2008/1205: the declaration is the AMHP's; a declared potential conflict is refused unless the
   urgency exception (reg. 7) is recorded with its reason.
 """
@@ -37,6 +41,7 @@ from datetime import date, datetime, timedelta
 
 from referrals import clocks
 from referrals.person_rules import RuleError, place_of_safety_errors
+from rota import doctors
 from rota.timefmt import LONDON
 
 SECTIONS = ("s2", "s3", "s4", "guardianship")
@@ -45,6 +50,11 @@ TWO_RECOMMENDATIONS = {"s2": "s2(3)", "s3": "s3(3)", "guardianship": "s7(3)"}
 NR_CONSULTATION_SECTIONS = ("s3", "guardianship")
 LD_QUALIFIER_SECTIONS = ("s3", "guardianship")
 S4_SEEN_WITHIN = timedelta(hours=24)
+# The AMHP's agreements (assessment outcomes) the learning disability qualifier governs, with what each supports.
+CTO_AGREEMENTS = {
+    "cto_agreed": "a community treatment order (s17A(4))",
+    "cto_revocation_agreed": "the revocation of a community treatment order (s17F(4): the section 3 conditions)",
+}
 # Outcomes that rest on an application: completing with one of them needs a valid application of that section.
 OUTCOME_SECTION = {
     "detained_s2": "s2",
@@ -59,6 +69,7 @@ __all__ = [
     "RuleError",
     "application_errors",
     "application_prompts",
+    "cto_learning_disability_errors",
 ]
 
 
@@ -179,24 +190,38 @@ def examinations_apart_errors(recommendations: Sequence[Recommendation]) -> list
     ]
 
 
-def _approved_on(rec: Recommendation, day: date | None) -> bool:
-    if not rec.s12_approved:
-        return False
-    return rec.s12_approval_expires_on is None or day is None or rec.s12_approval_expires_on >= day
+def approval_lapsed_on(rec: Recommendation, application_on: date | None) -> date | None:
+    """s12(2): the first of the examination day and the application day on which REC's s12 approval was out of
+    date (rota.doctors.s12_approval_in_date: it runs to the end of its expiry day), or None when it covers both."""
+    for day in (rec.examined_on, application_on):
+        if day is not None and not doctors.s12_approval_in_date(
+            approved=True, expires_on=rec.s12_approval_expires_on, on_day=day
+        ):
+            return day
+    return None
 
 
 def approved_doctor_errors(recommendations: Sequence[Recommendation], day: date | None) -> list[RuleError]:
-    """s12(2): one of the recommendations from a doctor approved under s12, the approval in date on DAY."""
-    if any(_approved_on(r, day) for r in recommendations):
+    """s12(2): one of the recommendations from a doctor approved under s12, the approval in date on the day the doctor
+    examined the patient and on DAY (the application's). A doctor whose approval had lapsed cannot be the one."""
+    if any(r.s12_approved and approval_lapsed_on(r, day) is None for r in recommendations):
         return []
-    expired = [r.doctor for r in recommendations if r.s12_approved and not _approved_on(r, day)]
-    detail = f" ({', '.join(expired)}: approval expired before the application)" if expired else ""
+    lapsed = []
+    for r in recommendations:
+        on = approval_lapsed_on(r, day) if r.s12_approved else None
+        if on is not None:
+            event = "examination" if on == r.examined_on else "application"
+            lapsed.append(
+                f"{r.doctor}'s approval expired on {r.s12_approval_expires_on:%d/%m/%Y}, before the {event} on "
+                f"{on:%d/%m/%Y}"
+            )
+    detail = f" ({'; '.join(lapsed)})" if lapsed else ""
     return [
         RuleError(
             "s12(2)",
             "recommendations",
-            "At least one recommendation must come from a doctor approved under section 12 whose approval is "
-            f"in date on the day of the application{detail} (s12(2)).",
+            "At least one recommendation must come from a doctor approved under section 12 whose approval was in "
+            f"date when they examined the patient and on the day of the application{detail} (s12(2)).",
         )
     ]
 
@@ -326,8 +351,17 @@ def objection_errors(section: str, objections_to: frozenset[str], *, displaced: 
     ]
 
 
+def _learning_disability_qualifier(what: str, field: str) -> RuleError:
+    return RuleError(
+        "s1(2B)",
+        field,
+        f"A learning disability supports {what} only when associated with abnormally aggressive or seriously "
+        "irresponsible conduct (s1(2A), s1(2B)).",
+    )
+
+
 def learning_disability_errors(facts: ApplicationFacts) -> list[RuleError]:
-    """s1(2A), s1(2B): a learning disability is a mental disorder for s3 and guardianship only when associated
+    """s1(2A), s1(2B)(a): a learning disability is a mental disorder for s3 and guardianship only when associated
     with abnormally aggressive or seriously irresponsible conduct."""
     if (
         facts.section in LD_QUALIFIER_SECTIONS
@@ -335,14 +369,28 @@ def learning_disability_errors(facts: ApplicationFacts) -> list[RuleError]:
         and not facts.abnormally_aggressive_or_seriously_irresponsible
     ):
         return [
-            RuleError(
-                "s1(2B)",
-                "abnormally_aggressive_or_seriously_irresponsible",
-                f"A learning disability supports {_section_label(facts.section)} only when associated with "
-                "abnormally aggressive or seriously irresponsible conduct (s1(2A), s1(2B)).",
+            _learning_disability_qualifier(
+                _section_label(facts.section), "abnormally_aggressive_or_seriously_irresponsible"
             )
         ]
     return []
+
+
+def cto_learning_disability_errors(
+    outcome: str, *, learning_disability: bool, abnormally_aggressive_or_seriously_irresponsible: bool
+) -> list[RuleError]:
+    """s1(2A), s1(2B)(a): the AMHP cannot agree to a CTO, or to its revocation, resting on a learning disability
+    without abnormally aggressive or seriously irresponsible conduct.
+
+    s17A is among the provisions s1(2B)(a) names, so the s17A(5) criteria (for which the AMHP's agreement is given,
+    s17A(4)) are not met by such a learning disability; a revocation rests on the conditions of s3(2) being met
+    (s17F(4)(a), to which the AMHP agrees under s17F(4)(b)), and s3 is named there too. OUTCOME is the assessment's
+    (CTO_AGREEMENTS); any other outcome is not an agreement and is not refused here.
+    """
+    what = CTO_AGREEMENTS.get(outcome)
+    if what is None or not learning_disability or abnormally_aggressive_or_seriously_irresponsible:
+        return []
+    return [_learning_disability_qualifier(what, "abnormally_aggressive_or_seriously_irresponsible")]
 
 
 def conflict_of_interest_errors(facts: ApplicationFacts) -> list[RuleError]:

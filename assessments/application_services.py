@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from assessments.models import (
 )
 from referrals.nr_selectors import NearestRelativeView, nearest_relative_for
 from referrals.services import referral_record_pathway
+from rota.models import DirectoryDoctor
 from rota.timefmt import LONDON
 
 APPLICATION_FIELDS = (
@@ -54,6 +56,8 @@ RECOMMENDATION_FIELDS = (
     "no_acquaintance_reason",
 )
 MAX_RECOMMENDATIONS = 3
+# What a directory doctor's entry decides for a recommendation naming it (DESIGN.md section 8, `doctor_id`).
+FROM_DIRECTORY = ("doctor", "s12_approved", "s12_approval_expires_on")
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,38 @@ def facts_for(
     )
 
 
+def with_directory_doctors(recommendations: Iterable[Mapping[str, Any]], *, service_id: int) -> list[dict[str, Any]]:
+    """Fill each recommendation naming a directory doctor (`doctor_id`) from the service's directory.
+
+    The doctor's name, s12 approval and its expiry come from the entry, whatever was typed, so the
+    s12(2) rule judges the approval the directory records. A doctor_id that is not in this service's
+    directory (another service's doctor, or none) is refused alike, without saying which (ValidationError).
+    One statement for all the recommendations.
+    """
+    recs = [dict(r) for r in recommendations]
+    wanted = {r["doctor_id"] for r in recs if r.get("doctor_id") is not None}
+    found = {d.pk: d for d in DirectoryDoctor.objects.filter(service_id=service_id, pk__in=wanted)} if wanted else {}
+    errors: list[str] = []
+    for index, rec in enumerate(recs):
+        doctor_id = rec.pop("doctor_id", None)
+        rec["directory_doctor"] = None
+        if doctor_id is None:
+            continue
+        listed = found.get(doctor_id)
+        if listed is None:
+            errors.append(f"Recommendation {index + 1}: choose a doctor from this service's directory")
+            continue
+        rec.update(
+            directory_doctor=listed,
+            doctor=listed.name,
+            s12_approved=listed.s12_approved,
+            s12_approval_expires_on=listed.s12_approval_expires_on,
+        )
+    if errors:
+        raise ValidationError({"recommendations": errors})
+    return recs
+
+
 def stored_facts(application: Application) -> rules.ApplicationFacts:
     """The facts of a stored application, checked against the person's record as it is now."""
     data = {f: getattr(application, f) for f in APPLICATION_FIELDS}
@@ -149,7 +185,9 @@ def application_submit(
 ) -> Submitted:
     """Record the signed application if the Act allows it; a valid one moves the referral to application_made.
 
-    Raise RuleError with every provision broken (nothing is saved), ConflictError when the
+    A recommendation may name a directory doctor (`doctor_id`): its name, s12 approval and expiry then come
+    from the directory (with_directory_doctors). Raise ValidationError for a doctor_id not in the service's
+    directory, RuleError with every provision broken (nothing is saved), ConflictError when the
     allocation is not accepted, was declined or is completed. Submitting again replaces the
     application (the referral stays application_made). Return the application and the prompts
     (s11(3)) that remain.
@@ -158,7 +196,7 @@ def application_submit(
     locked = Assessment.objects.select_for_update().select_related("referral__person").get(pk=assessment.pk)
     if locked.status not in (AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS):
         raise ConflictError(f"This allocation is {locked.get_status_display().lower()}: the application cannot change")
-    recommendations = [dict(r) for r in recommendations]
+    recommendations = with_directory_doctors(recommendations, service_id=locked.service_id)
     errors, prompts = application_check(locked, data, recommendations, now=now)
     if errors:
         raise rule_error(errors)
@@ -181,6 +219,7 @@ def application_submit(
             Recommendation(
                 application=application,
                 position=i,
+                directory_doctor=r.get("directory_doctor"),
                 **{f: r.get(f) for f in RECOMMENDATION_FIELDS if r.get(f) is not None},
             )
             for i, r in enumerate(recommendations)

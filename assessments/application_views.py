@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,11 +13,12 @@ from django.views.decorators.http import require_http_methods
 
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import ConflictError, RuleError
-from amhp_hub.common.web import role_required
+from amhp_hub.common.web import add_service_errors, role_required
 from assessments import application_services, documents, selectors
 from assessments.application_forms import ApplicationForm
 from assessments.models import Application, Assessment, AssessmentStatus
 from referrals.nr_selectors import child_notes, nearest_relative_for
+from rota import doctor_selectors
 from rota.models import Role
 
 EVERYONE = (Role.CONSULTANT, Role.MANAGER, Role.AMHP)
@@ -30,6 +32,19 @@ def _own(request: HttpRequest, pk: str) -> Assessment:
 
 def _application(assessment: Assessment) -> Application | None:
     return Application.objects.filter(assessment=assessment).prefetch_related("recommendations").first()
+
+
+def _directory(assessment: Assessment, application: Application | None) -> list[Any]:
+    """The service's directory doctors to choose from, with any the recorded application names (though since
+    taken out of the directory), so the form can show what was recorded."""
+    doctors = list(doctor_selectors.directory_of(service_id=assessment.service_id))
+    recs = application.recommendations.all() if application else []
+    missing = {r.directory_doctor_id for r in recs if r.directory_doctor_id is not None} - {d.pk for d in doctors}
+    if missing:
+        doctors += doctor_selectors.directory_of(service_id=assessment.service_id, active_only=False).filter(
+            pk__in=missing
+        )
+    return doctors
 
 
 def _initial(application: Application | None) -> dict[str, Any]:
@@ -55,7 +70,7 @@ def application(request: HttpRequest, pk: str) -> HttpResponse:
         if not editable:
             messages.error(request, "Only the allocated AMHP can make the application while the work is open")
             return redirect("assessments:application", pk=assessment.pk)
-        form = ApplicationForm(request.POST)
+        form = ApplicationForm(request.POST, directory=_directory(assessment, existing))
         if form.is_valid():
             data, recs = form.service_data()
             try:
@@ -68,6 +83,8 @@ def application(request: HttpRequest, pk: str) -> HttpResponse:
             except RuleError as exc:
                 rule_errors = [{"provision": p, "field": f, "message": m} for p, f, m in exc.violations]
                 form.add_rule_errors(rule_errors)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -77,7 +94,9 @@ def application(request: HttpRequest, pk: str) -> HttpResponse:
                 return redirect("assessments:application", pk=assessment.pk)
         status = 400
     else:
-        form = ApplicationForm(initial=_initial(existing))
+        form = ApplicationForm(
+            initial=_initial(existing), directory=_directory(assessment, existing) if editable else ()
+        )
         audit(actor=request.user, service_id=assessment.service_id, action="view", obj=existing or assessment)
     person = assessment.referral.person
     nearest = nearest_relative_for(person)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
+from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Layout, Size
 from django import forms
 
 from amhp_hub.common.forms import LondonDateTimeField, london_datetime
@@ -57,6 +57,12 @@ class RecordForm(forms.Form):
         max_length=services.NOTES_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    learning_disability = forms.BooleanField(
+        label="The mental disorder relied on is a learning disability", required=False
+    )
+    abnormally_aggressive_or_seriously_irresponsible = forms.BooleanField(
+        label="It is associated with abnormally aggressive or seriously irresponsible conduct", required=False
+    )
     nearest_relative_action = forms.ChoiceField(
         label="Nearest relative", choices=NearestRelativeAction.choices, initial=NearestRelativeAction.NOT_YET
     )
@@ -100,6 +106,16 @@ class RecordForm(forms.Form):
                 Field.select("outcome"),
                 Field.textarea("outcome_notes"),
                 legend="Outcome",
+                legend_size=Size.SMALL,
+            ),
+            Fieldset(
+                HTML(
+                    '<p class="govuk-body">For an agreement to a community treatment order or to its revocation '
+                    "(s1(2A), s1(2B)).</p>"
+                ),
+                Field.checkbox("learning_disability"),
+                Field.checkbox("abnormally_aggressive_or_seriously_irresponsible"),
+                legend="Learning disability",
                 legend_size=Size.SMALL,
             ),
             Fieldset(

@@ -32,6 +32,9 @@ class Outcome(models.TextChoices):
     CRISIS_HOME_TREATMENT = "crisis_home_treatment", "Crisis or home treatment team"
     COMMUNITY_SUPPORT = "community_support", "CMHT or other community support"
     GUARDIANSHIP = "guardianship", "Guardianship (s7)"
+    # s17A(4): a CTO is made only if an AMHP states in writing that they agree (and that it is appropriate).
+    CTO_AGREED = "cto_agreed", "AMHP agrees to the making of a CTO (s17A(4))"
+    CTO_NOT_AGREED = "cto_not_agreed", "AMHP does not agree to the making of a CTO"
     # s17F(4): revoking a CTO needs an AMHP's written agreement (replaces the single "cto" outcome).
     CTO_REVOCATION_AGREED = "cto_revocation_agreed", "AMHP agrees to revocation of the CTO (s17F(4))"
     CTO_REVOCATION_NOT_AGREED = "cto_revocation_not_agreed", "AMHP does not agree to revocation of the CTO"
@@ -93,6 +96,14 @@ class Assessment(models.Model):
         max_length=20, choices=NearestRelativeAction.choices, default=NearestRelativeAction.NOT_YET
     )
     nearest_relative_notes = models.TextField(blank=True)
+    # The learning disability qualifier (s1(2A), s1(2B)) for the AMHP's agreement to a CTO or its revocation.
+    learning_disability = models.BooleanField(
+        default=False, help_text="The mental disorder relied on is a learning disability"
+    )
+    abnormally_aggressive_or_seriously_irresponsible = models.BooleanField(
+        default=False,
+        help_text="The learning disability is associated with abnormally aggressive or seriously irresponsible conduct",
+    )
     delay_reasons = models.JSONField(default=list, blank=True)
     application_signed_at = models.DateTimeField(null=True, blank=True)
     bed_found_at = models.DateTimeField(null=True, blank=True)
@@ -354,6 +365,11 @@ class Recommendation(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="recommendations")
     position = models.PositiveSmallIntegerField(default=0)
+    # Chosen from the service's directory: the name, s12 approval and expiry were copied from it when the
+    # application was made (what the application relied on); otherwise typed freely.
+    directory_doctor = models.ForeignKey(
+        "rota.DirectoryDoctor", null=True, blank=True, on_delete=models.SET_NULL, related_name="recommendations"
+    )
     doctor = models.CharField(max_length=150)
     examined_on = models.DateField()
     examined_at = models.DateTimeField(null=True, blank=True)

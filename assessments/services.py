@@ -62,6 +62,8 @@ RECORD_FIELDS = (
     "outcome_notes",
     "nearest_relative_action",
     "nearest_relative_notes",
+    "learning_disability",
+    "abnormally_aggressive_or_seriously_irresponsible",
     "delay_reasons",
     "seen_at",
     "application_signed_at",
@@ -481,6 +483,21 @@ def validate_record(record: Mapping[str, Any], doctors: Iterable[Mapping[str, An
     return errors
 
 
+def record_rule_errors(record: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The legal rules the record's outcome must meet on its own, as {"provision", "field", "message"}: the
+    AMHP's agreement to a CTO or its revocation and the learning disability qualifier (s1(2B))."""
+    return [
+        e.as_dict()
+        for e in application_rules.cto_learning_disability_errors(
+            record.get("outcome") or "",
+            learning_disability=bool(record.get("learning_disability")),
+            abnormally_aggressive_or_seriously_irresponsible=bool(
+                record.get("abnormally_aggressive_or_seriously_irresponsible")
+            ),
+        )
+    ]
+
+
 def _record_worked_period(assessment: Assessment) -> None:
     """Keep the AMHP's worked time in step with the record's work times, for the working-time checks."""
     start, end = assessment.work_started_at, assessment.work_ended_at
@@ -529,7 +546,9 @@ def assessment_update_record(
     DATA holds any of RECORD_FIELDS. Each item of DOCTORS adds a doctor, or with an "id"
     updates that doctor of this assessment. With both work times and no hours entered,
     hours_worked is the elapsed time. Raise ValidationError with field messages (nothing is
-    saved then) and ConflictError if the allocation is not accepted, was declined or is completed.
+    saved then), RuleError naming the provision when the outcome breaks a rule of its own (an
+    agreement to a CTO resting on a learning disability alone, s1(2B)), and ConflictError if the
+    allocation is not accepted, was declined or is completed.
     """
     now = now or timezone.now()
     locked = _lock(assessment)
@@ -568,6 +587,9 @@ def assessment_update_record(
         errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+    broken = record_rule_errors(merged)
+    if broken:
+        raise rule_error(broken)
     if merged["application_signed_at"] != locked.application_signed_at:
         broken = unsigned_application_errors(locked, "application_signed_at")
         if broken:
@@ -634,7 +656,7 @@ def assessment_complete(
         errors["application_signed_at"] = ["Record when the application was signed before completing"]
     if errors:
         raise ValidationError(errors)
-    broken = completion_errors(locked, locked.outcome)
+    broken = record_rule_errors(snapshot(locked, RECORD_FIELDS)) or completion_errors(locked, locked.outcome)
     if broken:  # an outcome resting on an application needs a lawful one (assessments.application_rules)
         raise rule_error(broken)
     assert locked.work_started_at is not None and locked.work_ended_at is not None  # checked above

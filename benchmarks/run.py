@@ -34,6 +34,8 @@ TOIL_FIRST_GOAL_S = 60.0
 LOADED_QUEUE_P95_GOAL_MS = 60.0  # 10 concurrent users
 MIXED_RPS_GOAL = 300.0
 MIXED_P99_GOAL_MS = 100.0
+GUESSERS = 12  # anonymous sign-in guessers, each POSTing wrong passwords as fast as it is answered
+GUESSED_QUEUE_P50_GOAL_MS = 100.0  # queue API median while they guess
 SEED_GOAL_S = 300.0  # for 1,000,000 referrals
 SEARCH_P95_GOAL_MS = 25.0
 SWEEP_GOAL_MS = 50.0
@@ -66,6 +68,8 @@ def setup_django() -> None:
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
     os.environ.setdefault("STATIC_MANIFEST", "0")
     os.environ.setdefault("DEBUG", "0")
+    # Plain cookie names, as the gunicorn processes use (start_gunicorn): the load figures' session cookie is made here.
+    os.environ["SECURE_COOKIES"] = "0"
     hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
     os.environ["ALLOWED_HOSTS"] = ",".join(dict.fromkeys([*hosts, "testserver", "localhost"]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amhp_hub.settings")
@@ -140,11 +144,31 @@ def statements(call: Callable[[], Any]) -> tuple[int, Any]:
     return len(ctx.captured_queries), result
 
 
+def mfa_verified(session: Any, user: Any) -> None:
+    """Mark SESSION as having passed MFA with USER's authenticator, as signing in with its code does (django-otp)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from amhp_hub.common import mfa
+
+    device = mfa.confirmed_totp(user) or TOTPDevice.objects.create(user=user, name="Benchmark", confirmed=True)
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
+
+def sign_in(client: Any, user: Any) -> None:
+    """Sign the in-process CLIENT in as USER, MFA verified (the pages refuse a session that has not given a code)."""
+    client.force_login(user)
+    session = client.session
+    mfa_verified(session, user)
+    session.save()
+
+
 # --- Load through gunicorn ------------------------------------------------------------------
 
 
 def start_gunicorn(port: int, workers: int) -> Any:
     import subprocess
+    import urllib.error
     import urllib.request
 
     env = {k: v for k, v in os.environ.items() if k != "AMHP_PROCESS"}
@@ -160,6 +184,8 @@ def start_gunicorn(port: int, workers: int) -> Any:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
             return process
+        except urllib.error.HTTPError:
+            return process  # it answers: 503, as the benchmark runs no Celery worker or beat for /healthz to find
         except OSError:
             time.sleep(0.2)
     process.terminate()
@@ -211,6 +237,7 @@ def load(targets: list[tuple[int, str, dict[str, str]]], concurrency: int, secon
     elapsed = time.perf_counter() - started
     return {
         "rps": len(latencies) / elapsed,
+        "p50": percentile(latencies, 0.5) if latencies else float("nan"),
         "p95": percentile(latencies, 0.95) if latencies else float("nan"),
         "p99": percentile(latencies, 0.99) if latencies else float("nan"),
         "n": len(latencies),
@@ -218,21 +245,135 @@ def load(targets: list[tuple[int, str, dict[str, str]]], concurrency: int, secon
     }
 
 
+def guess_sign_ins(port: int, username: str, guessers: int, ready: Any, stop: Any, results: Any) -> None:
+    """GUESSERS threads POSTing wrong passwords for USERNAME until STOP is set; put their answers' counts on RESULTS.
+
+    Half guess on the sign-in page (each first reads the page for its CSRF cookie and token, as a browser
+    would), half on the token endpoint. Run in a process of its own, so that the guessers' own work does
+    not slow the client measuring the queue API.
+    """
+    import http.client
+    import http.cookies
+    import json
+    import re
+    import threading
+    from collections import Counter
+    from urllib.parse import urlencode
+
+    counts: Counter[str] = Counter()
+    lock = threading.Lock()
+    started = threading.Barrier(guessers + 1)
+
+    def sign_in_form(conn: http.client.HTTPConnection) -> tuple[dict[str, str], dict[str, str]]:
+        conn.request("GET", "/login/")
+        page = conn.getresponse()
+        html = page.read().decode()
+        cookies = http.cookies.SimpleCookie()
+        for header in page.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        cookie = "; ".join(f"{k}={m.value}" for k, m in cookies.items() if k.endswith("csrftoken"))
+        headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        return headers, {"csrfmiddlewaretoken": token.group(1) if token else ""}
+
+    def guesser(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        on_page = n % 2 == 0
+        mine: Counter[str] = Counter()
+        try:
+            headers, fields = sign_in_form(conn) if on_page else ({"Content-Type": "application/json"}, {})
+        finally:
+            started.wait()
+        i = 0
+        while not stop.is_set():
+            i += 1
+            password = f"wrong-guess-{n}-{i}"
+            try:
+                if on_page:
+                    body = urlencode({**fields, "username": username, "password": password})
+                    conn.request("POST", "/login/", body=body, headers=headers)
+                else:
+                    body = json.dumps({"username": username, "password": password, "otp": "000000"})
+                    conn.request("POST", "/api/v1/auth/token/", body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                mine[f"{'page' if on_page else 'token'} {response.status}"] += 1
+            except (OSError, http.client.HTTPException):
+                mine["connection errors"] += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        with lock:
+            counts.update(mine)
+
+    threads = [threading.Thread(target=guesser, args=(n,)) for n in range(guessers)]
+    for t in threads:
+        t.start()
+    started.wait()
+    ready.set()
+    for t in threads:
+        t.join()
+    results.put(dict(counts))
+
+
+def guessed_queue_figures(args: argparse.Namespace, port: int, username: str, token: str) -> list[Row]:
+    """The queue API's median for one client on its own (the floor), then while GUESSERS sign-in guessers run."""
+    import multiprocessing
+    import queue
+
+    from axes.utils import reset
+
+    queue_api = [(port, "/api/v1/queue/", {"Authorization": f"Token {token}"})]
+    floor = load(queue_api, 1, args.seconds / 2)
+    context = multiprocessing.get_context("spawn")
+    ready, stop, results = context.Event(), context.Event(), context.Queue()
+    child = context.Process(target=guess_sign_ins, args=(port, username, GUESSERS, ready, stop, results))
+    child.start()
+    try:
+        if not ready.wait(timeout=60):
+            raise RuntimeError("the sign-in guessers did not start")
+        guessed = load(queue_api, 1, args.seconds)
+    finally:
+        stop.set()
+        try:
+            counts = results.get(timeout=60)
+        except queue.Empty:
+            counts = {}
+        child.join(timeout=30)
+    # The guessers locked the address and the username (django-axes): clear that, so later runs sign in.
+    reset(ip="127.0.0.1")
+    reset(username=username)
+    sent = sum(counts.values())
+    answers = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    return [
+        goal(
+            "Floor: queue API GET /api/v1/queue/, one client, no guessers",
+            f"p50 {floor['p50']:.1f} ms, p95 {floor['p95']:.1f} ms, {floor['errors']} errors",
+            "",
+            None,
+        ),
+        goal(
+            f"Queue API with {GUESSERS} sign-in guessers (/login/ and /api/v1/auth/token/)",
+            f"p50 {guessed['p50']:.1f} ms, p95 {guessed['p95']:.1f} ms, {guessed['errors']} errors; "
+            f"{sent:,} guesses ({sent / args.seconds:.0f}/s; {answers})",
+            f"p50 < {GUESSED_QUEUE_P50_GOAL_MS:.0f} ms, 0 errors",
+            guessed["p50"] < GUESSED_QUEUE_P50_GOAL_MS and guessed["errors"] == 0,
+        ),
+    ]
+
+
 def http_figures(args: argparse.Namespace, service: Any, consultant: Any, rows: list[Row]) -> None:
     from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
     from rest_framework.authtoken.models import Token
 
     from referrals.constants import QUEUE_STATUSES
     from referrals.models import Referral
     from rota.models import Role, StaffProfile
 
-    session = SessionStore()
-    session["_auth_user_id"] = str(consultant.user.pk)
-    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
-    session["_auth_user_hash"] = consultant.user.get_session_auth_hash()
-    session.create()
-    page = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
+    # A signed-in, MFA-verified session (the database sessions gunicorn reads), as a browser would hold.
+    browser = Client()
+    sign_in(browser, consultant.user)
+    page = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={browser.session.session_key}"}
     desk = {"Authorization": f"Token {Token.objects.get_or_create(user=consultant.user)[0].key}"}
     amhp = StaffProfile.objects.filter(service=service, role=Role.AMHP, user__username="amhp").first()
     amhp = amhp or StaffProfile.objects.filter(service=service, role=Role.AMHP).first()
@@ -274,6 +415,19 @@ def http_figures(args: argparse.Namespace, service: Any, consultant: Any, rows: 
                 f"{mixed['rps']:.0f} req/s, p99 {mixed['p99']:.1f} ms, {mixed['errors']} errors",
                 f">= {MIXED_RPS_GOAL:.0f} req/s, p99 < {MIXED_P99_GOAL_MS:.0f} ms, 0 errors",
                 mixed["rps"] >= MIXED_RPS_GOAL and mixed["p99"] < MIXED_P99_GOAL_MS and mixed["errors"] == 0,
+            )
+        )
+        # Anonymous sign-in guessing must not slow the queue: the queue API read by another member of the desk.
+        reader = (
+            StaffProfile.objects.filter(service=service, role=Role.CONSULTANT)
+            .exclude(pk=consultant.pk)
+            .select_related("user")
+            .first()
+            or consultant
+        )
+        rows.extend(
+            guessed_queue_figures(
+                args, port, consultant.user.get_username(), Token.objects.get_or_create(user=reader.user)[0].key
             )
         )
     finally:
@@ -345,7 +499,7 @@ def main(argv: list[str]) -> int:
         )
 
     client = Client()
-    client.force_login(consultant.user)
+    sign_in(client, consultant.user)
     n = args.requests
 
     # Floors, in this process: the cheapest page and the sign-in page.
@@ -472,7 +626,7 @@ def main(argv: list[str]) -> int:
         goal("Dashboard roll-up run", f"{days} days rebuilt in {time.perf_counter() - started:.1f} s", "", None)
     )
     if manager is not None:
-        client.force_login(manager.user)
+        sign_in(client, manager.user)
         for slug in SECTIONS:
             url = f"/dashboards/{slug}/"
             client.get(url)
@@ -486,7 +640,7 @@ def main(argv: list[str]) -> int:
                     response.status_code == 200 and p95 <= DASHBOARD_P95_GOAL_MS,
                 )
             )
-        client.force_login(consultant.user)
+        sign_in(client, consultant.user)
 
     # Sweeps. TOIL: the first full sweep (in batches), then with nothing new.
     SweepMark.objects.filter(job="book_toil").delete()

@@ -180,3 +180,127 @@ def test_s29_displacement_on_ground_c_keeps_the_s2_running_until_decided(
     body = {"displacement": [{"ground": "c", "applied_on": today.isoformat()}]}
     assert desk.post(person_url, body, format="json").status_code == 200
     assert s2_due() is None  # s29(4): the s2 continues until the application is disposed of
+
+
+# s12(2) with the doctor directory: a recommendation may name a directory doctor (doctor_id), whose approval counts.
+
+
+def _listed(service: Any, name: str, expires_on: Any, *, approved: bool = True, gmc: str = "7012345") -> Any:
+    from rota.models import DirectoryDoctor
+
+    return DirectoryDoctor.objects.create(
+        service=service, name=name, gmc_number=gmc, s12_approved=approved, s12_approval_expires_on=expires_on
+    )
+
+
+def _from_directory(payload: dict[str, Any], listed: Any, **changes: Any) -> dict[str, Any]:
+    """The payload with its first recommendation (the s12-approved one) naming LISTED instead of a typed name."""
+    first = payload["recommendations"][0]
+    first.pop("doctor")
+    first.pop("s12_approved")
+    first.update(doctor_id=listed.pk, **changes)
+    return payload
+
+
+def test_s12_2_a_directory_doctor_in_date_founds_the_application_with_the_directory_s_approval(
+    api_client_for: Any, accepted: Assessment, on_duty_amhp: Any, s3_payload: Any, application_day: Any
+) -> None:
+    from datetime import timedelta
+
+    from assessments.models import Recommendation
+
+    doctor = _listed(accepted.service, "Dr Amara Okafor", application_day + timedelta(days=200))
+    # Whatever is typed beside doctor_id, the directory's name and approval are the ones recorded.
+    payload = _from_directory(s3_payload(), doctor, doctor="Dr Someone Else", s12_approved=False)
+    response = api_client_for(on_duty_amhp).post(url(accepted), payload, format="json")
+    assert response.status_code == 201, response.json()
+    first = response.json()["recommendations"][0]
+    assert (first["doctor_id"], first["doctor"], first["s12_approved"]) == (doctor.pk, "Dr Amara Okafor", True)
+    assert first["s12_approval_expires_on"] == (application_day + timedelta(days=200)).isoformat()
+    assert response.json()["recommendations"][1]["doctor_id"] is None  # Dr Brennan typed freely
+    stored = Recommendation.objects.get(position=0)
+    assert stored.directory_doctor_id == doctor.pk and stored.doctor == "Dr Amara Okafor"
+
+
+def test_s12_2_a_directory_doctor_whose_approval_expired_before_the_examination_is_refused(
+    api_client_for: Any, accepted: Assessment, on_duty_amhp: Any, s3_payload: Any, application_day: Any
+) -> None:
+    from datetime import timedelta
+
+    # Dr Okafor examined the day before the application; the directory says her approval ended the day before that.
+    examined_on = application_day - timedelta(days=1)
+    doctor = _listed(accepted.service, "Dr Amara Okafor", examined_on - timedelta(days=1))
+    payload = _from_directory(s3_payload(), doctor, s12_approved=True)  # the client's "approved" does not count
+    response = api_client_for(on_duty_amhp).post(url(accepted), payload, format="json")
+    assert response.status_code == 400
+    assert provisions(response) == ["s12(2)"]
+    message = response.json()["errors"][0]["message"]
+    assert "Dr Amara Okafor" in message and f"before the examination on {examined_on:%d/%m/%Y}" in message
+    assert not Application.objects.exists()
+    assert Referral.objects.get(pk=accepted.referral_id).status == "allocated"
+
+
+def test_s12_2_a_directory_approval_ending_between_the_examination_and_the_application_is_refused(
+    api_client_for: Any, accepted: Assessment, on_duty_amhp: Any, s3_payload: Any, application_day: Any
+) -> None:
+    from datetime import timedelta
+
+    # In date on the examination day (it runs to the end of its last day), lapsed by the application the day after.
+    doctor = _listed(accepted.service, "Dr Amara Okafor", application_day - timedelta(days=1))
+    response = api_client_for(on_duty_amhp).post(url(accepted), _from_directory(s3_payload(), doctor), format="json")
+    assert provisions(response) == ["s12(2)"]
+    assert f"before the application on {application_day:%d/%m/%Y}" in response.json()["errors"][0]["message"]
+    # Ending on the application day itself, it is in date.
+    doctor.s12_approval_expires_on = application_day
+    doctor.save()
+    response = api_client_for(on_duty_amhp).post(url(accepted), _from_directory(s3_payload(), doctor), format="json")
+    assert response.status_code == 201, response.json()
+
+
+def test_s12_2_a_directory_doctor_not_approved_cannot_be_the_approved_one(
+    api_client_for: Any, accepted: Assessment, on_duty_amhp: Any, s3_payload: Any, application_day: Any
+) -> None:
+    from datetime import timedelta
+
+    doctor = _listed(accepted.service, "Dr Peter Hale", application_day + timedelta(days=90), approved=False)
+    payload = _from_directory(s3_payload(), doctor, s12_approved=True)
+    response = api_client_for(on_duty_amhp).post(url(accepted), payload, format="json")
+    assert provisions(response) == ["s12(2)"]
+
+
+def test_s12_2_a_doctor_of_another_service_is_refused_like_one_that_does_not_exist(
+    api_client_for: Any,
+    accepted: Assessment,
+    on_duty_amhp: Any,
+    s3_payload: Any,
+    application_day: Any,
+    other_service: Any,
+) -> None:
+    from datetime import timedelta
+
+    from rota.models import DirectoryDoctor
+
+    theirs = _listed(other_service, "Dr Hidden Elsewhere", application_day + timedelta(days=90))
+    client = api_client_for(on_duty_amhp)
+    refused = client.post(url(accepted), _from_directory(s3_payload(), theirs), format="json")
+    missing_id = DirectoryDoctor.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
+    missing = DirectoryDoctor(pk=missing_id)
+    unknown = client.post(url(accepted), _from_directory(s3_payload(), missing), format="json")
+    assert refused.status_code == unknown.status_code == 400
+    assert (
+        refused.json()
+        == unknown.json()
+        == {"recommendations": ["Recommendation 1: choose a doctor from this service's directory"]}
+    )
+    assert "Hidden" not in refused.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_a_recommendation_needs_a_doctor_s_name_or_a_directory_doctor(
+    api_client_for: Any, accepted: Assessment, on_duty_amhp: Any, s3_payload: Any
+) -> None:
+    payload = s3_payload()
+    payload["recommendations"][0].pop("doctor")
+    response = api_client_for(on_duty_amhp).post(url(accepted), payload, format="json")
+    assert response.status_code == 400
+    assert "doctor" in response.json()["recommendations"]["0"]  # DRF names the list item by its index

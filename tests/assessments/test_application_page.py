@@ -145,3 +145,85 @@ def test_the_s13_4_letter_gives_the_written_reasons(
     assert "Kasia agreed to informal admission to Riverside ward." in html
     text = pdf_text(client.get(f"/assessments/{accepted.pk}/documents/s13-reasons.pdf").content)
     assert "informal admission" in text and "13(4)" in text
+
+
+# s12(2) with the doctor directory, on the page: each recommendation offers the service's directory doctors.
+
+
+def _listed(service: Any, name: str, expires_on: Any, gmc: str) -> Any:
+    from rota.models import DirectoryDoctor
+
+    return DirectoryDoctor.objects.create(
+        service=service, name=name, gmc_number=gmc, s12_approved=True, s12_approval_expires_on=expires_on
+    )
+
+
+def _choosing(payload: dict[str, Any], doctor: Any) -> dict[str, Any]:
+    """The form as posted when the first recommendation is chosen from the directory (name and s12 left blank)."""
+    data = form_data(payload)
+    data.pop("app-rec1_doctor")
+    data.pop("app-rec1_s12_approved")
+    data["app-rec1_doctor_id"] = str(doctor.pk)
+    return data
+
+
+def test_s12_2_the_page_offers_the_service_s_directory_doctors_only(
+    logged_in_client: Any, accepted: Assessment, on_duty_amhp: Any, application_day: Any, other_service: Any
+) -> None:
+    from datetime import timedelta
+
+    ours = _listed(accepted.service, "Dr Amara Okafor", application_day + timedelta(days=30), "7012345")
+    _listed(other_service, "Dr Hidden Elsewhere", application_day + timedelta(days=30), "7054321")
+    html = logged_in_client(on_duty_amhp).get(page(accepted)).content.decode()
+    assert 'name="app-rec1_doctor_id"' in html and 'name="app-rec2_doctor_id"' in html
+    ends = (application_day + timedelta(days=30)).strftime("%d/%m/%Y")
+    assert f'value="{ours.pk}">Dr Amara Okafor (GMC 7012345, s12 approval ends {ends})</option>' in html
+    assert "Dr Hidden Elsewhere" not in html
+    assert 'name="app-rec1_doctor"' in html  # free entry is still there
+
+
+def test_s12_2_the_page_refuses_a_directory_doctor_whose_approval_expired_before_the_examination(
+    logged_in_client: Any, accepted: Assessment, on_duty_amhp: Any, s3_payload: Any, application_day: Any
+) -> None:
+    from datetime import timedelta
+
+    from assessments.models import Recommendation
+
+    client = logged_in_client(on_duty_amhp)
+    examined_on = application_day - timedelta(days=1)  # the first recommendation's examination (the fixture)
+    doctor = _listed(accepted.service, "Dr Amara Okafor", examined_on - timedelta(days=1), "7012345")
+    response = client.post(page(accepted), _choosing(s3_payload(), doctor))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is a problem" in html and "s12(2)" in html
+    assert f"before the examination on {examined_on:%d/%m/%Y}" in html
+    assert f'value="{doctor.pk}" selected' in html  # the choice is kept
+    assert Referral.objects.get(pk=accepted.referral_id).status == "allocated"
+    # Renewed in the directory, the same choice founds the application.
+    doctor.s12_approval_expires_on = application_day + timedelta(days=365)
+    doctor.save()
+    assert client.post(page(accepted), _choosing(s3_payload(), doctor)).status_code == 302
+    assert Referral.objects.get(pk=accepted.referral_id).status == "application_made"
+    first = Recommendation.objects.get(position=0)
+    assert (first.directory_doctor_id, first.doctor, first.s12_approved) == (doctor.pk, "Dr Amara Okafor", True)
+    html = client.get(page(accepted)).content.decode()
+    assert f'value="{doctor.pk}" selected' in html  # the recorded choice is shown again
+
+
+def test_s12_2_the_page_refuses_a_doctor_of_another_service_without_naming_them(
+    logged_in_client: Any,
+    accepted: Assessment,
+    on_duty_amhp: Any,
+    s3_payload: Any,
+    application_day: Any,
+    other_service: Any,
+) -> None:
+    from datetime import timedelta
+
+    theirs = _listed(other_service, "Dr Hidden Elsewhere", application_day + timedelta(days=30), "7054321")
+    response = logged_in_client(on_duty_amhp).post(page(accepted), _choosing(s3_payload(), theirs))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose a doctor from this service&#x27;s directory" in html
+    assert "Hidden Elsewhere" not in html
+    assert Referral.objects.get(pk=accepted.referral_id).status == "allocated"

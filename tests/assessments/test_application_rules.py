@@ -128,6 +128,20 @@ def test_s12_2_approval_expired_before_the_application_is_refused() -> None:
     assert "expired" in errors[0].message
 
 
+def test_s12_2_approval_expired_before_the_examination_is_refused_naming_the_examination() -> None:
+    # Dr Adeyemi examined on 10/03/2026; his approval ended on 09/03/2026, so he was not approved when he examined.
+    a = replace(DR_A, s12_approval_expires_on=date(2026, 3, 9))
+    errors = application_errors(s3(recommendations=(a, DR_B)))
+    assert [e.provision for e in errors] == ["s12(2)"]
+    assert "Dr Adeyemi's approval expired on 09/03/2026, before the examination on 10/03/2026" in errors[0].message
+
+
+def test_s12_2_an_expired_approval_does_not_matter_when_the_other_doctor_is_approved_in_date() -> None:
+    a = replace(DR_A, s12_approval_expires_on=date(2026, 3, 9))
+    b = replace(DR_B, s12_approved=True, s12_approval_expires_on=date(2026, 12, 31))
+    assert application_errors(s3(recommendations=(a, b))) == []
+
+
 def test_s12_2_approval_ending_on_the_application_day_is_in_date() -> None:
     a = replace(DR_A, s12_approval_expires_on=date(2026, 3, 12))
     assert application_errors(s3(recommendations=(a, DR_B))) == []
@@ -266,3 +280,45 @@ def test_every_error_names_a_provision_and_a_field() -> None:
     errors = application_errors(facts)
     assert {e.provision for e in errors} == {"s11(5)", "s3(3)", "s11(4)"}
     assert all(e.field and e.message for e in errors)
+
+
+# s1(2A), s1(2B)(a): the AMHP's agreement to a CTO (s17A(4)) or to its revocation (s17F(4)) and a learning disability
+
+
+@pytest.mark.parametrize("outcome", ["cto_agreed", "cto_revocation_agreed"])
+def test_s1_2b_a_learning_disability_without_the_conduct_cannot_support_agreeing_to_a_cto_or_its_revocation(
+    outcome: str,
+) -> None:
+    from assessments.application_rules import cto_learning_disability_errors
+
+    errors = cto_learning_disability_errors(
+        outcome, learning_disability=True, abnormally_aggressive_or_seriously_irresponsible=False
+    )
+    assert [(e.provision, e.field) for e in errors] == [("s1(2B)", "abnormally_aggressive_or_seriously_irresponsible")]
+    assert "community treatment order" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("outcome", "learning_disability", "conduct"),
+    [
+        ("cto_agreed", True, True),  # associated with the conduct: the qualifier is met
+        ("cto_revocation_agreed", True, True),
+        ("cto_agreed", False, False),  # another mental disorder
+        ("cto_not_agreed", True, False),  # no agreement is given, so nothing rests on the disorder
+        ("cto_revocation_not_agreed", True, False),
+        ("informal_admission", True, False),
+    ],
+)
+def test_s1_2b_the_cto_qualifier_refuses_only_an_agreement_resting_on_a_learning_disability_alone(
+    outcome: str, learning_disability: bool, conduct: bool
+) -> None:
+    from assessments.application_rules import cto_learning_disability_errors
+
+    assert (
+        cto_learning_disability_errors(
+            outcome,
+            learning_disability=learning_disability,
+            abnormally_aggressive_or_seriously_irresponsible=conduct,
+        )
+        == []
+    )

@@ -318,3 +318,59 @@ def test_a_stale_record_save_is_refused_with_409_and_the_other_change(
     assert stale.json()["other_change"]["fields"] == ["outcome_notes"]
     accepted.refresh_from_db()
     assert accepted.outcome_notes == "Seen at home"
+
+
+def _record_form_data(form: Any, **changes: str) -> dict[str, Any]:
+    """What the record form posts: the values it was shown with (hidden version included), then CHANGES."""
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value in (None, "", False) or isinstance(value, list | tuple) and not value:
+            continue
+        key = form.add_prefix(name)
+        data[key] = field.widget.format_value(value) if hasattr(value, "isoformat") else value
+    data.update({form.add_prefix(k): v for k, v in changes.items()})
+    return data
+
+
+def test_a_stale_web_record_save_keeps_what_was_typed_and_shows_the_other_change(
+    accepted: Assessment, on_duty_amhp: Any
+) -> None:
+    from django.test import Client
+
+    # The AMHP has the record open on a phone and a laptop: both forms show version 1.
+    phone, laptop = Client(), Client()
+    phone.force_login(on_duty_amhp.user)
+    laptop.force_login(on_duty_amhp.user)
+    page = f"/assessments/{accepted.pk}/"
+    form_phone = phone.get(page).context["record_form"]
+    form_laptop = laptop.get(page).context["record_form"]
+    assert form_phone.initial["version"] == form_laptop.initial["version"] == 1
+    saved = phone.post(f"{page}record/", _record_form_data(form_phone, outcome_notes="Seen at home with her sister"))
+    assert saved.status_code == 302
+    stale = laptop.post(
+        f"{page}record/",
+        _record_form_data(form_laptop, outcome="informal_admission", outcome_notes="Agreed to go in informally"),
+    )
+    assert stale.status_code == 409
+    html = stale.content.decode()
+    # The error summary says someone else saved, when, and what they changed (by field name, never value).
+    assert "There is a problem" in html
+    assert "Someone else changed this record since you opened it" in html and "outcome notes" in html
+    assert on_duty_amhp.user.get_full_name() in html
+    # What the laptop typed is still in the form, now carrying the new version so that saving again applies it.
+    assert "Agreed to go in informally" in html
+    assert 'value="informal_admission" selected' in html
+    assert 'name="record-version" value="2"' in html
+    accepted.refresh_from_db()
+    assert (accepted.outcome_notes, accepted.outcome, accepted.version) == ("Seen at home with her sister", "", 2)
+    # Sent again from the form as it came back (the newer version), the laptop's change is saved.
+    resent = stale.context["record_form"]
+    again = laptop.post(f"{page}record/", {k: v for k, v in resent.data.lists() if k != "csrfmiddlewaretoken"})
+    assert again.status_code == 302
+    accepted.refresh_from_db()
+    assert (accepted.outcome_notes, accepted.outcome, accepted.version) == (
+        "Agreed to go in informally",
+        "informal_admission",
+        3,
+    )
