@@ -208,8 +208,11 @@ AXES_LOCKOUT_CALLABLE = "amhp_hub.common.security.lockout_response"
 AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
-# Sign-in attempts per client address per minute (web page; the token endpoint has its DRF throttle).
+# Sign-in attempts (web page and token endpoint) per client address, in any 10 seconds and per
+# minute, and password checks at once per web process (amhp_hub.common.sign_in_guard).
 SIGN_IN_ATTEMPTS_PER_MINUTE = env_int("SIGN_IN_ATTEMPTS_PER_MINUTE", 20)
+SIGN_IN_BURST = env_int("SIGN_IN_BURST", 10)
+SIGN_IN_CONCURRENCY = env_int("SIGN_IN_CONCURRENCY", 1)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = SERVICE_TIME_ZONE

@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from amhp_hub.common import mfa
+from amhp_hub.common import mfa, sign_in_guard
 from amhp_hub.common.authentication import token_expires_at
-from amhp_hub.common.security import lockout_response
+from amhp_hub.common.security import client_ip, lockout_response
 
 
 def revoke_on_credential_change(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
@@ -62,7 +62,12 @@ class ObtainTokenView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         django_request = request._request
-        user = authenticate(django_request, username=data["username"], password=data["password"])
+        if sign_in_guard.too_many_attempts(client_ip(django_request)):
+            raise exceptions.Throttled(wait=60, detail="Too many sign-in attempts from your network.")
+        with sign_in_guard.password_check_slot() as free:
+            if not free:
+                raise exceptions.Throttled(wait=5, detail="Many people are signing in at once. Try again in a moment.")
+            user = authenticate(django_request, username=data["username"], password=data["password"])
         if getattr(django_request, "axes_locked_out", False):
             return lockout_response(django_request)  # type: ignore[return-value]
         if user is None:

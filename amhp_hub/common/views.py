@@ -2,14 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from amhp_hub.common import health
+from amhp_hub.common import health, sign_in_guard
 from amhp_hub.common.security import client_ip
 
 # Seams for the checks, so a test can point one at a broken database or broker.
@@ -41,20 +39,14 @@ class SignInView(auth_views.LoginView):
     """
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        limit = settings.SIGN_IN_ATTEMPTS_PER_MINUTE
-        key = f"sign-in-rate:{client_ip(request)}"
-        cache.add(key, 0, timeout=60)
-        try:
-            attempts = cache.incr(key)
-        except ValueError:
-            attempts = 1
-        if attempts > limit:
-            response = render(
-                request,
-                "registration/locked_out.html",
-                {"message": "Too many sign-in attempts from your network. Wait a minute and try again."},
-                status=429,
-            )
-            response["Retry-After"] = "60"
-            return response
-        return super().post(request, *args, **kwargs)
+        if sign_in_guard.too_many_attempts(client_ip(request)):
+            return self._refused(request, "Too many sign-in attempts from your network. Wait a minute and try again.")
+        with sign_in_guard.password_check_slot() as free:
+            if not free:
+                return self._refused(request, "Many people are signing in at once. Wait a moment and try again.", 5)
+            return super().post(request, *args, **kwargs)
+
+    def _refused(self, request: HttpRequest, message: str, retry_after: int = 60) -> HttpResponse:
+        response = render(request, "registration/locked_out.html", {"message": message}, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response

@@ -78,3 +78,44 @@ def test_sign_in_attempts_from_one_address_are_rate_limited(consultant: Any, set
         client.post("/login/", {"username": f"guess{i}", "password": "x-password-123"}).status_code for i in range(4)
     ]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_a_burst_of_attempts_from_one_address_is_refused_before_any_password_is_checked(
+    consultant: Any, settings: Any
+) -> None:
+    settings.SIGN_IN_BURST = 2
+    client = Client(REMOTE_ADDR="192.0.2.44")
+    statuses = [
+        client.post("/login/", {"username": f"burst{i}", "password": "x-password-123"}).status_code for i in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    # The refused attempt reached no password check, so axes counted only the first two.
+    assert AuditEvent.objects.filter(action="sign_in_failed", ip="192.0.2.44").count() == 2
+
+
+def test_the_token_endpoint_shares_the_address_limit(consultant: Any, settings: Any) -> None:
+    settings.SIGN_IN_BURST = 1
+    api = APIClient(REMOTE_ADDR="192.0.2.44")
+    body = {"username": consultant.user.username, "password": "nope-nope-nope", "otp": "1"}
+    assert api.post("/api/v1/auth/token/", body).status_code == 400
+    refused = api.post("/api/v1/auth/token/", body)
+    assert refused.status_code == 429
+    assert "Too many sign-in attempts" in refused.json()["detail"]
+
+
+def test_while_a_process_is_busy_checking_passwords_another_attempt_is_refused_at_once(
+    consultant: Any, settings: Any
+) -> None:
+    from amhp_hub.common import sign_in_guard
+
+    settings.SIGN_IN_CONCURRENCY = 1
+    with sign_in_guard.password_check_slot() as held:  # another thread's password check
+        assert held
+        page = Client(REMOTE_ADDR="198.51.100.7").post("/login/", {"username": "x", "password": "y-password-123"})
+        token = APIClient(REMOTE_ADDR="198.51.100.7").post(
+            "/api/v1/auth/token/", {"username": "x", "password": "y-password-123", "otp": "1"}
+        )
+    assert page.status_code == 429 and "Many people are signing in at once" in page.content.decode()
+    assert token.status_code == 429
+    # Free again: the next attempt is checked as usual (and fails on its wrong password).
+    assert Client(REMOTE_ADDR="198.51.100.7").post("/login/", {"username": "x", "password": "y"}).status_code == 200
