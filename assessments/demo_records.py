@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
 
-from django.db.models import OuterRef, Subquery
+from django.db import connection
 
 from amhp_hub.common.zone import LONDON
 from assessments.models import (
@@ -494,12 +494,15 @@ def seed_assessments(
             flush()
     if batch:
         flush()
-    # The referral closes when its assessment completes: align the demo referrals in one statement.
-    Referral.objects.filter(service=service, status=Status.ASSESSED).update(
-        closed_at=Subquery(
-            Assessment.objects.filter(referral=OuterRef("pk"), status=AssessmentStatus.COMPLETED).values(
-                "completed_at"
-            )[:1]
+    # The referral closes when its assessment completes: align the demo referrals in one statement, a
+    # join (UPDATE ... FROM) rather than a subquery per referral, as the seeding may run while the
+    # assessments' indexes are deferred.
+    referrals, assessments = Referral._meta.db_table, Assessment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {referrals} SET closed_at = a.completed_at FROM {assessments} a "  # noqa: S608 - table names
+            f"WHERE a.referral_id = {referrals}.id AND a.status = %s AND {referrals}.service_id = %s "
+            f"AND {referrals}.status = %s",
+            [AssessmentStatus.COMPLETED, service.pk, Status.ASSESSED],
         )
-    )
     return created
