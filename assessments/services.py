@@ -163,7 +163,7 @@ def assessment_allocate(
         warnings = selectors.allocation_warnings(locked, staff, when)
         if warnings:
             raise WarningsToConfirm(
-                [f"{staff.display_name}: {w} (Working Time Regulations 1998)" for w in warnings],
+                [f"{staff.display_name}, Working Time Regulations 1998: {w}" for w in warnings],
                 field="confirm_warnings",
             )
     assessment = Assessment(

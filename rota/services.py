@@ -319,8 +319,8 @@ def shift_place(
         if breaches:
             raise WarningsToConfirm(
                 [
-                    f"{staff.display_name}: {b.message} ({working_time.PROVISIONS[b.rule]} "
-                    "Working Time Regulations 1998)"
+                    f"{staff.display_name}, Working Time Regulations 1998: {b.message} "
+                    f"({working_time.PROVISIONS[b.rule]})"
                     for b in breaches
                 ]
             )

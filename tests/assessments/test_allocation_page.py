@@ -258,8 +258,11 @@ def test_allocating_a_candidate_with_warnings_is_refused_until_confirmed(
 
     assert refused.status_code == 400
     summary = refused.content.decode().split("govuk-error-summary__list")[1].split("</ul>")[0]
-    assert f'href="#confirm-{tired.pk}">{tired.display_name}: Allocating this breaks the 11 h rest' in summary
-    assert "(reg. 10) (Working Time Regulations 1998)" in summary
+    assert (
+        f'href="#confirm-{tired.pk}">{tired.display_name}, Working Time Regulations 1998: '
+        "Allocating this breaks the 11 h rest"
+    ) in summary
+    assert "leaves 2 h (reg. 10)" in summary
     assert "I have checked the working-time warnings" in summary
     assert not Assessment.objects.exists()
 

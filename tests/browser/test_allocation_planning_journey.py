@@ -65,7 +65,7 @@ def test_consultant_confirms_warnings_plans_later_and_calls_in(
     row.get_by_role("button", name="Allocate to Tom Tired").click()
     summary = page.locator(".govuk-error-summary")
     summary.wait_for()
-    assert "Tom Tired: Allocating this breaks the 11 h rest" in summary.inner_text()
+    assert "Tom Tired, Working Time Regulations 1998: Allocating this breaks the 11 h rest" in summary.inner_text()
     assert not Assessment.objects.exists()
     assert axe_violations() == []
     summary.get_by_role("link", name="I have checked").click()

@@ -51,8 +51,8 @@ def test_a_placement_that_breaks_the_daily_rest_after_a_late_finish_asks_to_conf
     assert "There is a problem" in html
     assert "Tick the box to confirm you have checked the rest warning" in html
     assert (
-        "Only 8 h 30 min rest between shifts ending Mon 11 Jan 23:30 and starting Tue 12 Jan 08:00 (minimum 11 h)"
-        " (reg. 10 Working Time Regulations 1998)"
+        f"{amhp.display_name}, Working Time Regulations 1998: Only 8 h 30 min rest between shifts ending"
+        " Mon 11 Jan 23:30 and starting Tue 12 Jan 08:00 (minimum 11 h) (reg. 10)"
     ) in html
     assert Shift.objects.filter(day=tuesday).count() == 0
     # What was typed is kept: the AMHP, the shift and the day are still chosen.
@@ -89,7 +89,7 @@ def test_a_seventh_shift_in_a_row_asks_to_confirm_the_weekly_rest(
     client = logged_in_client(manager)
     asked = client.post("/rota/shifts/", place_data(amhp, shift_types["early"], sunday))
     assert asked.status_code == 400
-    assert "No 24 h uninterrupted rest in the 7 days Mon 11 Jan to Sun 17 Jan (longest rest 16 h)" in (
+    assert "No 24 h uninterrupted rest in the 7 days Mon 11 Jan to Sun 17 Jan (longest rest 16 h) (reg. 11)" in (
         asked.content.decode()
     )
     assert not Shift.objects.filter(day=sunday).exists()
