@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Layout, Size
 from django import forms
+from django.db.models import QuerySet
 
 from amhp_hub.common.forms import LondonDateTimeField, london_datetime
 from assessments import services
@@ -19,6 +21,8 @@ from assessments.models import (
     TimelineEvent,
 )
 from assessments.services import RECORDABLE_EVENTS
+from rota.forms import GovukForm, StaffChoiceField
+from rota.models import StaffProfile
 
 
 def _dt(label: str, *, required: bool = False, help_text: str = "") -> LondonDateTimeField:
@@ -290,3 +294,59 @@ class DeclineForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(Field.textarea("reason"), Button("decline", "Decline allocation"))
+
+
+class PlanForm(GovukForm):
+    """The candidates page's "Plan for" choice (GET): a later time shows who is on the rota then."""
+
+    planned_at = london_datetime(
+        "Plan for",
+        help_text="To plan the work for a later shift, give when it should start. Leave empty for work now.",
+    )
+
+    def __init__(self, *args: Any, now: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now
+
+    def clean_planned_at(self) -> datetime | None:
+        value = cast(datetime | None, self.cleaned_data.get("planned_at"))
+        if value is not None and value <= self.now:
+            raise forms.ValidationError("The time to plan for must be later than now")
+        return value
+
+
+class AllocateForm(forms.Form):
+    """One row's Allocate button: the AMHP, the planned time if any, and the working-time confirmation."""
+
+    amhp = forms.UUIDField(error_messages={"required": "Choose an AMHP", "invalid": "Choose an AMHP of this service"})
+    planned_at = london_datetime("Plan for")
+    confirm_warnings = forms.BooleanField(required=False)
+
+
+class CallInForm(GovukForm):
+    """Bring in an approved AMHP of the service who is not on duty, with the reason."""
+
+    amhp = StaffChoiceField(
+        label="AMHP to call in",
+        queryset=StaffProfile.objects.none(),
+        empty_label="Choose an AMHP",
+        error_messages={"required": "Choose the AMHP to call in", "invalid_choice": "Choose an AMHP of this service"},
+    )
+    call_in_reason = forms.CharField(
+        label="Why they are being called in",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: nobody on duty speaks Polish. It is recorded and reported.",
+        error_messages={"required": "Give the reason for calling them in off the rota"},
+    )
+    confirm_warnings = forms.BooleanField(
+        label="I have checked the working-time warnings: call them in anyway", required=False
+    )
+
+    def __init__(self, *args: Any, amhps: QuerySet[StaffProfile], off_rota: list[StaffProfile], **kwargs: Any) -> None:
+        super().__init__(*args, prefix="call_in", **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["amhp"])
+        # Any AMHP of the service is accepted, so the service can say why someone on duty is not a call-in;
+        # the list offers only those off duty, approved and not on leave.
+        field.queryset = amhps
+        field.widget.choices = [("", "Choose an AMHP"), *[(str(p.pk), p.display_name) for p in off_rota]]

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from rota.timefmt import format_local, format_local_time
+
 
 class AssessmentStatus(models.TextChoices):
     OFFERED = "offered", "Allocated, awaiting acceptance"
@@ -155,6 +157,23 @@ class Assessment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_ASSESSMENT_STATUSES
+
+    @property
+    def planned_label(self) -> str:
+        """Planned work as people read it.
+
+        For example "Planned for Tue 3 Mar 14:00 in the Day shift from Tue 3 Mar 09:00 to 17:00".
+        """
+        if self.planned_for is None:
+            return ""
+        label = f"Planned for {format_local(self.planned_for)}"
+        shift = self.planned_shift
+        if shift is None:
+            return label
+        return (
+            f"{label} in the {shift.shift_type.name} shift "
+            f"from {format_local(shift.starts_at)} to {format_local_time(shift.ends_at)}"
+        )
 
 
 class Doctor(models.Model):

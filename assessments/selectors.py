@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
 
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, TimelineEvent
 from referrals.models import Person, Referral
 from rota import approval, ranking, working_time
-from rota.models import Role, Shift, StaffProfile
+from rota.models import Leave, Role, Shift, StaffProfile
 from rota.selectors import on_duty_at, worked_intervals
 from rota.timefmt import LONDON
 
@@ -64,7 +65,8 @@ def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]
     work recorded (rota.working_time.allocation_breaches). Six queries whatever the number of
     AMHPs: the on-duty shifts (with staff and user), the open workload per AMHP (count and
     expected hours), who assessed this person before, who declined this referral (they rank
-    last, with their reason), and the shifts and recorded work around AT. An AMHP on
+    last, with their reason), and the shifts and recorded work from the 17-week reference period
+    before AT to a week after it (two queries). An AMHP on
     overlapping shifts appears once, with the shift ending last. AMHPs whose approval is not
     in date on AT's London day are left out.
     """
@@ -117,17 +119,48 @@ def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]
         for key, shift in shifts.items()
     ]
     work = work_for(referral, at)
-    worked = worked_intervals(
-        staff_ids=[s.staff_id for s in shifts.values()], start=at - timedelta(days=8), end=at + timedelta(days=8)
-    )
+    worked = _worked_around(at, [s.staff_id for s in shifts.values()])
     options = []
     for ranked in ranking.rank_candidates(candidates, work):
         shift = shifts[ranked.candidate.amhp_id]
         hours = ranked.candidate.open_hours + work.expected_hours
-        projected = working_time.Interval(at, at + timedelta(hours=max(hours, 1 / 60)))
-        breaches = working_time.allocation_breaches(worked.get(shift.staff_id, []), projected)
-        options.append(CandidateOption(ranked, shift, tuple(b.message for b in breaches)))
+        warnings = _working_time_warnings(worked.get(shift.staff_id, []), at, hours)
+        options.append(CandidateOption(ranked, shift, warnings))
     return options
+
+
+# The 48 h average (reg. 4) looks back over 17 weeks; the rests (regs. 10 and 11) a week either side.
+REFERENCE_WEEKS = 17
+
+
+def _worked_around(at: datetime, staff_ids: list[Any]) -> dict[Any, list[working_time.Interval]]:
+    """The shifts and recorded work of STAFF_IDS from the 17-week reference period before AT to a week after it."""
+    return worked_intervals(
+        staff_ids=staff_ids, start=at - timedelta(weeks=REFERENCE_WEEKS, days=1), end=at + timedelta(days=8)
+    )
+
+
+def _working_time_warnings(worked: list[working_time.Interval], at: datetime, hours: float) -> tuple[str, ...]:
+    """The Working Time Regulations warnings for HOURS of work (open work and this referral) from AT."""
+    projected = working_time.Interval(at, at + timedelta(hours=max(hours, 1 / 60)))
+    return tuple(b.message for b in working_time.allocation_breaches(worked, projected))
+
+
+def allocation_warnings(referral: Referral, amhp: StaffProfile, at: datetime) -> tuple[str, ...]:
+    """Return the Working Time Regulations warnings for giving REFERRAL to AMHP from AT.
+
+    The same judgement as candidate_options makes for its rows (the AMHP's open work and this
+    referral's expected hours from AT, against their rota and recorded work), for one AMHP,
+    on duty or called in. Three queries.
+    """
+    open_hours = (
+        Assessment.objects.filter(amhp=amhp, status__in=OPEN_ASSESSMENT_STATUSES).aggregate(h=Sum("expected_hours"))[
+            "h"
+        ]
+        or 0
+    )
+    hours = float(open_hours) + work_for(referral, at).expected_hours
+    return _working_time_warnings(_worked_around(at, [amhp.pk]).get(amhp.pk, []), at, hours)
 
 
 def candidates_for(referral: Referral, at: datetime) -> list[ranking.RankedCandidate]:
@@ -135,22 +168,31 @@ def candidates_for(referral: Referral, at: datetime) -> list[ranking.RankedCandi
     return [option.ranked for option in candidate_options(referral, at)]
 
 
-def off_rota_amhps(referral: Referral, at: datetime) -> QuerySet[StaffProfile]:
-    """Return the service's AMHPs not on duty at AT and not on leave: whom a call-in could bring in."""
+def off_rota_amhps(referral: Referral, at: datetime) -> list[StaffProfile]:
+    """Return the service's AMHPs not on duty at AT, not on leave and approved: whom a call-in could bring in.
+
+    Approval as for allocation (rota.approval, SI 2008/1206): in date on AT's London day. One query.
+    """
     on_duty = on_duty_at(service_id=referral.service_id, at=at).values("staff_id")
-    return (
-        StaffProfile.objects.filter(service_id=referral.service_id, role=Role.AMHP)
+    on_leave = Leave.objects.filter(
+        staff_id=OuterRef("pk"), cancelled_at__isnull=True, starts_at__lte=at, ends_at__gt=at
+    )
+    today = at.astimezone(LONDON).date()
+    return [
+        person
+        for person in StaffProfile.objects.filter(service_id=referral.service_id, role=Role.AMHP, user__is_active=True)
         .exclude(pk__in=on_duty)
-        .exclude(leave__cancelled_at__isnull=True, leave__starts_at__lte=at, leave__ends_at__gt=at)
+        .exclude(Exists(on_leave))
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "id")
-    )
+        if approval.approval_problem(person.display_name, person.warrant_expires_on, today) is None
+    ]
 
 
 def _with_record(qs: QuerySet[Assessment]) -> QuerySet[Assessment]:
-    return qs.select_related("referral__person", "amhp__user", "allocated_by").prefetch_related(
-        "doctors", Prefetch("timeline", queryset=TimelineEvent.objects.select_related("recorded_by"))
-    )
+    return qs.select_related(
+        "referral__person", "amhp__user", "allocated_by", "planned_shift__shift_type"
+    ).prefetch_related("doctors", Prefetch("timeline", queryset=TimelineEvent.objects.select_related("recorded_by")))
 
 
 def assessment_visible_to(profile: StaffProfile) -> QuerySet[Assessment]:
@@ -165,10 +207,11 @@ def assessment_visible_to(profile: StaffProfile) -> QuerySet[Assessment]:
 
 
 def my_allocations(profile: StaffProfile) -> QuerySet[Assessment]:
-    """Return PROFILE's open assessments, most recently allocated first (index assessment amhp, status)."""
+    """Return PROFILE's open assessments, most recently allocated first (index assessment amhp, status),
+    with the shift any planned work is booked in."""
     return (
         Assessment.objects.filter(service_id=profile.service_id, amhp=profile, status__in=OPEN_ASSESSMENT_STATUSES)
-        .select_related("referral__person")
+        .select_related("referral__person", "planned_shift__shift_type")
         .order_by("-allocated_at", "id")
     )
 

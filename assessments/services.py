@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amhp_hub.common.audit import audit, diff, snapshot
-from amhp_hub.common.errors import ConflictError, RuleError
+from amhp_hub.common.errors import ConflictError, RuleError, WarningsToConfirm
 from amhp_hub.common.versioning import require_version
-from assessments import application_rules
+from assessments import application_rules, selectors
 from assessments.application_services import (
     completion_errors,
     pathway_facts,
@@ -113,6 +113,7 @@ def assessment_allocate(
     channel: str = "web",
     planned_at: datetime | None = None,
     call_in_reason: str = "",
+    warnings_confirmed: bool = True,
 ) -> Assessment:
     """Allocate REFERRAL to AMHP, who must be on duty now; return the new assessment.
 
@@ -123,7 +124,11 @@ def assessment_allocate(
 
     Raise ConflictError if the referral already has a live assessment or is not in the
     queue, and ValidationError (field "amhp") if the AMHP is not an AMHP of the referral's
-    service, is not on duty, or is on leave. The referral row and then the AMHP's row are
+    service, is not on duty, or is on leave (at PLANNED_AT for planned work). Unless
+    WARNINGS_CONFIRMED, raise WarningsToConfirm (field "confirm_warnings") and allocate nothing
+    when the work would break a Working Time Regulations 1998 limit for the AMHP (the 11 h daily
+    rest, reg. 10; the weekly rest, reg. 11; the 48 h average, reg. 4), judged as the candidates
+    list judges it (selectors.allocation_warnings). The referral row and then the AMHP's row are
     locked, so two consultants can never allocate the same referral twice and two
     allocations to one AMHP are taken one at a time.
     """
@@ -138,14 +143,15 @@ def assessment_allocate(
     staff = StaffProfile.objects.select_for_update().select_related("user").filter(pk=amhp.pk).first()
     if staff is None or staff.service_id != locked.service_id or staff.role != Role.AMHP:
         raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
-    if Leave.objects.filter(staff=staff, cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).exists():
+    if planned_at is not None and planned_at <= now:
+        raise ValidationError({"planned_at": ["Planned work must start later than now"]})
+    when = planned_at or now
+    if Leave.objects.filter(staff=staff, cancelled_at__isnull=True, starts_at__lte=when, ends_at__gt=when).exists():
         raise ValidationError({"amhp": [f"{staff.display_name} is on leave"]})
-    problem = approval.approval_problem(staff.display_name, staff.warrant_expires_on, now.astimezone(LONDON).date())
+    problem = approval.approval_problem(staff.display_name, staff.warrant_expires_on, when.astimezone(LONDON).date())
     if problem:
         raise RuleError([(approval.PROVISION, "amhp", f"{problem}: they cannot be allocated")])
     call_in_reason = (call_in_reason or "").strip()
-    if planned_at is not None and planned_at <= now:
-        raise ValidationError({"planned_at": ["Planned work must start later than now"]})
     shift = current_shift_for(staff=staff, at=planned_at or now)
     if shift is None and planned_at is not None:
         raise ValidationError({"amhp": [f"{staff.display_name} is not on the rota at {format_local(planned_at)}"]})
@@ -155,6 +161,13 @@ def assessment_allocate(
         raise ValidationError(
             {"amhp": [f"{staff.display_name} is not on duty now: give the reason to call them in off the rota"]}
         )
+    if not warnings_confirmed:
+        warnings = selectors.allocation_warnings(locked, staff, when)
+        if warnings:
+            raise WarningsToConfirm(
+                [f"{staff.display_name}, Working Time Regulations 1998: {w}" for w in warnings],
+                field="confirm_warnings",
+            )
     assessment = Assessment(
         service_id=locked.service_id,
         referral=locked,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 
 from django import forms
@@ -17,17 +17,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.audit import audit
-from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.errors import ConflictError, WarningsToConfirm
+from amhp_hub.common.forms import DATETIME_INPUT, LondonDateTimeWidget
 from amhp_hub.common.pagination import CursorError
 from amhp_hub.common.versioning import StaleWrite
 from amhp_hub.common.web import add_service_errors, role_required
 from assessments import handover_selectors, handover_services, request_selectors, request_services, selectors, services
 from assessments.board import board_page
 from assessments.forms import (
+    AllocateForm,
+    CallInForm,
     DeclineForm,
     DoctorForm,
     EventForm,
     HandoverForm,
+    PlanForm,
     RecordForm,
     RequestForm,
     RequestUpdateForm,
@@ -45,6 +49,7 @@ from referrals.models import Person, PersonHistory, Referral
 from referrals.selectors import referrals_visible_to
 from rota import doctor_selectors
 from rota.models import Role, StaffProfile
+from rota.selectors import amhps_of
 
 DESK = (Role.CONSULTANT, Role.MANAGER)
 EVERYONE = (Role.CONSULTANT, Role.MANAGER, Role.AMHP)
@@ -55,51 +60,148 @@ def _profile(request: HttpRequest) -> StaffProfile:
     return request.user.staff_profile  # type: ignore[union-attr]
 
 
-@role_required(*DESK)
-@require_http_methods(["GET", "POST"])
-def candidates(request: HttpRequest, pk: str) -> HttpResponse:
-    """The on-duty AMHPs ranked for a referral, each with an Allocate button."""
-    referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
-    if request.method == "POST":
-        choice = request.POST.get("amhp", "")
-        amhp = StaffProfile.objects.filter(pk=choice).first() if _is_uuid(choice) else None
-        try:
-            if amhp is None:
-                raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
-            services.assessment_allocate(referral=referral, amhp=amhp, actor=request.user)
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("assessments:candidates", pk=referral.pk)
-        except ValidationError as exc:
-            for msg in exc.messages:
-                messages.error(request, msg)
-            return redirect("assessments:candidates", pk=referral.pk)
-        messages.success(request, f"Referral {referral.reference} allocated to {amhp.display_name}")
-        return redirect("referrals:detail", pk=referral.pk)
+CONFIRM_HINT = "Tick \u201cI have checked the working-time warnings\u201d to allocate anyway, or choose someone else"
+
+
+def _hidden_time(value: datetime | None) -> tuple[str, str]:
+    """The planned time as the row forms post it back: London wall-clock text and, in the repeated hour, the clock."""
+    if value is None:
+        return "", ""
+    naive, clock = LondonDateTimeWidget().decompress(value)
+    return naive.strftime(DATETIME_INPUT), clock
+
+
+def _candidates_page(
+    request: HttpRequest,
+    referral: Referral,
+    *,
+    data: QueryDict | None,
+    call_in_form: CallInForm | None = None,
+    call_in_warnings: list[str] | None = None,
+    errors: list[tuple[str, str]] | None = None,
+    confirm_for: str = "",
+    status: int = 200,
+) -> HttpResponse:
     now = timezone.now()
-    ranked = selectors.candidates_for(referral, now) if referral.is_in_queue else []
+    plan_form = PlanForm(data if data is not None and data.get("planned_at") else None, now=now)
+    planned_at: datetime | None = None
+    if plan_form.is_bound:
+        if plan_form.is_valid():
+            planned_at = plan_form.cleaned_data["planned_at"]
+        else:
+            status = 400
+    at = planned_at or now
+    in_queue = referral.is_in_queue
+    options = selectors.candidate_options(referral, at) if in_queue else []
+    if in_queue and call_in_form is None:
+        call_in_form = CallInForm(
+            amhps=amhps_of(service_id=referral.service_id), off_rota=selectors.off_rota_amhps(referral, now)
+        )
+    plan_value, plan_clock = _hidden_time(planned_at)
     context = {
         "referral": referral,
         "person": referral.person,
-        "ranked": ranked,
+        "options": options,
+        "plan_form": plan_form,
+        "planned_at": planned_at,
+        "plan_value": plan_value,
+        "plan_clock": plan_clock,
+        "call_in_form": call_in_form,
+        "call_in_warnings": call_in_warnings or [],
+        "errors": errors or [],
+        "confirm_for": confirm_for,
         "allocation": selectors.live_assessment_for(referral),
-        "expected_hours": selectors.work_for(referral, now).expected_hours,
+        "expected_hours": selectors.work_for(referral, at).expected_hours,
         "now": now,
     }
-    return render(request, "assessments/candidates.html", context)
+    return render(request, "assessments/candidates.html", context, status=status)
 
 
-def _is_uuid(value: str) -> bool:
+def _allocated(request: HttpRequest, referral: Referral, assessment: Assessment) -> HttpResponse:
+    message = f"Referral {referral.reference} allocated to {assessment.amhp.display_name}"
+    if assessment.planned_for:
+        message += f": {assessment.planned_label[0].lower()}{assessment.planned_label[1:]}"
+    messages.success(request, message)
+    return redirect("referrals:detail", pk=referral.pk)
+
+
+def _call_in(request: HttpRequest, referral: Referral) -> HttpResponse:
+    form = CallInForm(
+        request.POST,
+        amhps=amhps_of(service_id=referral.service_id),
+        off_rota=selectors.off_rota_amhps(referral, timezone.now()),
+    )
+    warnings: list[str] = []
+    if form.is_valid():
+        try:
+            assessment = services.assessment_allocate(
+                referral=referral,
+                amhp=form.cleaned_data["amhp"],
+                actor=request.user,
+                call_in_reason=form.cleaned_data["call_in_reason"],
+                warnings_confirmed=form.cleaned_data["confirm_warnings"],
+            )
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("assessments:candidates", pk=referral.pk)
+        except WarningsToConfirm as exc:
+            warnings = exc.warnings
+            form.add_error("confirm_warnings", "Tick the box to confirm you have checked the working-time warnings")
+        except ValidationError as exc:
+            # The one refusal the service files under the reason (someone on duty is not a call-in) is about the
+            # AMHP chosen, so it is shown there.
+            for field, found in exc.message_dict.items():
+                for message in found:
+                    form.add_error("amhp" if field in ("amhp", "call_in_reason") else None, message)
+        else:
+            return _allocated(request, referral, assessment)
+    return _candidates_page(request, referral, data=None, call_in_form=form, call_in_warnings=warnings, status=400)
+
+
+@role_required(*DESK)
+@require_http_methods(["GET", "POST"])
+def candidates(request: HttpRequest, pk: str) -> HttpResponse:
+    """The AMHPs on duty now, or at a later time to plan for, ranked for a referral, each with an Allocate button;
+    and a call-in of an AMHP who is off duty. Working-time warnings must be confirmed before allocating."""
+    referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
+    if request.method != "POST":
+        return _candidates_page(request, referral, data=request.GET)
+    if request.POST.get("action") == "call_in":
+        return _call_in(request, referral)
+    form = AllocateForm(request.POST)
+    if not form.is_valid():
+        errors = [(str(message), "#candidates") for found in form.errors.values() for message in found]
+        return _candidates_page(request, referral, data=request.POST, errors=errors, status=400)
+    amhp = StaffProfile.objects.filter(pk=form.cleaned_data["amhp"]).first()
     try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+        if amhp is None:
+            raise ValidationError({"amhp": ["Choose an AMHP of this service"]})
+        assessment = services.assessment_allocate(
+            referral=referral,
+            amhp=amhp,
+            actor=request.user,
+            planned_at=form.cleaned_data["planned_at"],
+            warnings_confirmed=form.cleaned_data["confirm_warnings"],
+        )
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect("assessments:candidates", pk=referral.pk)
+    except WarningsToConfirm as exc:
+        target = f"#confirm-{form.cleaned_data['amhp']}"
+        errors = [(warning, target) for warning in exc.warnings] + [(CONFIRM_HINT, target)]
+        return _candidates_page(
+            request, referral, data=request.POST, errors=errors, confirm_for=str(form.cleaned_data["amhp"]), status=400
+        )
+    except ValidationError as exc:
+        errors = [(str(message), "#candidates") for message in exc.messages]
+        return _candidates_page(request, referral, data=request.POST, errors=errors, status=400)
+    return _allocated(request, referral, assessment)
 
 
 @role_required(Role.AMHP)
 def my_allocations(request: HttpRequest) -> HttpResponse:
-    """An AMHP's open allocations as cards, for a phone."""
+    """An AMHP's open allocations as cards, for a phone: work for now first, then planned work by its planned time."""
+    now = timezone.now()
     allocations = list(selectors.my_allocations(_profile(request)))
     audit(
         actor=request.user,
@@ -108,7 +210,12 @@ def my_allocations(request: HttpRequest) -> HttpResponse:
         object_type="assessment",
         object_ids=[a.pk for a in allocations],
     )
-    return render(request, "assessments/my_allocations.html", {"allocations": allocations, "now": timezone.now()})
+    planned = sorted(
+        (a for a in allocations if a.planned_for and a.planned_for > now), key=lambda a: a.planned_for or now
+    )
+    current = [a for a in allocations if a not in planned]
+    context = {"allocations": allocations, "current": current, "planned": planned, "now": now}
+    return render(request, "assessments/my_allocations.html", context)
 
 
 def _own(request: HttpRequest, pk: str) -> Assessment:

@@ -245,7 +245,7 @@ def _local(value: Any) -> Any:
 def _allocation_history() -> Any:
     # Every allocation of the referral, declined ones included, oldest first (referrals may not import assessments).
     assessment_model: Any = Referral.assessments.rel.related_model
-    return assessment_model.objects.select_related("allocated_by").order_by("allocated_at")
+    return assessment_model.objects.select_related("allocated_by", "planned_shift__shift_type").order_by("allocated_at")
 
 
 @login_required

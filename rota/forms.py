@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from amhp_hub.common.forms import LondonDateTimeField, london_datetime
+from amhp_hub.common.forms import LondonDateTimeField, LondonDateTimeWidget, london_datetime
 from rota.models import LeaveKind, RotaPattern, Shift, ShiftKind, ShiftType, StaffProfile
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -36,6 +36,11 @@ class GovukForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             widget = field.widget
+            if isinstance(widget, LondonDateTimeWidget):
+                # Its date-time input and clock select carry their own GOV.UK classes.
+                if field.help_text:
+                    widget.widgets[0].attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+                continue
             if isinstance(widget, forms.CheckboxInput):
                 css = "govuk-checkboxes__input"
             elif isinstance(widget, forms.Select):
@@ -53,6 +58,12 @@ class GovukForm(forms.Form):
         for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget
+                if isinstance(widget, LondonDateTimeWidget):
+                    inner = widget.widgets[0]
+                    inner.attrs["class"] = f"{inner.attrs.get('class', '')} govuk-input--error".strip()
+                    described = inner.attrs.get("aria-describedby", "")
+                    inner.attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
+                    continue
                 css = widget.attrs.get("class", "")
                 base = css.split()[0] if css else ""
                 widget.attrs["class"] = f"{css} {base}--error"
@@ -84,6 +95,9 @@ class PlaceShiftForm(GovukForm):
         error_messages={"required": "Choose a shift", "invalid_choice": "Choose a shift from the list"},
     )
     day = _date("Day")
+    confirm = forms.BooleanField(
+        label="I have checked the rest warning: place the AMHP on this shift anyway", required=False
+    )
 
     def __init__(self, *args: Any, amhps: QuerySet[StaffProfile], shift_types: QuerySet[ShiftType], **kwargs: Any):
         super().__init__(*args, prefix="place", **kwargs)
@@ -146,6 +160,7 @@ class LeaveForm(GovukForm):
     starts_at = _datetime("Start")
     ends_at = _datetime("End")
     note = forms.CharField(label="Note (optional)", max_length=200, required=False)
+    confirm = forms.BooleanField(label="I have checked the cover gap: record the leave anyway", required=False)
 
     def __init__(self, *args: Any, amhps: QuerySet[StaffProfile], **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -152,20 +152,38 @@ class Gap:
         return self.required - self.filled
 
 
+@dataclass(frozen=True)
+class LeaveSpan:
+    """Leave not yet recorded: STAFF_ID away from STARTS_AT to ENDS_AT, to see what it would do to cover."""
+
+    staff_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+
+    def covers(self, shift: Shift) -> bool:
+        return shift.staff_id == self.staff_id and shift.starts_at < self.ends_at and shift.ends_at > self.starts_at
+
+
 def cover_gaps(
-    *, service_id: int | None = None, service_ids: Collection[int] = (), start: date, end: date
+    *,
+    service_id: int | None = None,
+    service_ids: Collection[int] = (),
+    start: date,
+    end: date,
+    extra_leave: LeaveSpan | None = None,
 ) -> list[Gap]:
     """Return (day, shift type, required, filled) for each shift under cover on local days START..END.
 
     For SERVICE_ID, or for every service in SERVICE_IDS. The gaps are the rota grid's gap cells
     (rota_weeks), so the rota page, the rota-gap job and anything else that counts cover agree:
     filled counts live shifts whose AMHP is not on leave during them; weekday-only types need no
-    cover at weekends or on English bank holidays. Two queries whatever the range.
+    cover at weekends or on English bank holidays. With EXTRA_LEAVE, as if that leave were
+    recorded too. Two queries whatever the range.
     """
     ids = [service_id] if service_id is not None else list(service_ids)
     if not ids:
         return []
-    grids = rota_weeks(service_ids=ids, week_start=start, days=(end - start).days + 1)
+    grids = rota_weeks(service_ids=ids, week_start=start, days=(end - start).days + 1, extra_leave=extra_leave)
     return sorted(
         (
             Gap(day=day, shift_type=row.shift_type, required=cell.required, filled=cell.filled)
@@ -176,6 +194,25 @@ def cover_gaps(
         ),
         key=lambda g: (g.day, g.shift_type.service_id, g.shift_type.start_time, g.shift_type.code),
     )
+
+
+def gaps_opened_by_leave(*, staff: StaffProfile, starts_at: datetime, ends_at: datetime, today: date) -> list[Gap]:
+    """Return the cover gaps that recording leave for STAFF from STARTS_AT to ENDS_AT would open or widen.
+
+    The cover rule is cover_gaps's (the rota grid's), read without and with the leave, over the days
+    from TODAY on whose shifts the leave could overlap (a night starting the day before included).
+    A gap counts when the leave leaves the shift more AMHPs short than it already was. Four queries.
+    """
+    first = max(today, starts_at.astimezone(LONDON).date() - timedelta(days=1))
+    last = (ends_at - timedelta(microseconds=1)).astimezone(LONDON).date()
+    if last < first:
+        return []
+    before = {
+        (g.day, g.shift_type.pk): g.missing for g in cover_gaps(service_id=staff.service_id, start=first, end=last)
+    }
+    leave = LeaveSpan(staff.pk, starts_at, ends_at)
+    after = cover_gaps(service_id=staff.service_id, start=first, end=last, extra_leave=leave)
+    return [g for g in after if g.missing > before.get((g.day, g.shift_type.pk), 0)]
 
 
 @dataclass
@@ -209,8 +246,13 @@ class RotaWeek:
         return sum(1 for row in self.rows for cell in row.cells if cell.gap)
 
 
-def rota_weeks(*, service_ids: Collection[int], week_start: date, days: int = 7) -> dict[int, RotaWeek]:
-    """Return each service's rota grid for DAYS days from WEEK_START (see rota_week). Two queries in all."""
+def rota_weeks(
+    *, service_ids: Collection[int], week_start: date, days: int = 7, extra_leave: LeaveSpan | None = None
+) -> dict[int, RotaWeek]:
+    """Return each service's rota grid for DAYS days from WEEK_START (see rota_week). Two queries in all.
+
+    EXTRA_LEAVE (leave not yet recorded) marks the shifts it overlaps as on leave, as recorded leave does.
+    """
     dates = [week_start + timedelta(days=i) for i in range(days)]
     holidays = english_bank_holidays({d.year for d in dates})
     holidays = {d: name for d, name in holidays.items() if d in set(dates)}
@@ -227,6 +269,8 @@ def rota_weeks(*, service_ids: Collection[int], week_start: date, days: int = 7)
         .order_by("day", "shift_type__start_time", "staff__user__last_name", "staff__user__first_name")
     )
     for shift in shifts:
+        if extra_leave is not None and extra_leave.covers(shift):
+            shift.on_leave = True
         row = rows[shift.service_id].get(shift.shift_type_id)
         if row is not None:
             row.cells[index[shift.day]].shifts.append(shift)
@@ -332,6 +376,19 @@ def worked_intervals(
     for staff_id, s, e in periods.values_list("staff_id", "started_at", "ended_at"):
         intervals[staff_id].append(working_time.Interval(s, e))
     return intervals
+
+
+def placement_warnings(*, staff_id: UUID, starts_at: datetime, ends_at: datetime) -> list[working_time.Breach]:
+    """Return the rests (11 h daily, reg. 10; 24 h weekly, reg. 11) that a shift from STARTS_AT to ENDS_AT breaks.
+
+    Judged against the AMHP's rota and recorded work together (worked_intervals), as the week's
+    warnings are, so a recorded late finish counts; only rests the new shift breaks are returned
+    (working_time.added_breaches). Two queries.
+    """
+    worked = worked_intervals(
+        staff_ids=[staff_id], start=starts_at - timedelta(days=8), end=ends_at + timedelta(days=8)
+    )
+    return working_time.added_breaches(worked.get(staff_id, []), working_time.Interval(starts_at, ends_at))
 
 
 def working_time_warnings(

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from amhp_hub.common.audit import audit, diff, snapshot
-from amhp_hub.common.errors import ConflictError, RuleError
-from rota import approval
+from amhp_hub.common.errors import ConflictError, RuleError, WarningsToConfirm
+from rota import approval, selectors, working_time
 from rota.models import (
     ApprovalRecord,
     CalendarToken,
@@ -303,13 +303,27 @@ def shift_place(
     day: date,
     source: str = Shift.Source.MANUAL,
     channel: str = "web",
+    rest_confirmed: bool = True,
 ) -> Shift:
     """Place STAFF (an AMHP) on SHIFT_TYPE starting on local DAY; bounds from the type's wall-clock times.
 
     Raise ValidationError if STAFF is not an AMHP of the type's service, is on leave during the shift or already
     works an overlapping shift; raise ConflictError if they already have a live shift of this type on DAY.
+    Unless REST_CONFIRMED, raise WarningsToConfirm (field "confirm") and place nothing when the shift would break
+    the Working Time Regulations 1998 rests (11 h daily, reg. 10; 24 h weekly, reg. 11), judged from the rota and
+    the work recorded (selectors.placement_warnings).
     """
     starts_at, ends_at = _check_placeable(staff=staff, shift_type=shift_type, day=day)
+    if not rest_confirmed:
+        breaches = selectors.placement_warnings(staff_id=staff.pk, starts_at=starts_at, ends_at=ends_at)
+        if breaches:
+            raise WarningsToConfirm(
+                [
+                    f"{staff.display_name}, Working Time Regulations 1998: {b.message} "
+                    f"({working_time.PROVISIONS[b.rule]})"
+                    for b in breaches
+                ]
+            )
     shift = Shift(
         service_id=shift_type.service_id,
         shift_type=shift_type,
@@ -509,8 +523,14 @@ def leave_record(
     ends_at: datetime,
     kind: str = LeaveKind.ANNUAL,
     note: str = "",
+    gaps_confirmed: bool = True,
+    now: datetime | None = None,
 ) -> Leave:
-    """Record leave or unavailability. It blocks duty: placements refuse it and on-duty and cover leave it out."""
+    """Record leave or unavailability. It blocks duty: placements refuse it and on-duty and cover leave it out.
+
+    Unless GAPS_CONFIRMED, raise WarningsToConfirm (field "confirm") and record nothing when the leave would
+    open or widen a cover gap from today on (the rota's one cover rule: selectors.gaps_opened_by_leave).
+    """
     errors: dict[str, list[str]] = {}
     if kind not in LeaveKind.values:
         errors["kind"] = [f"Choose one of: {', '.join(LeaveKind.values)}"]
@@ -518,6 +538,17 @@ def leave_record(
         errors["ends_at"] = ["The end must be after the start"]
     if errors:
         raise ValidationError(errors)
+    if not gaps_confirmed:
+        today = timezone.localdate(_now(now))
+        gaps = selectors.gaps_opened_by_leave(staff=staff, starts_at=starts_at, ends_at=ends_at, today=today)
+        if gaps:
+            raise WarningsToConfirm(
+                [
+                    f"{g.shift_type.name} on {format_day(g.day)} would have {g.filled} of the {g.required} "
+                    f"AMHP{'s' if g.required != 1 else ''} it needs"
+                    for g in gaps
+                ]
+            )
     leave = Leave.objects.create(
         staff=staff,
         kind=kind,

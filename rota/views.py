@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 
-from amhp_hub.common.errors import ConflictError
+from amhp_hub.common.errors import ConflictError, WarningsToConfirm
 from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.web import add_service_errors, role_required
 from rota import ical, selectors, services
@@ -44,8 +44,16 @@ def _week_url(day: date) -> str:
     return f"{reverse('rota:rota')}?week={_monday(day).isoformat()}"
 
 
+PLACE_CONFIRM = "Tick the box to confirm you have checked the rest warning, or choose another shift or day"
+LEAVE_CONFIRM = "Tick the box to confirm you have checked the cover gap, or change the dates"
+
+
 def _week_page(
-    request: StaffRequest, week: date, place_form: PlaceShiftForm | None = None, status: int = 200
+    request: StaffRequest,
+    week: date,
+    place_form: PlaceShiftForm | None = None,
+    status: int = 200,
+    place_warnings: list[str] | None = None,
 ) -> HttpResponse:
     profile = request.user.staff_profile
     service_id = profile.service_id
@@ -59,6 +67,7 @@ def _week_page(
         "today": timezone.localdate(),
         "now_instant": timezone.now(),
         "is_manager": profile.role == Role.MANAGER,
+        "place_warnings": place_warnings or [],
     }
     if profile.role == Role.MANAGER:
         context["warnings"] = selectors.working_time_warnings(
@@ -96,21 +105,27 @@ def shift_place(request: StaffRequest) -> HttpResponse:
         shift_types=selectors.shift_types_for(service_id=service_id),
     )
     week = _monday(timezone.localdate())
+    warnings: list[str] = []
     if form.is_valid():
-        week = _monday(form.cleaned_data["day"])
+        data = dict(form.cleaned_data)
+        confirmed = data.pop("confirm")
+        week = _monday(data["day"])
         try:
-            shift = services.shift_place(actor=request.user, **form.cleaned_data)
+            shift = services.shift_place(actor=request.user, rest_confirmed=confirmed, **data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
+        except WarningsToConfirm as exc:
+            warnings = exc.warnings
+            form.add_error("confirm", PLACE_CONFIRM)
         else:
             messages.success(
                 request,
                 f"{shift.staff.display_name} placed on the {shift.shift_type.name} shift on {format_day(shift.day)}",
             )
             return redirect(_week_url(shift.day))
-    return _week_page(request, week, place_form=form, status=400)
+    return _week_page(request, week, place_form=form, status=400, place_warnings=warnings)
 
 
 @role_required(*MANAGER)
@@ -255,16 +270,22 @@ def leave(request: StaffRequest) -> HttpResponse:
     profile = request.user.staff_profile
     form = None
     status = 200
+    gap_warnings: list[str] = []
     if profile.role == Role.MANAGER:
         form = LeaveForm(
             request.POST if request.method == "POST" else None, amhps=selectors.amhps_of(service_id=profile.service_id)
         )
         if request.method == "POST":
             if form.is_valid():
+                data = dict(form.cleaned_data)
+                confirmed = data.pop("confirm")
                 try:
-                    record = services.leave_record(actor=request.user, **form.cleaned_data)
+                    record = services.leave_record(actor=request.user, gaps_confirmed=confirmed, **data)
                 except ValidationError as exc:
                     add_service_errors(form, exc)
+                except WarningsToConfirm as exc:
+                    gap_warnings = exc.warnings
+                    form.add_error("confirm", LEAVE_CONFIRM)
                 else:
                     messages.success(request, f"Leave recorded for {record.staff.display_name}")
                     return redirect("rota:leave")
@@ -274,6 +295,7 @@ def leave(request: StaffRequest) -> HttpResponse:
     upcoming = selectors.leave_visible_to(profile).filter(ends_at__gt=timezone.now() - timedelta(days=31))
     context = {
         "form": form,
+        "gap_warnings": gap_warnings,
         "leave_list": list(upcoming[:200]),
         "is_manager": profile.role == Role.MANAGER,
         "nav_active": "rota:rota",

@@ -30,6 +30,8 @@ from rota.timefmt import LONDON, format_day, format_duration, format_local, requ
 DAILY_REST = "daily_rest"
 WEEKLY_AVERAGE = "weekly_average"
 WEEKLY_REST = "weekly_rest"
+# Where each rule comes from, for warnings that name their provision.
+PROVISIONS = {DAILY_REST: "reg. 10", WEEKLY_AVERAGE: "reg. 4", WEEKLY_REST: "reg. 11"}
 
 
 @dataclass(frozen=True)
@@ -222,54 +224,93 @@ def weekly_rest_breaches(
     return breaches
 
 
+def _weeks_touched(interval: Interval, tz: tzinfo) -> tuple[date, date]:
+    """Return the Monday starting the week of INTERVAL's start and the Sunday ending the week of its end."""
+    first = interval.start.astimezone(tz).date()
+    last = (interval.end - timedelta(microseconds=1)).astimezone(tz).date()
+    return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+
+
+def added_breaches(
+    worked: Iterable[Interval],
+    added: Interval,
+    *,
+    min_rest: timedelta = timedelta(hours=11),
+    weekly_min_rest: timedelta = timedelta(hours=24),
+    tz: tzinfo = LONDON,
+) -> list[Breach]:
+    """Return the rest breaches that working ADDED creates, given what is WORKED already.
+
+    Only breaches that exist with ADDED and not without it: each daily rest (reg. 10, 11 h)
+    made short, and each Monday-to-Sunday week touched by ADDED that had its uninterrupted
+    weekly rest (reg. 11, 24 h) and would lose it. A rest that was already short is not blamed
+    on ADDED. Messages are those of daily_rest_breaches and weekly_rest_breaches; daily ones
+    come first, in time order.
+    """
+    worked = list(worked)
+    before = {(b.start, b.end) for b in daily_rest_breaches(worked, min_rest=min_rest)}
+    found = [b for b in daily_rest_breaches([*worked, added], min_rest=min_rest) if (b.start, b.end) not in before]
+    monday, sunday = _weeks_touched(added, tz)
+    had = {b.start for b in weekly_rest_breaches(worked, start=monday, end=sunday, min_rest=weekly_min_rest, tz=tz)}
+    found += [
+        b
+        for b in weekly_rest_breaches([*worked, added], start=monday, end=sunday, min_rest=weekly_min_rest, tz=tz)
+        if b.start not in had
+    ]
+    return found
+
+
 def allocation_breaches(
     worked: Iterable[Interval],
     projected: Interval,
     *,
     min_rest: timedelta = timedelta(hours=11),
     weekly_min_rest: timedelta = timedelta(hours=24),
+    weeks: int = 17,
+    limit_hours: float = 48,
     tz: tzinfo = LONDON,
 ) -> list[Breach]:
-    """Return the rest breaches that taking on work over PROJECTED would create, given what is WORKED already.
+    """Return the Working Time Regulations 1998 limits that taking on work over PROJECTED would break.
 
-    WORKED is the AMHP's shifts and recorded work (late finishes) around the time; PROJECTED is
-    the new work from its start to when it is expected to end. Only breaches that exist with the
-    projected work and not without it are returned: the daily rest (reg. 10, 11 h) before their
-    next shift, and the weekly rest (reg. 11, 24 h in the Monday-to-Sunday week in which the work
-    ends). The messages speak to the consultant allocating.
+    WORKED is the AMHP's shifts and recorded work (late finishes) around the time, reaching back
+    at least WEEKS weeks; PROJECTED is the new work from its start to when it is expected to end.
+    The rests are those of added_breaches: the daily rest (reg. 10, 11 h) before their next shift
+    and the weekly rest (reg. 11, 24 h in each Monday-to-Sunday week the work touches), each only
+    when the work breaks it. The weekly average (reg. 4, 48 h over the 17-week reference period,
+    weekly_average_breaches) is judged over the WEEKS weeks ending when the work ends, with the
+    work counted; it is reported whenever the average is over the limit, since every hour added
+    deepens a breach that is there already. The messages speak to the consultant allocating.
     """
     worked = list(worked)
-    before = {(b.start, b.end) for b in daily_rest_breaches(worked, min_rest=min_rest)}
     found: list[Breach] = []
-    for b in daily_rest_breaches([*worked, projected], min_rest=min_rest):
-        if (b.start, b.end) in before:
-            continue
-        rest = b.end - b.start
+    for b in added_breaches(worked, projected, min_rest=min_rest, weekly_min_rest=weekly_min_rest, tz=tz):
+        if b.rule == DAILY_REST:
+            message = (
+                f"Allocating this breaks the {format_duration(min_rest)} rest before the shift at "
+                f"{format_local(b.end)}: work expected to end {format_local(b.start)} leaves "
+                f"{format_duration(b.end - b.start)} ({PROVISIONS[DAILY_REST]})"
+            )
+        else:
+            last_day = b.end.astimezone(tz).date() - timedelta(days=1)
+            message = (
+                f"Allocating this leaves no {format_duration(weekly_min_rest)} rest in the week "
+                f"{format_day(b.start.astimezone(tz).date())} to {format_day(last_day)} ({PROVISIONS[WEEKLY_REST]})"
+            )
+        found.append(Breach(rule=b.rule, message=message, start=b.start, end=b.end))
+    for b in weekly_average_breaches(
+        [*worked, projected], reference_end=projected.end, weeks=weeks, limit_hours=limit_hours
+    ):
+        average = _worked(merge_intervals([*worked, projected]), b.start, b.end) / weeks
         found.append(
             Breach(
-                rule=DAILY_REST,
+                rule=WEEKLY_AVERAGE,
                 message=(
-                    f"Allocating this breaks the {format_duration(min_rest)} rest before the shift at "
-                    f"{format_local(b.end)}: work expected to end {format_local(b.start)} leaves "
-                    f"{format_duration(rest)}"
+                    f"Allocating this takes their working week to an average of {format_duration(average)} over "
+                    f"the {weeks} weeks ending {format_local(b.end)} (limit "
+                    f"{format_duration(timedelta(hours=limit_hours))}, {PROVISIONS[WEEKLY_AVERAGE]})"
                 ),
                 start=b.start,
                 end=b.end,
             )
         )
-    end_day = projected.end.astimezone(tz).date()
-    monday = end_day - timedelta(days=end_day.weekday())
-    sunday = monday + timedelta(days=6)
-    had = weekly_rest_breaches(worked, start=monday, end=sunday, min_rest=weekly_min_rest, tz=tz)
-    if not had:
-        for b in weekly_rest_breaches([*worked, projected], start=monday, end=sunday, min_rest=weekly_min_rest, tz=tz):
-            found.append(
-                Breach(
-                    rule=WEEKLY_REST,
-                    message=f"Allocating this leaves no {format_duration(weekly_min_rest)} rest in the week "
-                    f"{format_day(monday)} to {format_day(sunday)}",
-                    start=b.start,
-                    end=b.end,
-                )
-            )
     return found

@@ -29,3 +29,16 @@ class RuleError(ValidationError):
             fields.setdefault(field or "non_field_errors", []).append(shown)
         super().__init__(fields)
         self.violations = violations
+
+
+class WarningsToConfirm(Exception):
+    """The write breaks a limit that warns rather than refuses: it is made only once the person confirms.
+
+    ``warnings`` are the sentences to show (each naming its provision); ``field`` is the name of the
+    confirmation the caller asks for. Nothing has been written when this is raised.
+    """
+
+    def __init__(self, warnings: list[str], *, field: str = "confirm") -> None:
+        super().__init__("; ".join(warnings))
+        self.warnings = warnings
+        self.field = field

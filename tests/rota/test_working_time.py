@@ -423,3 +423,83 @@ def test_allocation_that_takes_the_only_24h_rest_of_the_week() -> None:
     breaches = allocation_breaches(worked, Interval(_london(2026, 12, 3, 9), _london(2026, 12, 3, 13)))
     assert [b.rule for b in breaches] == [WEEKLY_REST]
     assert "Mon 30 Nov to Sun 6 Dec" in breaches[0].message
+
+
+# --- added_breaches: what a new shift would break ---------------------------------------------------
+
+
+def test_a_shift_placed_after_a_late_finish_breaks_the_11h_rest() -> None:
+    from rota.working_time import added_breaches
+
+    # Mon 30 Nov 2026: a late shift 12:00-20:00 and work recorded on to 23:00. An early on
+    # Tue 1 Dec from 08:00 leaves 9 h (23:00 to 08:00), under the 11 h of reg. 10.
+    worked = [Interval(_london(2026, 11, 30, 12), _london(2026, 11, 30, 20))]
+    worked.append(Interval(_london(2026, 11, 30, 20), _london(2026, 11, 30, 23)))
+    (breach,) = added_breaches(worked, Interval(_london(2026, 12, 1, 8), _london(2026, 12, 1, 16)))
+    assert breach.rule == DAILY_REST
+    assert breach.message == (
+        "Only 9 h rest between shifts ending Mon 30 Nov 23:00 and starting Tue 1 Dec 08:00 (minimum 11 h)"
+    )
+
+
+def test_a_shift_with_its_rests_in_place_adds_no_breach() -> None:
+    from rota.working_time import added_breaches
+
+    # Late 12:00-20:00 then early 08:00: 12 h of rest, and the week keeps its weekend.
+    worked = [Interval(_london(2026, 11, 30, 12), _london(2026, 11, 30, 20))]
+    assert added_breaches(worked, Interval(_london(2026, 12, 1, 8), _london(2026, 12, 1, 16))) == []
+
+
+def test_a_seventh_early_in_a_row_takes_the_weekly_rest() -> None:
+    from rota.working_time import added_breaches
+
+    # Earlies 08:00-16:00 Mon 30 Nov to Sat 5 Dec 2026: Sat 16:00 to the week's end is 32 h of rest.
+    # One more on Sun 6 Dec leaves 16 h between earlies as the longest rest: no 24 h (reg. 11).
+    days = [(11, 30), (12, 1), (12, 2), (12, 3), (12, 4), (12, 5)]
+    worked = [Interval(_london(2026, m, d, 8), _london(2026, m, d, 16)) for m, d in days]
+    (breach,) = added_breaches(worked, Interval(_london(2026, 12, 6, 8), _london(2026, 12, 6, 16)))
+    assert breach.rule == WEEKLY_REST
+    assert breach.message == "No 24 h uninterrupted rest in the 7 days Mon 30 Nov to Sun 6 Dec (longest rest 16 h)"
+
+
+# --- allocation_breaches: the 48-hour average (reg. 4) ---------------------------------------------
+
+
+def _six_days_a_week(weeks: int, *, skip: int = 0) -> list[Interval]:
+    """Shifts 09:00-17:00 Monday to Saturday for WEEKS weeks from Mon 2 Nov 2026 (48 h a week, all GMT),
+    leaving out the first SKIP of them."""
+    first = date(2026, 11, 2)
+    days = [first + timedelta(days=7 * w + d) for w in range(weeks) for d in range(6)]
+    return [Interval(_london(d.year, d.month, d.day, 9), _london(d.year, d.month, d.day, 17)) for d in days[skip:]]
+
+
+def test_work_that_takes_the_17_week_average_over_48_hours_is_warned_of() -> None:
+    from rota.working_time import allocation_breaches
+
+    # 17 weeks of 48 h (Mon 2 Nov 2026 to Sat 27 Feb 2027) is 816 h: exactly the limit, allowed.
+    # Four more hours on Sun 28 Feb 20:00 to midnight: 820 h / 17 = 48 h 14 min a week over the
+    # 17 weeks ending Mon 1 Mar 00:00, over the 48 h of reg. 4. The rests are kept (27 h from Saturday).
+    worked = _six_days_a_week(17)
+    breaches = allocation_breaches(worked, Interval(_london(2027, 2, 28, 20), _london(2027, 3, 1, 0)))
+    assert [b.rule for b in breaches] == [WEEKLY_AVERAGE]
+    assert "average of 48 h 14 min over the 17 weeks ending Mon 1 Mar 00:00" in breaches[0].message
+    assert "limit 48 h, reg. 4" in breaches[0].message
+
+
+def test_work_that_leaves_the_average_at_or_under_48_hours_is_not_warned_of() -> None:
+    from rota.working_time import allocation_breaches
+
+    # One shift fewer: 808 h + 4 h = 812 h, 47 h 46 min a week.
+    worked = _six_days_a_week(17, skip=1)
+    assert allocation_breaches(worked, Interval(_london(2027, 2, 28, 20), _london(2027, 3, 1, 0))) == []
+
+
+def test_allocation_warnings_name_their_regulation() -> None:
+    from rota.working_time import allocation_breaches
+
+    worked = [
+        Interval(_london(2026, 12, 1, 9), _london(2026, 12, 1, 17)),
+        Interval(_london(2026, 12, 2, 7), _london(2026, 12, 2, 15)),
+    ]
+    (breach,) = allocation_breaches(worked, Interval(_london(2026, 12, 1, 16), _london(2026, 12, 1, 22)))
+    assert breach.message.endswith("(reg. 10)")
