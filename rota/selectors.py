@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.query import RawQuerySet
 
 from rota import fairness, working_time
 from rota.bank_holidays import english_bank_holidays
@@ -373,9 +374,38 @@ def worked_intervals(
     intervals: dict[UUID, list[working_time.Interval]] = defaultdict(list)
     for staff_id, s, e in shifts.exclude(_leave_during_shift()).values_list("staff_id", "starts_at", "ends_at"):
         intervals[staff_id].append(working_time.Interval(s, e))
-    for staff_id, s, e in periods.values_list("staff_id", "started_at", "ended_at"):
-        intervals[staff_id].append(working_time.Interval(s, e))
+    for period in _merged_periods(periods):
+        intervals[period.staff_id].append(working_time.Interval(period.started_at, period.ended_at))
     return intervals
+
+
+def _merged_periods(periods: QuerySet[WorkedPeriod]) -> RawQuerySet[WorkedPeriod]:
+    """PERIODS with each person's overlapping or touching ones merged in SQL (as working_time.merge_intervals).
+
+    A busy AMHP's late finishes overlap (several assessments after one shift end); over the 17-week
+    reference period of the 48 h average they are thousands of rows at a large service, but a few
+    hundred once merged. Gaps and islands: a period starts a new island unless it begins by the latest
+    end before it. Each merged row carries the lowest id of its island.
+    """
+    inner, params = periods.values("id", "staff_id", "started_at", "ended_at").query.sql_with_params()
+    sql = f"""
+        SELECT MIN(id) AS id, staff_id, MIN(started_at) AS started_at, MAX(ended_at) AS ended_at FROM (
+            SELECT id, staff_id, started_at, ended_at,
+                   SUM(CASE WHEN prev_end IS NULL OR started_at > prev_end THEN 1 ELSE 0 END) OVER (
+                       PARTITION BY staff_id ORDER BY started_at, ended_at, id ROWS UNBOUNDED PRECEDING
+                   ) AS island
+            FROM (
+                SELECT w.id, w.staff_id, w.started_at, w.ended_at,
+                       MAX(w.ended_at) OVER (
+                           PARTITION BY w.staff_id ORDER BY w.started_at, w.ended_at, w.id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                       ) AS prev_end
+                FROM ({inner}) w
+            ) ordered
+        ) islands
+        GROUP BY staff_id, island
+    """  # noqa: S608 - the inner query is Django's own, with its parameters kept apart
+    return WorkedPeriod.objects.raw(sql, params)
 
 
 def placement_warnings(*, staff_id: UUID, starts_at: datetime, ends_at: datetime) -> list[working_time.Breach]:

@@ -196,3 +196,21 @@ def test_leave_over_a_night_that_started_the_day_before_counts_that_night(
     assert response.status_code == 400
     assert f"EDT night on {_label(monday)} would have 0 of the 1 AMHP it needs" in response.content.decode()
     assert not Leave.objects.exists()
+
+
+def test_recorded_work_is_read_merged_overlapping_and_touching_periods_joined(make_staff: Any, service: Any) -> None:
+    from rota.selectors import worked_intervals
+    from rota.working_time import Interval
+
+    amhp, colleague = make_staff("amhp", service), make_staff("amhp", service)
+    day = MONDAY
+    late_finish(amhp, london(day, 17), london(day, 18))
+    late_finish(amhp, london(day, 17, 30), london(day, 19))  # overlaps the first
+    late_finish(amhp, london(day, 19), london(day, 20))  # touches the second: no rest between
+    late_finish(amhp, london(day, 21), london(day, 22))  # an hour's gap: a period of its own
+    late_finish(colleague, london(day, 17, 15), london(day, 18))  # someone else's stays apart
+    worked = worked_intervals(
+        staff_ids=[amhp.pk, colleague.pk], start=london(day, 0), end=london(day + timedelta(1), 0)
+    )
+    assert worked[amhp.pk] == [Interval(london(day, 17), london(day, 20)), Interval(london(day, 21), london(day, 22))]
+    assert worked[colleague.pk] == [Interval(london(day, 17, 15), london(day, 18))]
