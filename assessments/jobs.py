@@ -186,10 +186,6 @@ def _open_assessment_id() -> Subquery:
     )
 
 
-def _live_flag(kind: str) -> Exists:
-    return Exists(LateFlag.objects.filter(referral=OuterRef("pk"), kind=kind, cleared_at__isnull=True))
-
-
 @transaction.atomic  # one commit for the run's statements, and its mark moves only if they all land
 def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str, int]:
     """Raise the late flags that hold at NOW and clear those that no longer do.
@@ -220,7 +216,9 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
         candidates = open_referrals.filter(condition)
         if since is not None:
             candidates = candidates.filter(new_since[kind](since) | Q(updated_at__gte=since))
-        candidates = candidates.filter(~_live_flag(kind))
+        # A referral already flagged for KIND is skipped by the unique constraint (one live flag per
+        # referral and kind), with ON CONFLICT DO NOTHING: no anti-join over every live flag, whose plan
+        # depends on fresh statistics.
         counts[f"raised_{kind}"] = _insert_select(
             LateFlag,
             {
@@ -238,11 +236,6 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
     )
     if since is not None:
         late_assessments = late_assessments.filter(Q(shift_ends_at__gte=since) | Q(updated_at__gte=since))
-    late_assessments = late_assessments.filter(
-        ~Exists(
-            LateFlag.objects.filter(referral=OuterRef("referral_id"), kind=K.PAST_SHIFT_END, cleared_at__isnull=True)
-        )
-    )
     counts[f"raised_{K.PAST_SHIFT_END}"] = _insert_select(
         LateFlag,
         {
