@@ -694,10 +694,15 @@ def main(argv: list[str]) -> int:
         .values_list("pk", flat=True)[:3000]
     )
     original = dict(Referral.objects.filter(pk__in=burst).values_list("pk", "due_at"))
-    Referral.objects.filter(pk__in=burst).update(due_at=later + timedelta(days=1))
+    # The services stamp updated_at on every write, and the windowed sweep relies on it: so do these.
+    Referral.objects.filter(pk__in=burst).update(
+        due_at=later + timedelta(days=1), updated_at=later - timedelta(minutes=1)
+    )
     jobs.flag_late_work(now=later - timedelta(seconds=40))
     jobs.notify_new_late_flags(now=later - timedelta(seconds=40))
-    Referral.objects.filter(pk__in=burst).update(due_at=later - timedelta(seconds=30))
+    Referral.objects.filter(pk__in=burst).update(
+        due_at=later - timedelta(seconds=30), updated_at=later - timedelta(seconds=30)
+    )
     started = time.perf_counter()
     count, raised = statements(lambda: jobs.flag_late_work(now=later))
     took = ms(time.perf_counter() - started)
@@ -724,7 +729,7 @@ def main(argv: list[str]) -> int:
     )
     # Put the burst back as it was (the next sweep clears its flags), so the next run can measure it again.
     for pk, due in original.items():
-        Referral.objects.filter(pk=pk).update(due_at=due)
+        Referral.objects.filter(pk=pk).update(due_at=due, updated_at=later)
     jobs.flag_late_work(now=later + timedelta(seconds=1))
     if open_now < 100_000:
         rows.append(
