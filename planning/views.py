@@ -63,12 +63,9 @@ def plan_changed(request: HttpRequest) -> HttpResponse:
 
     The plan is not swapped under a consultant who is ticking proposals; they choose when to refresh.
     """
+    since = request.GET.get("since", "")
     version = referral_selectors.queue_version(service_id=request.user.staff_profile.service_id)
-    return render(
-        request,
-        "planning/_plan_changed.html",
-        {"version": request.GET.get("since", ""), "changed": version != request.GET.get("since", "")},
-    )
+    return render(request, "planning/_plan_changed.html", {"version": since, "changed": version != since})
 
 
 @role_required(Role.MANAGER)

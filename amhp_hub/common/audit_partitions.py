@@ -134,3 +134,15 @@ def maintain(connection: Any, today: date, *, ahead_months: int, retention_years
     cutoff = today.replace(day=1)
     cutoff = cutoff.replace(year=cutoff.year - retention_years)
     return made, drop_before(connection, cutoff)
+
+
+def maintain_as_configured(connection: Any, today: date) -> tuple[list[str], list[str]]:
+    """``maintain`` with AUDIT_PARTITIONS_AHEAD_MONTHS and AUDIT_RETENTION_YEARS: the command's and the job's call."""
+    from django.conf import settings
+
+    return maintain(
+        connection,
+        today,
+        ahead_months=settings.AUDIT_PARTITIONS_AHEAD_MONTHS,
+        retention_years=settings.AUDIT_RETENTION_YEARS,
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
@@ -32,12 +31,7 @@ def audit_partitions() -> None:
     default partition takes any row meanwhile, so nothing is lost either way.
     """
     try:
-        made, dropped = partitions.maintain(
-            connection,
-            timezone.now().date(),
-            ahead_months=settings.AUDIT_PARTITIONS_AHEAD_MONTHS,
-            retention_years=settings.AUDIT_RETENTION_YEARS,
-        )
+        made, dropped = partitions.maintain_as_configured(connection, timezone.now().date())
     except (DatabaseError, RuntimeError) as exc:
         log.warning("audit partitions not maintained: %s", exc)
         return

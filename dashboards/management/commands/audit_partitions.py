@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from django.utils import timezone
@@ -23,12 +22,7 @@ class Command(BaseCommand):
             self.stdout.write("The audit trail is not partitioned on this database (SQLite): nothing to do.")
             return
         try:
-            made, dropped = audit_partitions.maintain(
-                connection,
-                timezone.now().date(),
-                ahead_months=settings.AUDIT_PARTITIONS_AHEAD_MONTHS,
-                retention_years=settings.AUDIT_RETENTION_YEARS,
-            )
+            made, dropped = audit_partitions.maintain_as_configured(connection, timezone.now().date())
         except (DatabaseError, RuntimeError) as exc:
             raise CommandError(f"Audit partitions not maintained: {exc}") from exc
         self.stdout.write(
