@@ -19,7 +19,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -396,16 +396,8 @@ def _notify_new_late_flags(now: datetime, service_id: int | None) -> int:
 # --- TOIL -----------------------------------------------------------------------------
 
 
-def month_start(at: datetime) -> datetime:
-    """Return the UTC instant the Europe/London calendar month containing AT began."""
-    local = at.astimezone(LONDON)
-    return datetime(local.year, local.month, 1, tzinfo=LONDON).astimezone(UTC)
-
-
-def _next_month(start: datetime) -> datetime:
-    local = start.astimezone(LONDON)
-    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-    return datetime(year, month, 1, tzinfo=LONDON).astimezone(UTC)
+month_start = toil.month_start
+_next_month = toil.next_month_start
 
 
 def accrued_by_month(staff_ids: Collection[Any], first: datetime, last: datetime) -> dict[tuple[Any, datetime], int]:
@@ -427,34 +419,14 @@ def toil_plan(
     booked: Iterable[tuple[Any, datetime, datetime | None, datetime]],
     month_totals: dict[tuple[Any, datetime], int],
 ) -> list[tuple[Any, int, int]]:
-    """Return (assessment id, minutes to book, minutes over the cap) for each NEW piece of work.
-
-    NEW rows are (assessment id, AMHP id, shift end, work started, work ended); BOOKED rows are
-    (AMHP id, shift end, work started, work ended) of work already in the ledger. Overtime after
-    one shift end is the union of the late intervals (toil.marginal_overtime), booked in the order
-    the work ended; each month's total is capped at TOIL_MONTHLY_CAP_HOURS (toil.capped_minutes).
-    MONTH_TOTALS is updated with what is booked.
-    """
-    block = settings.TOIL_BLOCK_MINUTES
-    cap = settings.TOIL_MONTHLY_CAP_HOURS * 60
-    booked_by_group: dict[tuple[Any, datetime], list[tuple[datetime | None, datetime]]] = defaultdict(list)
-    for amhp_id, shift_end, started, ended in booked:
-        booked_by_group[(amhp_id, shift_end)].append((started, ended))
-    new_by_group: dict[tuple[Any, datetime], list[tuple[Any, datetime | None, datetime]]] = defaultdict(list)
-    for pk, amhp_id, shift_end, started, ended in new:
-        new_by_group[(amhp_id, shift_end)].append((pk, started, ended))
-    plan: list[tuple[Any, int, int]] = []
-    for (amhp_id, shift_end), pieces in sorted(new_by_group.items(), key=lambda item: item[0][1]):
-        pieces.sort(key=lambda p: (p[2], str(p[0])))
-        added = toil.marginal_overtime(
-            shift_end, booked_by_group[(amhp_id, shift_end)], [(s, e) for _, s, e in pieces], block_minutes=block
-        )
-        month = (amhp_id, month_start(shift_end))
-        for (pk, _, _), minutes in zip(pieces, added, strict=True):
-            allowed = toil.capped_minutes(minutes, already_this_month=month_totals[month], monthly_cap_minutes=cap)
-            month_totals[month] += allowed
-            plan.append((pk, allowed, minutes - allowed))
-    return plan
+    """The booking plan of ``assessments.toil.booking_plan`` with the service's block and monthly cap settings."""
+    return toil.booking_plan(
+        new,
+        booked,
+        month_totals,
+        block_minutes=settings.TOIL_BLOCK_MINUTES,
+        monthly_cap_minutes=settings.TOIL_MONTHLY_CAP_HOURS * 60,
+    )
 
 
 def toil_note(minutes: int, over_cap: int) -> str:

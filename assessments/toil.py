@@ -7,12 +7,16 @@ wall-clock readings, so a clock change inside the overrun neither adds nor loses
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from amhp_hub.common.zone import LONDON
+
 DEFAULT_BLOCK_MINUTES = 15
+DEFAULT_MONTHLY_CAP_MINUTES = 15 * 60  # DOMAIN.md section 3: at most 15 hours a month (TOIL_MONTHLY_CAP_HOURS)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -211,3 +215,65 @@ def marginal_overtime(
         added.append(total - done)
         done = total
     return added
+
+
+def month_start(at: datetime) -> datetime:
+    """Return the UTC instant the Europe/London calendar month containing AT began."""
+    _require_aware(at, "at")
+    local = at.astimezone(LONDON)
+    return datetime(local.year, local.month, 1, tzinfo=LONDON).astimezone(UTC)
+
+
+def next_month_start(start: datetime) -> datetime:
+    """Return the UTC instant the Europe/London calendar month after the one containing START began."""
+    local = start.astimezone(LONDON)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return datetime(year, month, 1, tzinfo=LONDON).astimezone(UTC)
+
+
+def booking_plan(
+    new: Sequence[tuple[Any, Any, datetime, datetime | None, datetime]],
+    booked: Iterable[tuple[Any, datetime, datetime | None, datetime]],
+    month_totals: dict[tuple[Any, datetime], int],
+    *,
+    block_minutes: int = DEFAULT_BLOCK_MINUTES,
+    monthly_cap_minutes: int | None = None,
+) -> list[tuple[Any, int, int]]:
+    """Return (work id, minutes to book, minutes over the cap) for each NEW piece of work.
+
+    The TOIL rule, in one home for the booking job, the recomputation and the simulation:
+    NEW rows are (work id, AMHP id, shift end, work started, work ended); BOOKED rows are
+    (AMHP id, shift end, work started, work ended) of work already in the ledger. Overtime
+    after one shift end is the union of the late intervals (DOMAIN.md, "TOIL overlap";
+    ``marginal_overtime``), booked in the order the work ended; each AMHP's total in a
+    Europe/London calendar month (of the shift end) stops at MONTHLY_CAP_MINUTES (DOMAIN.md
+    section 3; ``capped_minutes``; None is no cap). MONTH_TOTALS, keyed (AMHP id,
+    ``month_start``), holds what is booked already and is updated with what is booked here.
+    """
+    booked_by_group: dict[tuple[Any, datetime], list[tuple[datetime | None, datetime]]] = defaultdict(list)
+    for amhp_id, shift_end, started, ended in booked:
+        booked_by_group[(amhp_id, shift_end)].append((started, ended))
+    new_by_group: dict[tuple[Any, datetime], list[tuple[Any, datetime | None, datetime]]] = defaultdict(list)
+    for pk, amhp_id, shift_end, started, ended in new:
+        new_by_group[(amhp_id, shift_end)].append((pk, started, ended))
+    plan: list[tuple[Any, int, int]] = []
+    for (amhp_id, shift_end), pieces in sorted(new_by_group.items(), key=lambda item: (item[0][1], str(item[0][0]))):
+        pieces.sort(key=lambda p: (p[2], str(p[0])))
+        added = marginal_overtime(
+            shift_end,
+            booked_by_group[(amhp_id, shift_end)],
+            [(s, e) for _, s, e in pieces],
+            block_minutes=block_minutes,
+        )
+        month = (amhp_id, month_start(shift_end))
+        for (pk, _, _), minutes in zip(pieces, added, strict=True):
+            allowed = (
+                minutes
+                if monthly_cap_minutes is None
+                else capped_minutes(
+                    minutes, already_this_month=month_totals.get(month, 0), monthly_cap_minutes=monthly_cap_minutes
+                )
+            )
+            month_totals[month] = month_totals.get(month, 0) + allowed
+            plan.append((pk, allowed, minutes - allowed))
+    return plan

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import cast
 
+from django.conf import settings
 from django.db.models import Max, Min, Sum
 
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, ToilEntry
@@ -267,6 +268,8 @@ def history(*, service_id: int, start: date, end: date) -> History:
     sim_service = SimService(
         shifts=tuple(rota_slots(service_id=service_id, start=first - timedelta(days=1), end=window_end)),
         practitioners=tuple(practitioners(service_id=service_id, start=first - timedelta(days=1), end=window_end)),
+        toil_block_minutes=settings.TOIL_BLOCK_MINUTES,
+        toil_monthly_cap_minutes=settings.TOIL_MONTHLY_CAP_HOURS * 60,
     )
     return History(
         cases=cases,

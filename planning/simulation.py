@@ -10,7 +10,8 @@ The rules are the hub's own, called rather than copied:
 * who gets the work: ``rota.ranking`` ("rank and take the best" is today's greedy
   one-at-a-time policy) or the whole-queue solver in ``planning.solver``;
 * the statutory expiry: ``referrals.clocks.statutory_expiry`` and ``is_breached``;
-* TOIL: ``assessments.toil.overrun_minutes`` (whole 15-minute blocks past shift end);
+* TOIL: ``assessments.toil.booking_plan``, as the booking job books it (the union of one
+  AMHP's late work after one shift end in whole 15-minute blocks, capped each month);
 * the 11 h daily rest: ``rota.working_time.daily_rest_breaches``.
 
 How a case is replayed (the reading taken where the records are silent):
@@ -46,7 +47,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from assessments.toil import DEFAULT_BLOCK_MINUTES, overrun_minutes
+from assessments.toil import DEFAULT_BLOCK_MINUTES, DEFAULT_MONTHLY_CAP_MINUTES, booking_plan
 from planning import demand
 from referrals import clocks
 from rota import ranking, working_time
@@ -157,6 +158,7 @@ class Service:
     practitioners: tuple[Practitioner, ...]
     doctor_windows: tuple[tuple[datetime, datetime], ...] = ()
     toil_block_minutes: int = DEFAULT_BLOCK_MINUTES
+    toil_monthly_cap_minutes: int | None = DEFAULT_MONTHLY_CAP_MINUTES  # None: no cap
 
     def practitioner(self, amhp_id: str) -> Practitioner:
         return self._people[amhp_id]
@@ -208,6 +210,7 @@ class Report:
     cover_needed_by_hour: list[float]  # mean AMHPs busy on assessments, by hour of day
     assessment_hours_by_hour: list[float]  # assessment hours worked in each hour of day
     rest_breach_messages: list[str] = field(default_factory=list)
+    toil_over_cap_minutes: int = 0  # TOIL the monthly cap kept out of toil_minutes
 
     @property
     def toil_hours(self) -> float:
@@ -427,7 +430,6 @@ def simulate(
         hours = durations[case.id]
         end = start + timedelta(hours=hours)
         shift_end = slot.end if slot is not None else start
-        toil = overrun_minutes(shift_end, end, block_minutes=service.toil_block_minutes)
         past = max(0.0, (end - shift_end) / timedelta(minutes=1))
         if past > 0:
             extra_work[amhp].append(working_time.Interval(max(start, shift_end), end))
@@ -440,7 +442,7 @@ def simulate(
             started_at=start,
             ended_at=end,
             shift_end=shift_end,
-            toil_minutes=toil,
+            toil_minutes=0,  # booked below, once all the work is known
             minutes_past_shift_end=past,
             breached=expires is not None and clocks.is_breached(expires, end),
             called_in=slot is None,
@@ -451,7 +453,35 @@ def simulate(
         state.planned_minutes[amhp] = state.planned_minutes.get(amhp, 0.0) + hours * 60
         if case.person_id:
             state.assessed.setdefault(case.person_id, set()).add(amhp)
-    return _report([results[c.id] for c in ordered if c.id in results], ordered, service, extra_work)
+    over_cap = _book_toil(results, service)
+    report = _report([results[c.id] for c in ordered if c.id in results], ordered, service, extra_work)
+    report.toil_over_cap_minutes = over_cap
+    return report
+
+
+def _book_toil(results: dict[str, CaseResult], service: Service) -> int:
+    """Set each result's TOIL as the booking job would book it; return the minutes over the monthly cap.
+
+    ``assessments.toil.booking_plan``: the union of one AMHP's late work after one shift end,
+    in whole blocks, capped per Europe/London month. Nothing is booked before the replay.
+    """
+    late = [
+        (r.case_id, r.amhp_id, r.shift_end, r.started_at, r.ended_at)
+        for r in results.values()
+        if r.amhp_id is not None and r.shift_end is not None and r.ended_at is not None and r.ended_at > r.shift_end
+    ]
+    plan = booking_plan(
+        late,
+        [],
+        {},
+        block_minutes=service.toil_block_minutes,
+        monthly_cap_minutes=service.toil_monthly_cap_minutes,
+    )
+    over = 0
+    for case_id, minutes, over_cap in plan:
+        results[case_id] = replace(results[case_id], toil_minutes=minutes)
+        over += over_cap
+    return over
 
 
 def _report(

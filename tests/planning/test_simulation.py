@@ -132,3 +132,33 @@ def test_with_rota_keeps_the_people_and_swaps_the_shifts() -> None:
     other = simulation.with_rota(service, [shift("a", at(12), at(20))])
     assert other.practitioners == service.practitioners
     assert [s.start for s in other.shifts] == [at(12)]
+
+
+def test_simulated_toil_is_booked_as_the_booking_job_books_it_counting_from_the_shift_end_once() -> None:
+    # Shift ends 17:00. r1 13:00 + 4 h 25 min ends 17:25; r2 follows at once, 10 min, ends 17:35. The
+    # late work after the 17:00 end is 17:00-17:35, 35 minutes: two whole 15-minute blocks, 30 minutes
+    # (DOMAIN.md "TOIL overlap": the union after one shift end). Each measured from the shift end and
+    # added (25 -> 15, 35 -> 30) would be 45.
+    service = Service(shifts=(shift("a", at(9), at(17)),), practitioners=(person("a"),))
+    report = simulate(
+        [case("r1", at(13), actual_hours=4 + 25 / 60), case("r2", at(13.5), actual_hours=10 / 60)], service
+    )
+    assert report.toil_minutes == 30
+    assert report.late_finishes == 2
+
+
+def test_simulated_toil_stops_at_the_monthly_cap_of_each_london_month() -> None:
+    # Five hours past a 09:00-17:00 shift on 28, 29 and 30 November and on 1 and 2 December (work 09:00-22:00).
+    # November: 3 x 5 h = 15 h, all of it under the 15 h cap. December: 2 x 5 h = 10 h, all booked.
+    # With the cap at 12 h: November books 12 h (3 h over), December 10 h: 22 h booked, 3 h over the cap.
+    days = [-3, -2, -1, 0, 1]
+    cases = [case(f"r{d}", at(9, d), actual_hours=13.0) for d in days]
+    shifts = tuple(shift("a", at(9, d), at(17, d)) for d in days)
+    uncapped = simulate(cases, Service(shifts=shifts, practitioners=(person("a"),)))
+    assert uncapped.toil_minutes == 25 * 60
+    assert uncapped.toil_over_cap_minutes == 0
+    capped = simulate(cases, Service(shifts=shifts, practitioners=(person("a"),), toil_monthly_cap_minutes=12 * 60))
+    assert capped.toil_minutes == 22 * 60
+    assert capped.toil_over_cap_minutes == 3 * 60
+    by_case = {r.case_id: r.toil_minutes for r in capped.results}
+    assert by_case == {"r-3": 300, "r-2": 300, "r-1": 120, "r0": 300, "r1": 300}
