@@ -139,6 +139,9 @@ REFERRAL_COLUMNS = (
     "nearest_relative_relationship",
     "flags",
     "closed_at",
+    "recorded_given_name",
+    "recorded_family_name",
+    "recorded_date_of_birth",
 )
 REFERRER_ROLES = [
     "Consultant psychiatrist",
@@ -194,12 +197,12 @@ def seed_referrals(
                 return number
 
     distinct_people = max(1, int(total * 0.83))
-    # (id, nhs_number, family_name) of each person: all a referral needs of them.
-    people: list[tuple[uuid.UUID, str, str]] = []
+    # (id, nhs_number, family_name, given_name, date_of_birth) of each person: all a referral needs of them.
+    people: list[tuple[uuid.UUID, str, str, str, date]] = []
 
     def kept(rows: Iterator[tuple]) -> Iterator[tuple]:
         for row in rows:
-            people.append((row[0], row[2], row[4]))
+            people.append((row[0], row[2], row[4], row[3], row[5]))
             yield row
 
     copy_rows(Person, PERSON_COLUMNS, kept(_people(rng, service, distinct_people, unique_nhs)))
@@ -231,7 +234,7 @@ def seed_referrals(
             is_open = index >= len(closed_times)
             person_index = rng.randrange(len(people)) if index >= distinct_people or rng.random() < 0.17 else index
             person_index = min(person_index, len(people) - 1)
-            person_id, nhs_number, family_name = people[person_index]
+            person_id, nhs_number, family_name, given_name, born = people[person_index]
             hour = received.astimezone(LONDON).hour
             legal = choose_weighted(rng, NIGHT_STATUS_WEIGHTS if hour >= 20 or hour < 8 else DAY_STATUS_WEIGHTS)
             started = received - timedelta(minutes=rng.randint(10, 240)) if legal in clocks.CLOCKED_STATUSES else None
@@ -300,6 +303,10 @@ def seed_referrals(
                 "Parent" if nr else "",
                 flags,
                 closed_at,
+                # The person's details as recorded on the referral (Referral.record_person).
+                given_name,
+                family_name,
+                born,
             )
             if index % 50_000 == 49_999:
                 progress(f"{index + 1} referrals")

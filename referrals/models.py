@@ -95,6 +95,13 @@ class Referral(models.Model):
     recorded_given_name = models.CharField(max_length=100, blank=True)
     recorded_family_name = models.CharField(max_length=100, blank=True)
     recorded_date_of_birth = models.DateField(null=True, blank=True)
+    # Lower-case recorded names kept by the database: a search by name reads the referral row alone.
+    recorded_family_key = models.GeneratedField(
+        expression=Lower("recorded_family_name"), output_field=models.TextField(), db_persist=True
+    )
+    recorded_given_key = models.GeneratedField(
+        expression=Lower("recorded_given_name"), output_field=models.TextField(), db_persist=True
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.SOON)
     # 1 = emergency ... 4 = routine: an integer so the queue index orders bands correctly.

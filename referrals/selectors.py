@@ -10,7 +10,15 @@ from django.db.models import Max, Q, QuerySet
 from referrals import deadlines
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.deadlines import LegalPeriod
-from referrals.models import Displacement, LegalStatusChange, Person, Referral, SearchQuery, TriageRecord
+from referrals.models import (
+    Displacement,
+    LegalStatusChange,
+    Person,
+    PersonHistory,
+    Referral,
+    SearchQuery,
+    TriageRecord,
+)
 from referrals.search import Terms
 from rota.models import Role, StaffProfile
 
@@ -89,36 +97,53 @@ def filter_args(params: Any, allowed: dict[str, list[str]]) -> tuple[dict[str, s
     return filters, errors
 
 
-SEARCH_LIMIT = 50
+SEARCH_LIMIT = 25  # referrals a page of search results shows; older ones are a page on (keyset)
 
 
-def search_referrals(*, profile: StaffProfile, terms: Terms) -> list[Referral]:
+def _name_match(names: tuple[str, ...], prefix: str) -> Q:
+    """Prefix matches of NAMES on the lower-case name keys (PREFIX "" on a person, "recorded_" on a referral)."""
+    if len(names) == 1:
+        (word,) = names
+        return Q(**{f"{prefix}family_key__startswith": word}) | Q(**{f"{prefix}given_key__startswith": word})
+    *given, family = names
+    return Q(**{f"{prefix}family_key__startswith": family, f"{prefix}given_key__startswith": given[0]})
+
+
+def search_referrals(
+    *, profile: StaffProfile, terms: Terms, before: tuple[datetime, Any] | None = None
+) -> list[Referral]:
     """Return up to SEARCH_LIMIT + 1 referrals matching TERMS that PROFILE may see, newest first.
 
     Every status counts, drafts included, but only the caller's own service (and for an AMHP,
-    their own allocations). One query whatever the tables' size: the NHS number and reference
-    are unique indexes, names are prefix matches on the lower-case name indexes, the date of
-    birth is indexed with the service, and each person's referrals come from (person, received_at).
+    their own allocations). BEFORE, a (received_at, id) pair, starts after that referral (the
+    next page). A constant number of queries whatever the tables' size: the NHS number and
+    reference are unique indexes and the date of birth is indexed with the service. A name
+    matches the name recorded on the referral (read from the referral row itself, newest first
+    on the service's received_at index) or, for a person whose details have changed since, the
+    person's current name, so a renamed person is found by either name.
     """
     if terms.empty:
         return []
     qs = referrals_visible_to(profile)
     people = Person.objects.filter(service_id=profile.service_id)
+    if before is not None:
+        at, pk = before
+        qs = qs.filter(Q(received_at__lt=at) | Q(received_at=at, id__lt=pk))
     if terms.reference:
         qs = qs.filter(reference=terms.reference)
     elif terms.nhs_number:
         qs = qs.filter(person__in=people.filter(nhs_number=terms.nhs_number).values("pk"))
-    if terms.names:
-        if len(terms.names) == 1:
-            (word,) = terms.names
-            named = people.filter(Q(family_key__startswith=word) | Q(given_key__startswith=word))
-        else:
-            *given, family = terms.names
-            named = people.filter(family_key__startswith=family, given_key__startswith=given[0])
-        qs = qs.filter(person__in=named.values("pk"))
     if terms.date_of_birth:
         qs = qs.filter(person__in=people.filter(date_of_birth=terms.date_of_birth).values("pk"))
-    return list(qs.order_by("-received_at", "-id")[: SEARCH_LIMIT + 1])
+    newest = ("-received_at", "-id")
+    if not terms.names:
+        return list(qs.order_by(*newest)[: SEARCH_LIMIT + 1])
+    recorded = _name_match(terms.names, "recorded_")
+    found = list(qs.filter(recorded).order_by(*newest)[: SEARCH_LIMIT + 1])
+    renamed = people.filter(_name_match(terms.names, ""), pk__in=PersonHistory.objects.values("person_id"))
+    found += qs.filter(person__in=renamed.values("pk")).exclude(recorded).order_by(*newest)[: SEARCH_LIMIT + 1]
+    found.sort(key=lambda r: (r.received_at, r.pk), reverse=True)
+    return found[: SEARCH_LIMIT + 1]
 
 
 def search_get(*, profile: StaffProfile, pk: Any) -> SearchQuery | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -390,18 +391,43 @@ EVERYONE = (Role.CONSULTANT, Role.MANAGER, Role.AMHP)
 
 
 def _search_page(
-    request: HttpRequest, form: SearchForm, *, results: list[Referral] | None = None, status: int = 200
+    request: HttpRequest,
+    form: SearchForm,
+    *,
+    results: list[Referral] | None = None,
+    status: int = 200,
+    older: str = "",
 ) -> HttpResponse:
     limit = selectors.SEARCH_LIMIT
+    shown = (results or [])[:limit]
+    more = results is not None and len(results) > limit
     context = {
         "form": form,
-        "results": (results or [])[:limit],
+        "results": shown,
         "searched": results is not None,
-        "more": results is not None and len(results) > limit,
+        "more": more,
         "limit": limit,
+        "older": older,
+        # The next page starts after the last referral shown: a time and an id, nothing about the person.
+        "older_cursor": _search_cursor(shown[-1]) if more else "",
         "nav_active": "referrals:search",
     }
     return render(request, "referrals/search.html", context, status=status)
+
+
+def _search_cursor(referral: Referral) -> str:
+    micros = round(referral.received_at.timestamp() * 1_000_000)
+    return f"{micros}_{referral.pk.hex}"
+
+
+def _parse_search_cursor(text: str) -> tuple[datetime, uuid.UUID] | None:
+    """The (received_at, id) a results page starts after, or None if TEXT is not one of our cursors."""
+    micros, _, hex_id = text.partition("_")
+    try:
+        at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+        return at, uuid.UUID(hex=hex_id)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 @role_required(*EVERYONE)
@@ -430,7 +456,13 @@ def search_results(request: StaffRequest, pk: str) -> HttpResponse:
     if query is None:
         raise Http404("No such search")
     terms = parse_terms(query.text, query.date_of_birth)
-    results = selectors.search_referrals(profile=profile, terms=terms)
+    older = request.GET.get("older", "")
+    before = _parse_search_cursor(older) if older else None
+    if older and before is None:
+        # Not a page of these results (a mistyped or cut-off link): show the newest instead.
+        messages.warning(request, "That page of results could not be found, so the newest are shown.")
+        older = ""
+    results = selectors.search_referrals(profile=profile, terms=terms, before=before)
     kind = (
         "nhs_number"
         if terms.nhs_number
@@ -441,10 +473,14 @@ def search_results(request: StaffRequest, pk: str) -> HttpResponse:
         else "date_of_birth"
     )
     services.search_audit(
-        actor=request.user, service_id=profile.service_id, search_id=query.pk, results=results, kind=kind
+        actor=request.user,
+        service_id=profile.service_id,
+        search_id=query.pk,
+        results=results[: selectors.SEARCH_LIMIT],
+        kind=kind,
     )
     form = SearchForm(initial={"text": query.text, "date_of_birth": query.date_of_birth})
-    return _search_page(request, form, results=results)
+    return _search_page(request, form, results=results, older=older)
 
 
 @role_required(*DESK)

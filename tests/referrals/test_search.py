@@ -139,3 +139,52 @@ def test_my_drafts_lists_only_my_own_drafts(
 
     assert world["draft"].reference in page
     assert world["closed"].reference not in page and theirs.reference not in page
+
+
+def test_a_renamed_person_is_found_by_the_name_on_each_record_and_by_their_name_now(
+    service: Any, consultant: StaffProfile, make_referral: Callable[..., Referral]
+) -> None:
+    # Jane Smith is referred; later a referral confirms her name is now Jane Jones. The first referral
+    # keeps "Jane Smith" (what was true then), so "Smith" finds it; "Jones" finds both, as she is Jones now.
+    person = dict(nhs_number=NHS, given_name="Jane", date_of_birth=date(1980, 1, 2))
+    first = make_referral(service, consultant.user, family_name="Smith", **person)
+    second = make_referral(service, consultant.user, family_name="Jones", person_match="update", **person)
+
+    assert found(consultant, "Smith") == {first.reference}
+    assert found(consultant, "Jones") == {first.reference, second.reference}
+    assert found(consultant, "jane jones") == {first.reference, second.reference}
+    assert found(consultant, "Jane") == {first.reference, second.reference}
+
+
+def test_more_results_than_a_page_go_on_to_older_pages_by_an_id_free_link(
+    service: Any, consultant: StaffProfile, make_referral: Callable[..., Referral], logged_in_client: Callable[..., Any]
+) -> None:
+    made = [make_referral(service, consultant.user, given_name=f"Ann{n}", family_name="Pager") for n in range(30)]
+    client = logged_in_client(consultant)
+    url = client.post("/search/", {"text": "Pager"})["Location"]
+    first = client.get(url)
+    assert first.status_code == 200
+    shown = [r.reference for r in first.context["results"]]
+    assert len(shown) == selectors.SEARCH_LIMIT
+    newest = sorted(made, key=lambda r: (r.received_at, r.pk), reverse=True)
+    assert shown == [r.reference for r in newest[: selectors.SEARCH_LIMIT]]
+    older_link = f"{url}?older={first.context['older_cursor']}"
+    assert "Pager" not in older_link and "Ann" not in older_link
+    assert "Older results" in first.content.decode()
+
+    second = client.get(older_link)
+    assert second.status_code == 200
+    rest = [r.reference for r in second.context["results"]]
+    assert rest == [r.reference for r in newest[selectors.SEARCH_LIMIT :]]
+    assert "Newest results" in second.content.decode() and "Older results" not in second.content.decode()
+
+
+def test_a_broken_page_link_shows_the_newest_results_with_a_message(
+    world: dict[str, Referral], consultant: StaffProfile, logged_in_client: Callable[..., Any]
+) -> None:
+    client = logged_in_client(consultant)
+    url = client.post("/search/", {"text": "Nowak"})["Location"]
+    response = client.get(f"{url}?older=not-a-page")
+    assert response.status_code == 200
+    assert "could not be found, so the newest are shown" in response.content.decode()
+    assert {r.reference for r in response.context["results"]} == found(consultant, "Nowak")
