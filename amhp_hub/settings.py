@@ -286,6 +286,10 @@ SPECTACULAR_SETTINGS = {
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions are read from Redis and written through to the database (which keeps them if Redis is
+    # flushed): a page costs no session query. Only with a shared cache: with the per-process memory cache
+    # one process could go on trusting a session another has ended.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CELERY_BROKER_URL = REDIS_URL
     # A task taken by a worker that died is handed out again after this long: above the task
     # time limit (so a slow task is never run twice), under five minutes.

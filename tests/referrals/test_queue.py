@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -108,7 +109,16 @@ def test_queue_runs_a_constant_number_of_queries(
     _bulk_queue(service, consultant, make_referral, 40)
     many = queries_for_queue()
     assert few == many
-    assert many <= 6  # session, user and profile, MFA device, rows and count, audit, unread count
+    # User and profile, MFA device, rows and count, audit, unread count; and the session, unless
+    # it is read from Redis (the cached_db sessions used whenever Redis is configured).
+    assert many <= (5 if settings.REDIS_URL else 6)
+
+
+def test_sessions_are_read_from_the_shared_cache_only_when_there_is_one() -> None:
+    expected = (
+        "django.contrib.sessions.backends.cached_db" if settings.REDIS_URL else "django.contrib.sessions.backends.db"
+    )
+    assert settings.SESSION_ENGINE == expected
 
 
 @requires_postgres
