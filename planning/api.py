@@ -7,11 +7,11 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amhp_hub.common.api import HasRole
+from amhp_hub.common.requests import StaffAPIRequest
 from planning import selectors, services
 
 DESK_ROLES = {"consultant", "manager"}
@@ -67,7 +67,7 @@ class PlanView(APIView):
     roles = {"get": DESK_ROLES}
 
     @extend_schema(responses=ProposalSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: StaffAPIRequest) -> Response:
         context = selectors.current_plan(service_id=request.user.staff_profile.service_id, now=timezone.now())
         response = Response(ProposalSerializer(proposal_rows(context), many=True).data)
         plan = context.plan
@@ -108,7 +108,7 @@ class PlanAcceptView(APIView):
     roles = {"post": DESK_ROLES}
 
     @extend_schema(request=AcceptSerializer, responses={201: AcceptResultSerializer(many=True)})
-    def post(self, request: Request) -> Response:
+    def post(self, request: StaffAPIRequest) -> Response:
         serializer = AcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         items = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from planning.simulation import Practitioner, Report, ShiftSlot
 from rota.shift_times import shift_bounds
@@ -152,7 +152,7 @@ def build_rota(shift_set: ShiftSet, people: Sequence[Practitioner], *, start: da
     nobody can take is left uncovered (the simulation then finds fewer people on duty).
     """
     worked: dict[str, float] = {p.id: 0.0 for p in people}
-    last_end: dict[str, object] = {}
+    last_end: dict[str, datetime] = {}
     slots: list[ShiftSlot] = []
     day = start
     while day <= end:
@@ -163,7 +163,7 @@ def build_rota(shift_set: ShiftSet, people: Sequence[Practitioner], *, start: da
                 for p in people
                 if p.approved_on(day)
                 and not p.on_leave(s_at, e_at)
-                and (p.id not in last_end or last_end[p.id] + REST <= s_at)  # type: ignore[operator]
+                and (p.id not in last_end or last_end[p.id] + REST <= s_at)
             ]
             free.sort(key=lambda p: (worked[p.id], p.name, p.id))
             for person in free[: shift.cover]:

@@ -38,7 +38,8 @@ class DesignForm(forms.Form):
         self.shift_sets: list[designer.ShiftSet] = []
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         sets = [designer.PRESETS[code] for code in data.get("options") or []]
         custom = (data.get("custom") or "").strip()
         if custom:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -38,7 +39,7 @@ def plan_accept(
     *,
     actor: Any,
     service_id: int,
-    proposals: list[tuple[str, str] | tuple[str, str, str | None]],
+    proposals: Sequence[tuple[str, str] | tuple[str, str, str | None]],
     now: datetime | None = None,
     channel: str = "web",
 ) -> list[AcceptResult]:
@@ -54,12 +55,12 @@ def plan_accept(
     results: list[AcceptResult] = []
     ids = {item[0] for item in proposals}
     shift_ids = _uuids({item[2] for item in proposals if len(item) > 2 and item[2]})
-    starts = dict(
-        Shift.objects.filter(service_id=service_id, pk__in=shift_ids, cancelled_at__isnull=True).values_list(
-            "pk", "starts_at"
-        )
-    )
-    starts = {str(k): v for k, v in starts.items()}
+    starts = {
+        str(pk): at
+        for pk, at in Shift.objects.filter(
+            service_id=service_id, pk__in=shift_ids, cancelled_at__isnull=True
+        ).values_list("pk", "starts_at")
+    }
     referrals = {str(r.pk): r for r in Referral.objects.filter(service_id=service_id, pk__in=_uuids(ids))}
     staff = {
         str(p.pk): p

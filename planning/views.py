@@ -6,10 +6,11 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from amhp_hub.common.requests import StaffRequest
 from amhp_hub.common.web import add_service_errors, role_required
 from planning import api, reports, selectors, services
 from planning.forms import DesignForm
@@ -20,7 +21,7 @@ from rota.timefmt import LONDON
 
 
 @role_required(Role.CONSULTANT, Role.MANAGER)
-def plan_page(request: HttpRequest) -> HttpResponse:
+def plan_page(request: StaffRequest) -> HttpResponse:
     profile = request.user.staff_profile
     if request.method == "POST":
         chosen = request.POST.getlist("proposal") if "accept_selected" in request.POST else request.POST.getlist("all")
@@ -58,7 +59,7 @@ def plan_page(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.CONSULTANT, Role.MANAGER)
-def plan_changed(request: HttpRequest) -> HttpResponse:
+def plan_changed(request: StaffRequest) -> HttpResponse:
     """Polled by the plan page: says so when the queue has changed since the plan was worked out.
 
     The plan is not swapped under a consultant who is ticking proposals; they choose when to refresh.
@@ -69,7 +70,7 @@ def plan_changed(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.MANAGER)
-def designer_page(request: HttpRequest) -> HttpResponse:
+def designer_page(request: StaffRequest) -> HttpResponse:
     profile = request.user.staff_profile
     today = timezone.now().astimezone(LONDON).date()
     headcount = StaffProfile.objects.filter(service_id=profile.service_id, role=Role.AMHP).count()
@@ -101,12 +102,12 @@ def designer_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _run_for(request: HttpRequest, pk: int) -> DesignRun:
+def _run_for(request: StaffRequest, pk: int) -> DesignRun:
     return get_object_or_404(DesignRun, pk=pk, service_id=request.user.staff_profile.service_id)
 
 
 @role_required(Role.MANAGER)
-def design_run_page(request: HttpRequest, pk: int) -> HttpResponse:
+def design_run_page(request: StaffRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
     others = [int(v) for v in request.GET.getlist("with") if v.isdigit()]
     runs = [run, *DesignRun.objects.filter(service_id=run.service_id, pk__in=others).exclude(pk=run.pk)]
@@ -127,13 +128,13 @@ def design_run_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.MANAGER)
-def design_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def design_run_progress(request: StaffRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
     return render(request, "planning/_progress.html", {"run": run})
 
 
 @role_required(Role.MANAGER)
-def design_run_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
+def design_run_csv(request: StaffRequest, pk: int, table: str) -> HttpResponse:
     run = _run_for(request, pk)
     found = next((t for t in reports.run_tables([run]) if t.slug == table), None)
     if found is None:

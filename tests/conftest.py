@@ -265,6 +265,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if hasattr(config, "workerinput"):
+        # pytest-xdist adds workerinput/workeroutput to a worker's Config at run time; pytest's types do not have them.
         config.workeroutput["api_operations"] = sorted(_API_OPERATIONS_CHECKED)  # type: ignore[attr-defined]
         return
     if exitstatus != 0 or not _whole_suite(config):

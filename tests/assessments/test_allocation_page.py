@@ -107,8 +107,8 @@ def test_my_allocations_lists_planned_work_after_the_work_for_now_soonest_first(
 ) -> None:
     soon = on_the_hour(timezone.now() + timedelta(days=2))
     later = soon + timedelta(days=3)
-    for when in (later, soon):
-        make_shift(on_duty_amhp, starts=when - timedelta(hours=1), hours=8)
+    for start in (later, soon):
+        make_shift(on_duty_amhp, starts=start - timedelta(hours=1), hours=8)
     client = logged_in_client(consultant)
     names = {"Ann Later": later, "Bo Soon": soon, "Cy Now": None}
     for name, when in names.items():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -13,6 +15,27 @@ from assessments.application_rules import (
     application_errors,
     application_prompts,
 )
+
+
+class FactChanges(TypedDict, total=False):
+    """Any ApplicationFacts fields a worked case changes from its base application."""
+
+    section: str
+    signed_at: datetime | None
+    applicant_seen_at: datetime | None
+    recommendations: Sequence[Recommendation]
+    nearest_relative_step: str
+    nearest_relative_reason: str
+    nearest_relative_identified: bool
+    objections_to: frozenset[str]
+    nearest_relative_displaced: bool
+    conflict_of_interest_declared: bool
+    conflict_of_interest_reason: str
+    learning_disability: bool
+    abnormally_aggressive_or_seriously_irresponsible: bool
+    patient_age: int | None
+    place_of_safety_type: str
+
 
 DR_A = Recommendation(
     doctor="Dr Adeyemi",
@@ -29,7 +52,7 @@ DR_B = Recommendation(
 )
 
 
-def s3(**changes: object) -> ApplicationFacts:
+def s3(**changes: Unpack[FactChanges]) -> ApplicationFacts:
     base = ApplicationFacts(
         section="s3",
         signed_at=datetime(2026, 3, 12, 15, 0, tzinfo=UTC),
@@ -182,14 +205,14 @@ def test_s11_5_counts_across_a_month_end() -> None:
 
 
 # s4(3), s4(5): one recommendation and seen within 24 hours
-def emergency(**changes: object) -> ApplicationFacts:
+def emergency(**changes: Unpack[FactChanges]) -> ApplicationFacts:
     rec = replace(
         DR_B,
         examined_at=datetime(2026, 3, 28, 22, tzinfo=UTC),
         examined_on=date(2026, 3, 28),
         signed_on=date(2026, 3, 28),
     )
-    values: dict[str, object] = {
+    values: FactChanges = {
         "signed_at": datetime(2026, 3, 29, 10, tzinfo=UTC),
         "applicant_seen_at": datetime(2026, 3, 28, 21, tzinfo=UTC),
         **changes,

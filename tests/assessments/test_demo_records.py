@@ -65,12 +65,18 @@ def test_seed_demo_gives_every_assessed_and_allocated_referral_an_assessment() -
         return sum(1 for r in subset if r[0] in DETENTION_OUTCOMES) / len(subset)
 
     assert rate("Black") > rate("White")
-    assert all(r[4] > r[3] for r in rows)
-    assert any(r[4] > r[5] for r in rows)  # some work ran past the shift end: TOIL
+    times = []
+    for r in rows:
+        started, ended, shift_end = r[3], r[4], r[5]
+        assert started is not None and ended is not None, r
+        times.append((started, ended, shift_end))
+    assert all(ended > started for started, ended, _ in times)
+    # some work ran past the shift end: TOIL
+    assert any(shift_end is not None and ended > shift_end for _, ended, shift_end in times)
     assert all(r[6] is not None and r[6] > 0 for r in rows)
     assert all(r[7] == r[8] for r in rows)  # the referral closed when the assessment completed
     # Most work on evening referrals starts after 17:00 London time.
-    evening = [r for r in rows if 17 <= r[3].astimezone(LONDON).hour <= 23]
+    evening = [t for t in times if 17 <= t[0].astimezone(LONDON).hour <= 23]
     assert len(evening) / len(rows) > 0.3
     # The demo AMHPs have open work to see.
     assert Assessment.objects.filter(

@@ -114,5 +114,6 @@ def test_consultant_allocates_and_the_amhp_records_the_outcome_on_a_phone(
     assert assessment.status == "completed"
     assert assessment.outcome == "crisis_home_treatment"
     assert assessment.delay_reasons == ["no_amhp"]
+    assert assessment.hours_worked is not None
     assert float(assessment.hours_worked) == pytest.approx(50 / 60, abs=0.02)
     assert Referral.objects.get(pk=referral.pk).status == "assessed"

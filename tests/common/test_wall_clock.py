@@ -79,7 +79,7 @@ def _errors(form_class: type[forms.Form], name: str, data: dict[str, str]) -> li
     prefix = form_class(**kwargs).add_prefix("")  # "event-" for the timeline form, "" for most
     form = form_class({f"{prefix}{key}": value for key, value in data.items()}, **kwargs)
     form.is_valid()
-    return list(form.errors.get(name, []))
+    return [str(message) for message in form.errors.get(name, [])]
 
 
 @pytest.mark.parametrize("form_class, name", FIELDS)

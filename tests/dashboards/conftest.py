@@ -16,8 +16,8 @@ from rota.models import Service, Shift, ShiftType, StaffProfile
 _refs = itertools.count(1)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)

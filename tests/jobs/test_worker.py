@@ -137,7 +137,7 @@ def test_a_worker_process_books_toil_from_a_task_sent_through_redis(
         completed_at=now - timedelta(minutes=50),
     )
 
-    book_toil_for_service.apply_async(args=[amhp.service_id], queue=worker_queue)
+    book_toil_for_service.apply_async(args=(amhp.service_id,), queue=worker_queue)
 
     assert _wait_for(lambda: ToilEntry.objects.filter(assessment=assessment).exists()), "the worker booked nothing"
     entry = ToilEntry.objects.get(assessment=assessment)
@@ -146,8 +146,8 @@ def test_a_worker_process_books_toil_from_a_task_sent_through_redis(
     # The late-flag task too, and a second run of TOIL books nothing more.
     referral = assessment_row(amhp, shift_ends_at=now - timedelta(minutes=5)).referral
     # One solo worker takes its queue in order: once the flags are notified, the TOIL run is done.
-    book_toil_for_service.apply_async(args=[amhp.service_id], queue=worker_queue)
-    flag_late_work_for_service.apply_async(args=[amhp.service_id], queue=worker_queue)
+    book_toil_for_service.apply_async(args=(amhp.service_id,), queue=worker_queue)
+    flag_late_work_for_service.apply_async(args=(amhp.service_id,), queue=worker_queue)
     assert _wait_for(lambda: LateFlag.objects.filter(referral=referral, notified_at__isnull=False).exists())
     assert ToilEntry.objects.count() == 1
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from planning.simulation import Service, simulate
 from planning.solver import plan_queue
-from tests.planning.helpers import APPROVED, at, case, person, shift
+from tests.planning.helpers import APPROVED, at, case, person, shift, span
 
 LEGAL = ["community", "s136", "s5_2", "s5_4", "s2", "informal_inpatient", "nr_request"]
 CLOCKED = {"s136", "s5_2", "s5_4", "s2"}
@@ -57,12 +57,13 @@ def test_a_plan_never_uses_an_expired_approval_someone_on_leave_or_a_double_book
         if proposal.amhp_id is None:
             continue
         who, slot = by_id[proposal.amhp_id], slots[proposal.shift_id]
+        starts_at, ends_at = span(proposal)
         assert slot.amhp_id == who.id
         assert who.approved_at(slot.end)
-        assert not who.on_leave(proposal.starts_at, proposal.ends_at)
-        assert proposal.starts_at >= now
+        assert not who.on_leave(starts_at, ends_at)
+        assert starts_at >= now
     for amhp in by_id:
-        spans = sorted((p.starts_at, p.ends_at) for p in plan.proposals if p.amhp_id == amhp)
+        spans = sorted(span(p) for p in plan.proposals if p.amhp_id == amhp)
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
 
 
@@ -133,5 +134,6 @@ def test_more_cover_never_makes_simulated_queue_waits_worse(data: tuple) -> None
     after = {r.case_id: r.allocated_at for r in more.results}
     for case_id, allocated in before.items():
         if allocated is not None:
-            assert after[case_id] is not None and after[case_id] <= allocated
+            later = after[case_id]
+            assert later is not None and later <= allocated
     assert more.unallocated <= base.unallocated

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pytest_django import DjangoDbBlocker
 
 from amhp_hub.demo import seed_demo
 from assessments import jobs
@@ -19,14 +20,16 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def demo_history(django_db_setup: object, django_db_blocker: object) -> selectors.History:
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+def demo_history(django_db_setup: object, django_db_blocker: DjangoDbBlocker) -> selectors.History:
+    with django_db_blocker.unblock():
         from django.db import transaction
 
         with transaction.atomic():
             result = seed_demo(scale=1, seed=5, now=NOW, service_name="Replay Demo Hub")
             jobs.book_toil(now=NOW, service_id=result.service.pk)  # the real TOIL job books the ledger
-            first, _ = selectors.rota_period(service_id=result.service.pk)
+            period = selectors.rota_period(service_id=result.service.pk)
+            assert period is not None, "the demo has a rota"
+            first, _ = period
             today = NOW.astimezone(LONDON).date()
             found = selectors.history(
                 service_id=result.service.pk, start=first + timedelta(days=1), end=today - timedelta(days=2)

@@ -31,12 +31,12 @@ from referrals.constants import LegalStatus, Priority
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def london(*args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=LONDON, fold=fold)  # type: ignore[misc]
+def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0, *, fold: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LONDON, fold=fold)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # --- values match referrals.constants ---------------------------------------------------

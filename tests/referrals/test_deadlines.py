@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,12 +29,29 @@ from referrals.deadlines import (
 LONDON = ZoneInfo("Europe/London")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+class FactFields(TypedDict, total=False):
+    """The CaseFacts fields a worked case sets besides its legal status history."""
+
+    extension_hours: int
+    examinations: Sequence[datetime]
+    applicant_seen_at: datetime | None
+    application_section: str
+    application_signed_at: datetime | None
+    conveyed_at: datetime | None
+    admitted_at: datetime | None
+    ended_at: datetime | None
+    s29_ground: str
+    s29_applied_on: date | None
+    s29_decided_on: date | None
+    s29_order_made: bool
 
 
-def london(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LONDON)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LONDON)
 
 
 def one(deadlines: list[Deadline], rule: str) -> Deadline:
@@ -41,8 +60,8 @@ def one(deadlines: list[Deadline], rule: str) -> Deadline:
     return found[0]
 
 
-def facts(*history: tuple[str, datetime | None], **kwargs: object) -> CaseFacts:
-    return CaseFacts(history=[LegalPeriod(s, t) for s, t in history], **kwargs)  # type: ignore[arg-type]
+def facts(*history: tuple[str, datetime | None], **kwargs: Unpack[FactFields]) -> CaseFacts:
+    return CaseFacts(history=[LegalPeriod(s, t) for s, t in history], **kwargs)
 
 
 def test_rule_codes_and_provisions_are_the_contract() -> None:

@@ -38,6 +38,7 @@ def test_new_referral_goes_to_its_page_and_the_queue(client: Any, consultant: An
     assert response.status_code == 302
     assert response["Location"] == f"/referrals/{referral.pk}/"
     assert referral.status == "new"
+    assert referral.statutory_expires_at is not None and referral.legal_power_started_at is not None
     assert referral.statutory_expires_at - referral.legal_power_started_at == timedelta(hours=72)
     page = client.get(response["Location"]).content.decode()
     assert "Sam Rivers" in page

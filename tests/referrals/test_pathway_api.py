@@ -45,6 +45,7 @@ def test_deadlines_lists_the_s136_detention_with_rule_provision_and_state(
     assert body[0]["state"] == "running"
     assert body[0]["met_at"] is None
     # 24 h from the recorded arrival.
+    assert s136.legal_power_started_at is not None
     assert body[0]["due_at"] == (s136.legal_power_started_at + timedelta(hours=24)).isoformat().replace("+00:00", "Z")
     assert len(queries) <= 8
 

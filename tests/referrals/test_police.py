@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from referrals.models import Referral
 from referrals.police import (
     police_handover_duration,
     police_handover_within_target,
     police_times_error,
     s136_consultation_missing,
 )
+from rota.models import Service, StaffProfile
 
 
 def test_s136_without_a_recorded_consultation_is_flagged() -> None:
@@ -52,12 +56,15 @@ def test_handover_before_arrival_is_an_error() -> None:
 
 @pytest.mark.django_db
 def test_police_liaison_is_recorded_and_shown_against_the_target(
-    logged_in_client: object, consultant: object, make_referral: object, service: object
+    logged_in_client: Callable[[StaffProfile], Any],
+    consultant: StaffProfile,
+    make_referral: Callable[..., Referral],
+    service: Service,
 ) -> None:
     referral = make_referral(
         service, consultant.user, legal_status="s136", legal_power_started_at=timezone.now() - timedelta(hours=2)
-    )  # type: ignore[operator,attr-defined]
-    client = logged_in_client(consultant)  # type: ignore[operator]
+    )
+    client = logged_in_client(consultant)
     page = client.get(f"/referrals/{referral.pk}/").content.decode()
     assert "Not recorded (s136(1C))" in page
     now = timezone.localtime().replace(second=0, microsecond=0)
@@ -81,14 +88,17 @@ def test_police_liaison_is_recorded_and_shown_against_the_target(
 
 @pytest.mark.django_db
 def test_handover_before_arrival_is_refused_and_kept(
-    logged_in_client: object, consultant: object, make_referral: object, service: object
+    logged_in_client: Callable[[StaffProfile], Any],
+    consultant: StaffProfile,
+    make_referral: Callable[..., Referral],
+    service: Service,
 ) -> None:
     referral = make_referral(
         service, consultant.user, legal_status="s136", legal_power_started_at=timezone.now() - timedelta(hours=2)
-    )  # type: ignore[operator,attr-defined]
+    )
     now = timezone.localtime().replace(second=0, microsecond=0)
     fmt = "%Y-%m-%dT%H:%M"
-    response = logged_in_client(consultant).post(  # type: ignore[operator]
+    response = logged_in_client(consultant).post(
         f"/referrals/{referral.pk}/police/",
         {
             "police_incident_number": "CAD 99",

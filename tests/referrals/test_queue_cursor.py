@@ -34,6 +34,13 @@ def _fill(service: Any, consultant: Any, make_referral: Any, n: int) -> None:
         )
 
 
+def _href(body: str, rel: str) -> str:
+    """The query string of the page's link with REL ("next" or "prev")."""
+    found = re.search(rf'href="\?([^"]*)" rel="{rel}"', body)
+    assert found is not None, f"no {rel} link"
+    return found.group(1).replace("&amp;", "&")
+
+
 def _walk(api: Any, url: str, link: str) -> list[list[str]]:
     pages = []
     while url:
@@ -126,10 +133,10 @@ def test_queue_page_links_to_the_next_and_previous_pages(
 
     first = client.get("/queue/").content.decode()
     assert rows(first) == expected[:4] and "Page 1 of 3" in first and 'rel="prev"' not in first
-    next_href = re.search(r'href="\?([^"]*)" rel="next"', first).group(1).replace("&amp;", "&")
+    next_href = _href(first, "next")
     second = client.get(f"/queue/?{next_href}").content.decode()
     assert rows(second) == expected[4:8] and "Page 2 of 3" in second
-    prev_href = re.search(r'href="\?([^"]*)" rel="prev"', second).group(1).replace("&amp;", "&")
+    prev_href = _href(second, "prev")
     assert rows(client.get(f"/queue/?{prev_href}").content.decode()) == expected[:4]
 
 
@@ -142,7 +149,7 @@ def test_a_deep_page_runs_as_many_statements_as_the_first(
     body = client.get("/queue/").content.decode()
     counts = []
     for _ in range(3):
-        href = re.search(r'href="\?([^"]*)" rel="next"', body).group(1).replace("&amp;", "&")
+        href = _href(body, "next")
         with CaptureQueriesContext(connection) as ctx:
             body = client.get(f"/queue/?{href}").content.decode()
         counts.append(len(ctx.captured_queries))
@@ -156,6 +163,7 @@ def test_a_page_after_a_cursor_is_an_index_range_scan(consultant: Any, make_refe
     qs = selectors.queue(service_id=service.pk)
     paginator = KeysetPaginator(qs, selectors.QUEUE_ORDER, 2)
     cursor = paginator.page(None).next_cursor
+    assert cursor is not None
     key, _, _ = paginator.decode(cursor)
     from amhp_hub.common.pagination import RowCompare
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from icalendar import Calendar
+from icalendar import Calendar, vDDDTypes
 
 from rota import selectors, services
 from rota.ical import shifts_calendar
@@ -40,13 +40,17 @@ def test_the_feed_is_a_calendar_of_the_amhps_live_shifts(
     assert event.decoded("DTSTART") == late.starts_at
     assert event.decoded("DTSTART").utcoffset() == timedelta(0)
     assert event.decoded("DTEND") == late.ends_at
-    assert event["DTSTART"].to_ical().endswith(b"Z")
+    dtstart = event["DTSTART"]
+    assert isinstance(dtstart, vDDDTypes)
+    assert dtstart.to_ical().endswith(b"Z")
 
 
 def test_a_night_over_the_october_clock_change_is_exported_in_utc(client: Any, place: Any, amhp: Any) -> None:
     place(amhp, "night", date(2026, 10, 24))
     token = services.calendar_token_issue(actor=amhp.user, staff=amhp)
-    staff, shifts = selectors.calendar_feed(token=token.token, since=datetime(2026, 10, 1, tzinfo=UTC))
+    feed = selectors.calendar_feed(token=token.token, since=datetime(2026, 10, 1, tzinfo=UTC))
+    assert feed is not None
+    staff, shifts = feed
     (event,) = Calendar.from_ical(shifts_calendar(staff=staff, shifts=shifts, now=timezone.now())).walk("VEVENT")
     assert event.decoded("DTSTART") == datetime(2026, 10, 24, 16, tzinfo=UTC)
     assert event.decoded("DTEND") == datetime(2026, 10, 25, 9, tzinfo=UTC)

@@ -338,7 +338,7 @@ def test_the_result_holds_the_original_candidate() -> None:
     ranked = rank_candidates([c], work())[0]
     assert ranked.candidate is c
     with pytest.raises(dataclasses.FrozenInstanceError):
-        ranked.score = 0  # type: ignore[misc]
+        ranked.score = 0  # type: ignore[misc]  # the point: a frozen dataclass refuses the assignment
 
 
 def test_a_realistic_afternoon() -> None:

@@ -108,7 +108,8 @@ def test_the_app_role_may_insert_audit_rows_but_not_change_them(
     try:
         with app.cursor() as cur:
             cur.execute("SELECT count(*) FROM common_auditevent")
-            assert cur.fetchone()[0] >= 1
+            row = cur.fetchone()
+            assert row is not None and row[0] >= 1
             cur.execute("UPDATE referrals_referral SET location = 'Ward 9'")  # ordinary tables: allowed
             with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                 cur.execute("UPDATE common_auditevent SET action = 'delete'")

@@ -22,7 +22,9 @@ def test_pages_carry_a_strict_csp_and_no_store(logged_in_client: Any, consultant
     response = logged_in_client(consultant).get("/queue/")
     csp = response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp
-    script_src = re.search(r"script-src ([^;]*)", csp).group(1)
+    found = re.search(r"script-src ([^;]*)", csp)
+    assert found is not None, csp
+    script_src = found.group(1)
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
     assert "no-store" in response["Cache-Control"]
     assert response["X-Frame-Options"] == "DENY"
