@@ -186,3 +186,7 @@ class Flag(models.TextChoices):
 
 
 FLAG_LABELS = dict(Flag.choices)
+
+
+# The characters of a referral reference (R-XXXX-XXXX): no 0, 1, I or O, so it can be read out by phone.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"

@@ -16,7 +16,16 @@ from django.conf import settings
 from amhp_hub.common.bulk import copy_rows
 from amhp_hub.common.zone import LONDON
 from referrals import clocks, deadlines
-from referrals.constants import PRIORITY_RANK, QUEUE_STATUSES, Flag, LegalStatus, Sex, Status, TriageDecision
+from referrals.constants import (
+    PRIORITY_RANK,
+    QUEUE_STATUSES,
+    REFERENCE_ALPHABET,
+    Flag,
+    LegalStatus,
+    Sex,
+    Status,
+    TriageDecision,
+)
 from referrals.models import Person, Referral, TriageRecord
 from referrals.nhs_number import generate_nhs_number
 from rota.demo import ETHNICITY_WEIGHTS, FAMILY, GIVEN, LANGUAGES, choose_weighted
@@ -154,6 +163,22 @@ REFERRER_ROLES = [
 ]
 REFERRER_ORGANISATIONS = ["Riverside Hospital", "City CMHT", "Police", "Crisis team", "GP"]
 
+
+def demo_reference(number: int, noise: int) -> str:
+    """A reference in the hub's own format (R-XXXX-XXXX from REFERENCE_ALPHABET, so the search box reads it
+    as one): NUMBER in five base-32 digits, unique up to 33 million, then three digits of NOISE."""
+    size = len(REFERENCE_ALPHABET)
+    digits = []
+    for _ in range(5):
+        number, digit = divmod(number, size)
+        digits.append(REFERENCE_ALPHABET[digit])
+    for _ in range(3):
+        noise, digit = divmod(noise, size)
+        digits.append(REFERENCE_ALPHABET[digit])
+    body = "".join(digits[4::-1]) + "".join(digits[5:])
+    return f"R-{body[:4]}-{body[4:]}"
+
+
 TRIAGE_COLUMNS = ("referral", "decision", "priority", "reason", "decided_by", "decided_at")
 # The triage decision behind each status a demo referral can be seeded in (new ones await triage).
 TRIAGE_DECISIONS = {
@@ -273,7 +298,7 @@ def seed_referrals(
                 )
             yield (
                 referral_id,
-                f"R-{first_index + index:04X}-{rng.getrandbits(16):04X}"[:20],
+                demo_reference(first_index + index, rng.getrandbits(16)),
                 service.pk,
                 person_id,
                 str(status),

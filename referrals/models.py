@@ -189,6 +189,13 @@ class Referral(models.Model):
             models.Index(fields=["person", "received_at"], name="referral_person_received"),
             # Dashboards read a period of referrals.
             models.Index(fields=["service", "received_at"], name="referral_service_received"),
+            # A search by a rare name finds its few referrals by prefix; a common one reads the newest first.
+            models.Index(
+                fields=["recorded_family_key"], opclasses=["text_pattern_ops"], name="referral_recorded_family_key"
+            ),
+            models.Index(
+                fields=["recorded_given_key"], opclasses=["text_pattern_ops"], name="referral_recorded_given_key"
+            ),
             # The late-work sweep looks only at what became due or changed since its last run.
             models.Index(fields=["due_at"], condition=Q(status__in=OPEN_STATUS_VALUES), name="referral_open_due"),
             models.Index(

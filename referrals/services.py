@@ -19,6 +19,7 @@ from referrals import clocks, deadlines, person_rules
 from referrals.constants import (
     PRIORITY_RANK,
     QUEUE_STATUSES,
+    REFERENCE_ALPHABET,
     Flag,
     LegalChange,
     LegalStatus,
@@ -83,7 +84,6 @@ REFERRAL_FIELDS = (
 REQUIRED_FOR_SUBMIT = ("given_name", "family_name", "legal_status", "reason")
 # Clock starts may be recorded up to this far ahead of the server clock (clock skew between systems).
 FUTURE_TOLERANCE = timedelta(minutes=5)
-_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 # Free text is capped (the form and API say so before anything is saved).
@@ -144,7 +144,7 @@ def validate_referral_data(data: Mapping[str, Any], *, draft: bool, now: datetim
 
 
 def _new_reference() -> str:
-    body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"R-{body[:4]}-{body[4:]}"
 
 

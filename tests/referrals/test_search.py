@@ -188,3 +188,16 @@ def test_a_broken_page_link_shows_the_newest_results_with_a_message(
     assert response.status_code == 200
     assert "could not be found, so the newest are shown" in response.content.decode()
     assert {r.reference for r in response.context["results"]} == found(consultant, "Nowak")
+
+
+def test_demo_references_are_in_the_hubs_format_so_the_search_box_reads_them_as_references() -> None:
+    from referrals.demo import demo_reference
+
+    for number in (0, 1, 31, 32, 999_999, 32**5 - 1):
+        reference = demo_reference(number, 0xBEEF)
+        assert parse_terms(reference) == Terms(reference=reference)
+    assert len({demo_reference(n, n * 7919) for n in range(50_000)}) == 50_000
+
+
+def test_a_name_no_referral_has_finds_nothing(world: dict[str, Referral], consultant: StaffProfile) -> None:
+    assert found(consultant, "Zzyzx") == set()
