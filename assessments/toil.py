@@ -7,6 +7,7 @@ wall-clock readings, so a clock change inside the overrun neither adds nor loses
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -194,6 +195,31 @@ def balance_with_expiry(entries: Iterable[tuple[date, int]], *, today: date, exp
     return Balance(available=sum(c[1] for c in credits) - debt, expired=expired)
 
 
+class _Union:
+    """A growing union of [start, end) intervals, kept as sorted disjoint intervals, and its length in microseconds."""
+
+    def __init__(self) -> None:
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        self.micros = 0
+
+    def add(self, start: datetime, end: datetime) -> None:
+        if end <= start:
+            return
+        i = bisect.bisect_left(self.starts, start)
+        if i > 0 and self.ends[i - 1] >= start:  # overlaps or touches the one before
+            i -= 1
+        j = i
+        removed = 0
+        while j < len(self.starts) and self.starts[j] <= end:
+            start, end = min(start, self.starts[j]), max(end, self.ends[j])
+            removed += _micros(self.ends[j] - self.starts[j])
+            j += 1
+        self.starts[i:j] = [start]
+        self.ends[i:j] = [end]
+        self.micros += _micros(end - start) - removed
+
+
 def marginal_overtime(
     shift_ends_at: datetime,
     booked: Iterable[tuple[datetime | None, datetime]],
@@ -204,14 +230,22 @@ def marginal_overtime(
     """Return, for each piece of NEW work in turn, the TOIL minutes it adds to the BOOKED work of the same shift.
 
     The minutes of all the pieces together equal shift_overtime_minutes of everything, so
-    booking them one by one never counts an overlap twice.
+    booking them one by one never counts an overlap twice. The union grows piece by piece, so
+    a shift with many pieces of late work costs n log n, not n squared.
     """
-    so_far = list(booked)
-    done = shift_overtime_minutes(shift_ends_at, so_far, block_minutes=block_minutes) if so_far else 0
+    if block_minutes <= 0:
+        raise ValueError("block_minutes must be positive")
+    block = block_minutes * 60 * 1_000_000
+    union = _Union()
+    for start, end in booked:
+        if (interval := overtime_interval(shift_ends_at, start, end)) is not None:
+            union.add(*interval)
+    done = union.micros // block * block_minutes
     added: list[int] = []
-    for piece in new:
-        so_far.append(piece)
-        total = shift_overtime_minutes(shift_ends_at, so_far, block_minutes=block_minutes)
+    for start, end in new:
+        if (interval := overtime_interval(shift_ends_at, start, end)) is not None:
+            union.add(*interval)
+        total = union.micros // block * block_minutes
         added.append(total - done)
         done = total
     return added

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assessments import jobs, toil, toil_selectors
 from assessments.models import AssessmentStatus, ToilEntry
@@ -176,3 +178,25 @@ def test_the_balance_leaves_out_toil_that_lapsed(amhp: StaffProfile) -> None:
 
 
 pytestmark = pytest.mark.django_db
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 600), st.integers(0, 600)), max_size=6),
+    st.lists(st.tuples(st.integers(0, 600), st.integers(0, 600)), min_size=1, max_size=12),
+)
+def test_booking_piece_by_piece_adds_up_to_the_union_of_everything_after_each_piece(
+    booked_minutes: list[tuple[int, int]], new_minutes: list[tuple[int, int]]
+) -> None:
+    # Work from 14:00 (SHIFT_END is 17:00) in whole minutes: each piece books what the union of everything
+    # so far gains, in whole 15-minute blocks (DOMAIN.md "TOIL overlap"); worked against the plain definition.
+    def piece(a: int, b: int) -> tuple[datetime, datetime]:
+        return at(14) + timedelta(minutes=min(a, b)), at(14) + timedelta(minutes=max(a, b))
+
+    booked = [piece(a, b) for a, b in booked_minutes]
+    new = [piece(a, b) for a, b in new_minutes]
+    added = toil.marginal_overtime(SHIFT_END, booked, new)
+    for n in range(1, len(new) + 1):
+        everything = toil.shift_overtime_minutes(SHIFT_END, booked + new[:n])
+        before = toil.shift_overtime_minutes(SHIFT_END, booked) if booked else 0
+        assert sum(added[:n]) == everything - before
