@@ -41,6 +41,7 @@ from typing import cast
 from ortools.sat.python import cp_model
 
 from planning.simulation import Case, Policy, Practitioner, ShiftSlot
+from referrals import clocks
 from rota import ranking
 from rota.timefmt import LONDON, format_hours, format_local, format_local_time, require_aware
 
@@ -662,13 +663,32 @@ def planner_policy_factory(horizon: timedelta = HORIZON, time_limit: float = 0.3
             now_only=_clock_running,
         )
         proposal = result.proposals[0]
-        if proposal.amhp_id is None:
-            return simulation.call_in(case, state, service) if case.expires_at is not None else None
+        planned = None
+        if proposal.amhp_id is not None:
+            slot = next(s for s in nearby if s.id == proposal.shift_id)
+            planned = simulation.Allocation(amhp_id=proposal.amhp_id, shift=slot, reasons=proposal.reasons)
+        expires = case.expires_at
+        if expires is None:
+            return planned  # no clock: the plan's choice, or wait in the queue for the next shift
         starts_soon = proposal.starts_at is not None and proposal.starts_at <= now + CALL_IN_AFTER
-        if case.expires_at is not None and (proposal.meets_deadline is False or not starts_soon):
-            # Nobody on duty can meet it within the rules: call someone in now rather than wait and miss it.
-            return simulation.call_in(case, state, service)
-        slot = next(s for s in nearby if s.id == proposal.shift_id)
-        return simulation.Allocation(amhp_id=proposal.amhp_id, shift=slot, reasons=proposal.reasons)
+        if planned is not None and proposal.meets_deadline and starts_soon:
+            return planned
+        # A running clock the plan cannot meet soon: call someone in, as the hub would; but if the person
+        # called in cannot finish before the power ends either, take the ranking's best on duty now if they
+        # can, else whichever of the three finishes first.
+        called = simulation.call_in(case, state, service)
+        ranked = simulation.greedy_policy(case, state, service)
+        options = [option for option in (called, ranked, planned) if option is not None]
+        if not options:
+            return None
+
+        def finish(option: simulation.Allocation) -> datetime:
+            start = max(now, state.free_at.get(option.amhp_id, now))
+            if option.shift is not None and option.shift.start > start:
+                start = option.shift.start
+            return start + timedelta(hours=case.expected_hours)
+
+        meeting = [option for option in options[:2] if not clocks.is_breached(expires, finish(option))]
+        return meeting[0] if meeting else min(options, key=finish)
 
     return policy
