@@ -41,8 +41,8 @@ class RollupCell(models.Model):
     service = models.ForeignKey("rota.Service", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     measure = models.CharField(max_length=20)
-    key = models.CharField(max_length=40)
-    count = models.PositiveIntegerField()
+    key = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField()
 
     class Meta:
         constraints = [
