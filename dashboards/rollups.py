@@ -103,6 +103,7 @@ HOUR_HISTOGRAMS = tuple(f"{measure}_h" for measure in MINUTE_HISTOGRAMS)
 MEASURES = (*RECEIVED_MEASURES, *HOUR_HISTOGRAMS, *ALLOCATED_MEASURES, *WORKED_MEASURES)
 _OFFSET = 10**8  # minutes (or hours) are keyed as 9 digits after adding this, so keys sort as numbers do
 NO_PREVIOUS_DAY = "0000-00-00"
+LIST_PEOPLE_UP_TO_DAYS = 31
 # A write that committed late may carry an updated_at a little before the run that missed it.
 OVERLAP = timedelta(minutes=5)
 CALL_BUCKETS = ["1", "2", "3", "4", "5 or more"]
@@ -224,7 +225,7 @@ def raw_cells(
     """The cells of MEASURES counted from the raw rows of the local day runs RECEIVED (received, allocated or
     worked on those days, as each measure counts). NOW is when the breach measure asks which limits have passed.
 
-    One query a measure (two for people and detained).
+    One query a measure (people and detained: one, or two for a few days).
     """
     measures = set(measures)
     cells: list[Cell] = []
@@ -383,8 +384,13 @@ def _people_cells(service_id: Any, received: list[tuple[date, date]]) -> list[Ce
         status=AssessmentStatus.COMPLETED
     )
     here = completed.filter(_in_runs(received, "referral__received_at")).values("referral__person_id")
+    if sum((last - first).days + 1 for first, last in received) <= LIST_PEOPLE_UP_TO_DAYS:
+        # A few days (today, the days changed): their people by id, so their earlier days come by index.
+        people: Any = list(here.distinct().order_by().values_list("referral__person_id", flat=True))
+    else:
+        people = Subquery(here)
     rows = (
-        completed.filter(referral__person_id__in=Subquery(here))
+        completed.filter(referral__person_id__in=people)
         .annotate(day=TruncDate("referral__received_at", tzinfo=LONDON))
         .values_list("referral__person_id", "referral__person__ethnicity", "day", "outcome")
         .order_by()
@@ -755,8 +761,9 @@ class Rollup:
         The hours twin gives the count and the hours the wanted ranks fall in; then only those hours' minutes
         are read.
         """
-        measures = sorted({m for m, _ in histograms} | {f"{m}_h" for m, _ in histograms})
-        hours = self.totals(first, last, measures)
+        fine = sorted({m for m, _ in histograms})
+        self.prime(first, last, [*fine, *(f"{m}_h" for m in fine)])
+        hours = self.totals(first, last, [f"{m}_h" for m in fine])
         plans: dict[tuple[str, str], tuple[int, list[tuple[float, int, int]]]] = {}
         ranges: list[tuple[str, str, str]] = []
         before_hour: dict[tuple[str, str, str], int] = {}
@@ -780,7 +787,7 @@ class Rollup:
                     ranges.append((measure, prefix + minutes_key(start), prefix + minutes_key(start + 60)))
                     before_hour[(measure, prefix, hour)] = seen
                 seen += n
-        minutes = self.totals(first, last, measures, key_ranges=ranges) if ranges else Counter()
+        minutes = self.totals(first, last, fine, key_ranges=ranges) if ranges else Counter()
         out: dict[tuple[str, str], tuple[int, list[float | None]]] = {}
         for (measure, prefix), (total, wanted) in plans.items():
             values: dict[int, int] = {}  # rank -> minutes, for the ranks wanted

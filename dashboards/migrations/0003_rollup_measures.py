@@ -20,6 +20,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterField(model_name="rollupcell", name="key", field=models.CharField(max_length=64)),
         migrations.AlterField(model_name="rollupcell", name="count", field=models.PositiveBigIntegerField()),
+        migrations.AddIndex(
+            model_name="rollupcell",
+            index=models.Index(fields=["service", "measure", "key", "day"], name="rollup_measure_key"),
+        ),
         *[
             migrations.RunSQL(
                 f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})",
