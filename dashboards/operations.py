@@ -1,134 +1,136 @@
 """Operations dashboard: waits for doctors, beds, conveyance and police from the requests logged;
 bed waits from application to admission; calls to find a doctor; police handovers; call-ins.
 
-Each table is one query (two for the first), whatever the size of the period.
+The figures come from the daily roll-up (dashboards.rollups): a fixed number of queries, whatever the
+size of the period.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
-from assessments import waits
-from assessments.models import Assessment, CaseRequest, RequestKind
+from assessments.models import RequestKind
 from dashboards.reports import Chart, Section, Table, _round
-from dashboards.selectors import LONDON, Period, _duration_stats, _live_assessments, _received_in, percentile
+from dashboards.rollups import CALL_BUCKETS, Rollup, handover_duration, histogram_percentile
+from dashboards.selectors import WAITS_RESOLUTION, DurationStats, Period, minutes_stats
 from referrals import police
-from referrals.models import Referral
-
-CALL_BUCKETS = ["1", "2", "3", "4", "5 or more"]
 
 
-def _hours_row(label: str, values: list[float], cases: int) -> list[Any]:
-    return [label, cases, len(values), _round(percentile(values, 0.5)), _round(percentile(values, 0.9))]
+def _hours_row(label: str, stats: DurationStats, cases: int) -> list[Any]:
+    return [label, cases, stats.count, _round(stats.median), _round(stats.p90)]
 
 
-def request_waits(*, service_id: Any, period: Period) -> list[list[Any]]:
-    """Per request kind: cases with such a request, waits with a known end, median and p90 hours (one query).
+def request_waits(
+    *,
+    service_id: Any,
+    period: Period,
+    totals: Mapping[tuple[str, str], int] | None = None,
+    rollup: Rollup | None = None,
+    stats: Mapping[tuple[str, str], DurationStats] | None = None,
+) -> list[list[Any]]:
+    """Per request kind: cases with such a request, waits with a known end, median and p90 hours.
 
     A case's wait for a kind runs from its first request to the first arrival (assessments.waits);
     waits with nothing arrived, and requests whose times were never recorded, have no duration.
+    The roll-up keeps each ended wait in whole minutes.
     """
-    rows = (
-        CaseRequest.objects.filter(_received_in(period, "referral__"), service_id=service_id)
-        .order_by()
-        .values_list("referral_id", "kind", "requested_at", "outcome", "arrived_at", "times_known")
-    )
-    by_case: dict[Any, list[waits.RequestFact]] = defaultdict(list)
-    for referral_id, kind, requested_at, outcome, arrived_at, known in rows:
-        by_case[referral_id].append(waits.RequestFact(kind, requested_at, outcome, arrived_at, known))
-    hours: dict[str, list[float]] = defaultdict(list)
-    cases: dict[str, int] = defaultdict(int)
-    for facts in by_case.values():
-        for wait in waits.waits_by_kind(facts, now=period.ends_at, open_case=False):
-            cases[wait.kind] += 1
-            if wait.duration is not None:
-                hours[wait.kind].append(wait.duration / timedelta(hours=1))
-    return [_hours_row(str(kind.label), hours[kind.value], cases[kind.value]) for kind in RequestKind]
-
-
-def doctor_calls(*, service_id: Any, period: Period) -> tuple[list[list[Any]], float | None]:
-    """How many calls it took to find the doctors, per assessment: a distribution and the mean (one query)."""
-    counts = list(
-        CaseRequest.objects.filter(
-            _received_in(period, "referral__"), service_id=service_id, kind__in=waits.DOCTOR_KINDS
+    rollup = rollup or Rollup(service_id, timezone.now())
+    totals = _totals(service_id, period, rollup) if totals is None else totals
+    if stats is None:
+        stats = minutes_stats(rollup, period, REQUEST_HISTOGRAMS)
+    return [
+        _hours_row(
+            str(kind.label), stats[("request_wait", f"{kind.value}:")], totals.get(("request_cases", kind.value), 0)
         )
-        .values("referral_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("n", flat=True)
-    )
-    buckets = dict.fromkeys(CALL_BUCKETS, 0)
-    for n in counts:
-        buckets[CALL_BUCKETS[min(n, 5) - 1]] += 1
-    mean = sum(counts) / len(counts) if counts else None
+        for kind in RequestKind
+    ]
+
+
+def doctor_calls(
+    *, service_id: Any, period: Period, totals: Mapping[tuple[str, str], int] | None = None
+) -> tuple[list[list[Any]], float | None]:
+    """How many calls it took to find the doctors, per assessment: a distribution and the mean."""
+    totals = _totals(service_id, period) if totals is None else totals
+    buckets = {label: totals.get(("doctor_calls", label), 0) for label in CALL_BUCKETS}
+    cases = sum(buckets.values())
+    mean = totals.get(("doctor_calls", "calls"), 0) / cases if cases else None
     return [[label, buckets[label]] for label in CALL_BUCKETS], mean
 
 
-def police_handovers(*, service_id: Any, period: Period) -> tuple[list[list[Any]], int]:
-    """Police handover at the place of safety: cases, median and p90 minutes, and how many met the target."""
+def police_handovers(
+    *, service_id: Any, period: Period, totals: Mapping[tuple[str, str], int] | None = None
+) -> tuple[list[list[Any]], int]:
+    """Police handover at the place of safety: cases, median and p90 minutes, and how many met the target.
+
+    The roll-up keeps each handover in whole seconds (and whether a fraction was cut off, so the target is
+    judged on the exact time by referrals.police).
+    """
+    totals = _totals(service_id, period) if totals is None else totals
     target = settings.POLICE_HANDOVER_TARGET_MINUTES
-    minutes: list[float] = []
+    seconds: dict[float, int] = {}
     met = 0
-    rows = Referral.objects.filter(
-        _received_in(period), service_id=service_id, police_arrived_at__isnull=False, police_handover_at__isnull=False
-    ).values_list("police_arrived_at", "police_handover_at")
-    for arrived, handed in rows:
-        # The filter keeps only referrals with both times, so the duration is always known.
-        duration = cast(timedelta, police.police_handover_duration(arrived, handed))
-        minutes.append(duration / timedelta(minutes=1))
-        met += bool(police.police_handover_within_target(duration, target_minutes=target))
-    median, p90 = percentile(minutes, 0.5), percentile(minutes, 0.9)
+    for (measure, key), n in totals.items():
+        if measure != "handover" or not n:
+            continue
+        value = float(key.rstrip("+"))
+        seconds[value] = seconds.get(value, 0) + n
+        met += n if police.police_handover_within_target(handover_duration(key), target_minutes=target) else 0
+    cases = sum(seconds.values())
+    median, p90 = histogram_percentile(seconds, 0.5), histogram_percentile(seconds, 0.9)
     row = [
         "Police arrival to handover",
-        len(minutes),
-        _round(median),
-        _round(p90),
+        cases,
+        _round(None if median is None else median / 60),
+        _round(None if p90 is None else p90 / 60),
         met,
-        len(minutes) - met,
+        cases - met,
     ]
     return [row], target
 
 
-def call_ins_by_month(*, service_id: Any, period: Period) -> list[list[Any]]:
-    """Off-rota call-ins (an AMHP not on duty brought in) per month of allocation, UK time (one query)."""
-    rows = (
-        Assessment.objects.filter(
-            service_id=service_id,
-            called_in=True,
-            allocated_at__gte=period.starts_at,
-            allocated_at__lt=period.ends_at,
-        )
-        .annotate(month=TruncMonth("allocated_at", tzinfo=LONDON))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by("month")
-    )
-    found = {
-        row["month"].date().replace(day=1) if isinstance(row["month"], datetime) else row["month"]: row["n"]
-        for row in rows
-    }
+def call_ins_by_month(
+    *, service_id: Any, period: Period, totals: Mapping[tuple[str, str], int] | None = None
+) -> list[list[Any]]:
+    """Off-rota call-ins (an AMHP not on duty brought in) per month of allocation, UK time."""
+    totals = _totals(service_id, period) if totals is None else totals
     months = []
     day = period.first.replace(day=1)
     while day <= period.last:
-        months.append([day.strftime("%B %Y"), found.get(day, 0)])
+        months.append([day.strftime("%B %Y"), totals.get(("call_in", f"{day:%Y-%m}"), 0)])
         day = (day + timedelta(days=32)).replace(day=1)
     return months
 
 
+REQUEST_HISTOGRAMS = [("request_wait", f"{kind.value}:") for kind in RequestKind]
+OPERATIONS_MEASURES = ["request_cases", "doctor_calls", "handover", "call_in"]
+
+
+def _totals(service_id: Any, period: Period, rollup: Rollup | None = None) -> Counter[tuple[str, str]]:
+    rollup = rollup or Rollup(service_id, timezone.now())
+    return rollup.totals(period.first, period.last, OPERATIONS_MEASURES)
+
+
 def operations_section(service_id: Any, period: Period, now: datetime) -> Section:
-    wait_rows = request_waits(service_id=service_id, period=period)
-    bed = _duration_stats(
-        _live_assessments(service_id, period), {"bed": ("application_signed_at", "referral__admitted_at")}
-    )["bed"]
-    calls, mean_calls = doctor_calls(service_id=service_id, period=period)
-    handovers, target = police_handovers(service_id=service_id, period=period)
-    call_ins = call_ins_by_month(service_id=service_id, period=period)
+    rollup = Rollup(service_id, now)
+    histograms = [*REQUEST_HISTOGRAMS, ("bed_admission", "")]
+    rollup.prime(
+        period.first,
+        period.last,
+        [*OPERATIONS_MEASURES, *{m for m, _ in histograms}, *{f"{m}_h" for m, _ in histograms}],
+    )
+    totals = _totals(service_id, period, rollup)
+    stats = minutes_stats(rollup, period, histograms)
+    wait_rows = request_waits(service_id=service_id, period=period, totals=totals, rollup=rollup, stats=stats)
+    bed = stats[("bed_admission", "")]
+    calls, mean_calls = doctor_calls(service_id=service_id, period=period, totals=totals)
+    handovers, target = police_handovers(service_id=service_id, period=period, totals=totals)
+    call_ins = call_ins_by_month(service_id=service_id, period=period, totals=totals)
     return Section(
         slug="operations",
         title="Doctors, beds, conveyance and police",
@@ -154,13 +156,15 @@ def operations_section(service_id: Any, period: Period, now: datetime) -> Sectio
                     ],
                     horizontal=True,
                 ),
-                note="Refused and unanswered calls do not end a wait; waits still running are not in the figures.",
+                note="Refused and unanswered calls do not end a wait; waits still running are not in the figures. "
+                + WAITS_RESOLUTION,
             ),
             Table(
                 slug="bed-waits-admission",
                 caption="Hours from the application being signed to admission",
                 columns=["Measure", "Applications", "Median hours", "90th percentile hours"],
                 rows=[["Application to admission", bed.count, _round(bed.median), _round(bed.p90)]],
+                note=WAITS_RESOLUTION,
             ),
             Table(
                 slug="doctor-calls",
@@ -187,6 +191,7 @@ def operations_section(service_id: Any, period: Period, now: datetime) -> Sectio
                     "Over target",
                 ],
                 rows=handovers,
+                note="Medians and 90th percentiles are worked out from handover times to the whole second.",
             ),
             Table(
                 slug="call-ins",

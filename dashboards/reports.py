@@ -15,7 +15,6 @@ from django.conf import settings
 
 from dashboards import selectors
 from dashboards.selectors import DurationStats, Period
-from planning import selectors as planning_selectors
 
 
 @dataclass
@@ -96,7 +95,6 @@ def demand_section(service_id: Any, period: Period, now: datetime) -> Section:
     d = selectors.demand(service_id=service_id, period=period, now=now)
     share = d.after_hours_share
     hours = [f"{h:02d}:00" for h in range(24)]
-    work = planning_selectors.assessment_demand(service_id=service_id, start=period.first, end=period.last)
     return Section(
         slug="demand",
         title="Demand",
@@ -117,12 +115,12 @@ def demand_section(service_id: Any, period: Period, now: datetime) -> Section:
                 slug="assessment-hours-by-hour",
                 caption="When assessments happen: hours of assessment work by hour of day (UK time)",
                 columns=["Hour starting", "Assessment hours"],
-                rows=[[label, round(v, 1)] for label, v in zip(hours, work.by_hour, strict=True)],
+                rows=[[label, round(v, 1)] for label, v in zip(hours, d.work_by_hour, strict=True)],
                 chart=Chart(
                     "bar",
                     "Bar chart of assessment hours worked by hour of day. The table that follows gives the figures.",
                     hours,
-                    [{"label": "Assessment hours", "data": [round(v, 1) for v in work.by_hour]}],
+                    [{"label": "Assessment hours", "data": [round(v, 1) for v in d.work_by_hour]}],
                 ),
                 note="From the work start and end times recorded on assessments of referrals received in the period.",
             ),
@@ -155,7 +153,7 @@ def demand_section(service_id: Any, period: Period, now: datetime) -> Section:
 
 
 def waits_section(service_id: Any, period: Period, now: datetime) -> Section:
-    w = selectors.waits(service_id=service_id, period=period)
+    w = selectors.waits(service_id=service_id, period=period, now=now)
     rows = [
         ["Referral to allocation", *_hours(w.to_allocation)],
         ["Referral to assessment (person seen)", *_hours(w.to_assessment)],
@@ -181,7 +179,7 @@ def waits_section(service_id: Any, period: Period, now: datetime) -> Section:
                         {"label": "90th percentile hours", "data": [row[3] for row in rows]},
                     ],
                 ),
-                note="Nine in ten referrals waited no longer than the 90th percentile.",
+                note="Nine in ten referrals waited no longer than the 90th percentile. " + selectors.WAITS_RESOLUTION,
             )
         ],
     )
@@ -260,13 +258,14 @@ def outcomes_section(service_id: Any, period: Period, now: datetime) -> Section:
                 caption="Hours from application signed to bed found",
                 columns=["Measure", "Applications", "Median hours", "90th percentile hours"],
                 rows=[["Application to bed", o.bed_wait.count, _round(o.bed_wait.median), _round(o.bed_wait.p90)]],
+                note=selectors.WAITS_RESOLUTION,
             ),
         ],
     )
 
 
 def toil_section(service_id: Any, period: Period, now: datetime) -> Section:
-    rows = selectors.toil_and_late_working(service_id=service_id, period=period)
+    rows = selectors.toil_and_late_working(service_id=service_id, period=period, now=now)
     names = [r.name for r in rows]
     return Section(
         slug="toil",
@@ -364,8 +363,9 @@ def workforce_section(service_id: Any, period: Period, now: datetime) -> Section
 
 
 def equality_section(service_id: Any, period: Period, now: datetime) -> Section:
-    rows = selectors.equality(service_id=service_id, period=period)
-    categories = selectors.equality_by_category(service_id=service_id, period=period)
+    found = selectors.people_by_code(service_id=service_id, period=period, now=now)
+    rows = selectors.equality(service_id=service_id, period=period, found=found)
+    categories = selectors.equality_by_category(service_id=service_id, period=period, found=found)
     # A rate on fewer than 5 people detained would let them be picked out: it is suppressed with the count.
     shown = [r for r in rows if not (0 < r.detained < selectors.SUPPRESS_BELOW)]
     with_rate = [r for r in shown if r.population]
@@ -448,7 +448,7 @@ SectionBuilder = Callable[[Any, Period, datetime], Section]
 
 
 def national_section(service_id: Any, period: Period, now: datetime) -> Section:
-    r = selectors.national_return(service_id=service_id, period=period)
+    r = selectors.national_return(service_id=service_id, period=period, now=now)
     rows: list[list[Any]] = [
         ["Assessments arranged", r.arranged],
         ["Assessments attended (person seen)", r.attended],

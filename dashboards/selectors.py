@@ -23,29 +23,23 @@ from django.db.models import (
     F,
     FloatField,
     Func,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, ExtractHour
 from django.utils import timezone
 
 from amhp_hub.common.zone import LONDON
 from assessments.models import (
-    DETENTION_OUTCOMES,
     LIVE_ASSESSMENT_STATUSES,
     Assessment,
-    AssessmentStatus,
     DelayReason,
     Outcome,
-    ToilEntry,
 )
 from dashboards.models import NOT_STATED_GROUP, POPULATION_GROUPS, PopulationEstimate
-from dashboards.rollups import Rollup
+from dashboards.rollups import Rollup, breach_counts, distinct_people
 from planning.demand import AFTER_5PM_FROM
-from referrals.constants import CENSUS_2021, ETHNIC_GROUP, OPEN_STATUSES, Ethnicity, LegalStatus, Status
+from referrals.constants import CENSUS_2021, ETHNIC_GROUP, Ethnicity, LegalStatus, Status
 from referrals.models import Referral
 from rota.models import Role, StaffProfile
 from rota.selectors import duty_frequency as rota_duty_frequency
@@ -206,6 +200,7 @@ class Demand:
     after_hours: int  # received at or after 17:00 local
     work_seconds: int = 0  # assessment work on these referrals
     work_after_5pm_seconds: int = 0  # of it, at or after 17:00 local (planning.demand)
+    work_by_hour: list[float] = field(default_factory=lambda: [0.0] * 24)  # hours of work by local hour of day
 
     @property
     def after_hours_share(self) -> float | None:
@@ -225,13 +220,16 @@ def demand(*, service_id: Any, period: Period, now: datetime | None = None) -> D
     by_hour = [0] * 24
     by_weekday = [0] * 7
     work = {"total": 0, "after_5pm": 0}
+    work_by_hour = [0] * 24  # microseconds
     rollup = Rollup(service_id, now or timezone.now())
-    for day, measure, key, n in rollup.cells(period.first, period.last, ["arrival_hour", "work_seconds"]):
+    for day, measure, key, n in rollup.cells(period.first, period.last, ["arrival_hour", "work_seconds", "work_hour"]):
         if measure == "arrival_hour":
             by_hour[int(key)] += n
             by_weekday[day.weekday()] += n
         elif measure == "work_seconds":
             work[key] = work.get(key, 0) + n
+        elif measure == "work_hour":
+            work_by_hour[int(key)] += n
     return Demand(
         total=sum(by_hour),
         by_hour=by_hour,
@@ -239,6 +237,7 @@ def demand(*, service_id: Any, period: Period, now: datetime | None = None) -> D
         after_hours=sum(by_hour[AFTER_HOURS_FROM:]),
         work_seconds=work["total"],
         work_after_5pm_seconds=work["after_5pm"],
+        work_by_hour=[micros / 3_600_000_000 for micros in work_by_hour],
     )
 
 
@@ -251,16 +250,27 @@ class Waits:
     to_assessment: DurationStats
 
 
-def waits(*, service_id: Any, period: Period) -> Waits:
-    """Hours from referral to allocation and to the person being seen, median and p90 (1 query)."""
-    stats = _duration_stats(
-        _live_assessments(service_id, period),
-        {
-            "to_allocation": ("referral__received_at", "allocated_at"),
-            "to_assessment": ("referral__received_at", "seen_at"),
-        },
+WAITS_RESOLUTION = "Medians and 90th percentiles are worked out from waits to the whole minute."
+
+
+def minutes_stats(
+    rollup: Rollup, period: Period, histograms: list[tuple[str, str]]
+) -> dict[tuple[str, str], DurationStats]:
+    """Count, median and p90 in hours of each minute histogram (measure, key prefix) of the roll-up over PERIOD."""
+    found = rollup.minute_stats(period.first, period.last, histograms)
+    return {
+        spec: DurationStats(count, *(None if v is None else v / 60 for v in values))
+        for spec, (count, values) in found.items()
+    }
+
+
+def waits(*, service_id: Any, period: Period, now: datetime | None = None) -> Waits:
+    """Hours from referral to allocation and to the person being seen, median and p90, from the roll-up's
+    histograms of whole minutes."""
+    stats = minutes_stats(
+        Rollup(service_id, now or timezone.now()), period, [("wait_allocation", ""), ("wait_seen", "")]
     )
-    return Waits(to_allocation=stats["to_allocation"], to_assessment=stats["to_assessment"])
+    return Waits(to_allocation=stats[("wait_allocation", "")], to_assessment=stats[("wait_seen", "")])
 
 
 # --- Statutory breaches -------------------------------------------------------------------------
@@ -280,30 +290,10 @@ class BreachRow:
 
 
 def breaches(*, service_id: Any, period: Period, now: datetime) -> list[BreachRow]:
-    """Statutory breaches as the law sees them, by legal status, among referrals received in PERIOD (1 query).
-
-    The SQL twin of referrals.clocks.held_past_expiry: the person's holding ended with the
-    application if one was made, else when the assessment concluded; a breach is that moment at
-    or after the expiry, or, with neither, the referral still open once the expiry has passed.
-    """
-    live = Assessment.objects.filter(referral=OuterRef("pk"), status__in=LIVE_ASSESSMENT_STATUSES)
-    application = live.filter(application_signed_at__isnull=False).values("application_signed_at")[:1]
-    released = live.filter(status=AssessmentStatus.COMPLETED).values("completed_at")[:1]
-    rows = (
-        _referrals(service_id, period)
-        .filter(statutory_expires_at__isnull=False)
-        .annotate(ended=Coalesce(Subquery(application), Subquery(released)))
-        .values("legal_status")
-        .annotate(
-            clocked=Count("pk"),
-            held_late=Count("pk", filter=Q(ended__gte=F("statutory_expires_at"))),
-            open_past=Count(
-                "pk", filter=Q(ended__isnull=True, status__in=OPEN_STATUSES, statutory_expires_at__lte=now)
-            ),
-        )
-        .order_by()
-    )
-    found = {row["legal_status"]: row for row in rows}
+    """Statutory breaches as the law sees them, by legal status, among referrals received in PERIOD, from the
+    roll-up (dashboards.rollups counts them as referrals.clocks.held_past_expiry decides)."""
+    totals = Rollup(service_id, now).totals(period.first, period.last, ["breach"])
+    found = breach_counts(totals, now)
     labels = dict(LegalStatus.choices)
     return [
         BreachRow(
@@ -314,7 +304,7 @@ def breaches(*, service_id: Any, period: Period, now: datetime) -> list[BreachRo
             open_past=found[status]["open_past"],
         )
         for status in [*LegalStatus.values, *sorted(set(found) - set(LegalStatus.values))]
-        if status in found
+        if status in found and found[status]["clocked"]
     ]
 
 
@@ -337,13 +327,13 @@ def outcomes(*, service_id: Any, period: Period, now: datetime | None = None) ->
     counts: dict[str, int] = {}
     reasons: dict[str, int] = {}
     rollup = Rollup(service_id, now or timezone.now())
-    for _, measure, key, n in rollup.cells(period.first, period.last, ["outcome", "delay_reason"]):
+    totals = rollup.totals(period.first, period.last, ["outcome", "delay_reason"])
+    for (measure, key), n in totals.items():
         if measure == "outcome":
             counts[key] = counts.get(key, 0) + n
         elif measure == "delay_reason":
             reasons[key] = reasons.get(key, 0) + n
-    live = _live_assessments(service_id, period).filter(application_signed_at__isnull=False)
-    bed = _duration_stats(live, {"bed": ("application_signed_at", "bed_found_at")})["bed"]
+    bed = minutes_stats(rollup, period, [("bed_found", "")])[("bed_found", "")]
     reason_labels = dict(DelayReason.choices)
     return Outcomes(
         outcomes=[(value, label, counts.get(value, 0)) for value, label in Outcome.choices],
@@ -377,43 +367,20 @@ def _amhps(service_id: Any) -> list[StaffProfile]:
     )
 
 
-def toil_and_late_working(*, service_id: Any, period: Period) -> list[WorkloadRow]:
-    """TOIL accrued and late working per AMHP for work done in PERIOD (3 queries)."""
+def toil_and_late_working(*, service_id: Any, period: Period, now: datetime | None = None) -> list[WorkloadRow]:
+    """TOIL accrued and late working per AMHP for work done in PERIOD, from the roll-up: TOIL by the day the
+    work was done, late working by the day the assessment was allocated."""
     people = _amhps(service_id)
-    worked = Coalesce("worked_from", "created_at")
-    toil = {
-        row["staff_id"]: row
-        for row in ToilEntry.objects.filter(service_id=service_id, kind=ToilEntry.Kind.ACCRUAL)
-        .alias(worked=worked)
-        .filter(worked__gte=period.starts_at, worked__lt=period.ends_at)
-        .values("staff_id")
-        .annotate(
-            approved=Sum("minutes", filter=Q(status=ToilEntry.Status.APPROVED), default=0),
-            pending=Sum("minutes", filter=Q(status=ToilEntry.Status.PENDING), default=0),
-        )
-        .order_by()
-    }
-    ended = Coalesce("work_ended_at", "completed_at")
-    late = {
-        row["amhp_id"]: row
-        for row in Assessment.objects.filter(
-            service_id=service_id,
-            status__in=LIVE_ASSESSMENT_STATUSES,
-            allocated_at__gte=period.starts_at,
-            allocated_at__lt=period.ends_at,
-        )
-        .alias(ended=ended, ended_hour=ExtractHour(ended, tzinfo=LONDON))
-        .values("amhp_id")
-        .annotate(
-            n=Count("pk"),
-            past_shift=Count("pk", filter=Q(shift_ends_at__isnull=False, ended__gt=F("shift_ends_at"))),
-            after_hours=Count("pk", filter=Q(ended_hour__gte=AFTER_HOURS_FROM) | Q(ended_hour__lt=WORKING_DAY_STARTS)),
-        )
-        .order_by()
-    }
+    totals = Rollup(service_id, now or timezone.now()).totals(period.first, period.last, ["toil", "late_work"])
+    toil: dict[Any, dict[str, int]] = {}
+    late: dict[Any, dict[str, int]] = {}
+    for (measure, key), n in totals.items():
+        staff, what = key.rsplit(":", 1)
+        target = toil if measure == "toil" else late
+        target.setdefault(staff, {})[what] = n
     rows = []
     for person in people:
-        t, w = toil.get(person.pk, {}), late.get(person.pk, {})  # type: ignore[var-annotated]
+        t, w = toil.get(str(person.pk), {}), late.get(str(person.pk), {})
         rows.append(
             WorkloadRow(
                 staff_id=person.pk,
@@ -549,23 +516,19 @@ class CategoryRow:
     detained: int
 
 
-def _people_by_code(service_id: Any, period: Period) -> dict[str, tuple[int, int]]:
-    """{ethnic code: (people assessed, people detained)} for referrals received in PERIOD (1 query)."""
-    completed = _live_assessments(service_id, period).filter(status=AssessmentStatus.COMPLETED)
-    return {
-        row["code"]: (row["assessed"], row["detained"])
-        for row in completed.values(code=F("referral__person__ethnicity"))
-        .annotate(
-            assessed=Count("referral__person", distinct=True),
-            detained=Count("referral__person", distinct=True, filter=Q(outcome__in=DETENTION_OUTCOMES)),
-        )
-        .order_by()
-    }
+def people_by_code(*, service_id: Any, period: Period, now: datetime | None = None) -> dict[str, tuple[int, int]]:
+    """{ethnic code: (people assessed, people detained)} for referrals received in PERIOD, from the roll-up: a
+    person counts once however many of their referrals were assessed in the period."""
+    return distinct_people(Rollup(service_id, now or timezone.now()), period.first, period.last)
 
 
-def equality_by_category(*, service_id: Any, period: Period) -> list[CategoryRow]:
-    """People assessed and detained by NHS ethnic category, each beside its 2021 census category (1 query)."""
-    found = _people_by_code(service_id, period)
+def equality_by_category(
+    *, service_id: Any, period: Period, now: datetime | None = None, found: dict[str, tuple[int, int]] | None = None
+) -> list[CategoryRow]:
+    """People assessed and detained by NHS ethnic category, each beside its 2021 census category (FOUND: the
+    counts people_by_code gives, when the caller has them)."""
+    if found is None:
+        found = people_by_code(service_id=service_id, period=period, now=now)
     return [
         CategoryRow(
             code=code,
@@ -578,23 +541,19 @@ def equality_by_category(*, service_id: Any, period: Period) -> list[CategoryRow
     ]
 
 
-def equality(*, service_id: Any, period: Period) -> list[EqualityRow]:
-    """People assessed and detained by broad ethnic group, with rates per 100,000 (2 queries)."""
-    completed = _live_assessments(service_id, period).filter(status=AssessmentStatus.COMPLETED)
-    by_code = (
-        completed.values(code=F("referral__person__ethnicity"))
-        .annotate(
-            assessed=Count("referral__person", distinct=True),
-            detained=Count("referral__person", distinct=True, filter=Q(outcome__in=DETENTION_OUTCOMES)),
-        )
-        .order_by()
-    )
+def equality(
+    *, service_id: Any, period: Period, now: datetime | None = None, found: dict[str, tuple[int, int]] | None = None
+) -> list[EqualityRow]:
+    """People assessed and detained by broad ethnic group, with rates per 100,000 (FOUND as for
+    equality_by_category)."""
+    if found is None:
+        found = people_by_code(service_id=service_id, period=period, now=now)
     assessed: dict[str, int] = {}
     detained: dict[str, int] = {}
-    for row in by_code:
-        group = ETHNIC_GROUP.get(row["code"], NOT_STATED_GROUP)
-        assessed[group] = assessed.get(group, 0) + row["assessed"]
-        detained[group] = detained.get(group, 0) + row["detained"]
+    for code, (people, held) in found.items():
+        group = ETHNIC_GROUP.get(code, NOT_STATED_GROUP)
+        assessed[group] = assessed.get(group, 0) + people
+        detained[group] = detained.get(group, 0) + held
     population = dict(
         PopulationEstimate.objects.filter(service_id=service_id).values_list("ethnic_group", "population")
     )
@@ -627,33 +586,19 @@ class NationalReturn:
     on: date
 
 
-def national_return(*, service_id: Any, period: Period) -> NationalReturn:
-    """The figures national AMHP data collections and common FOI requests ask for (4 queries).
+def national_return(*, service_id: Any, period: Period, now: datetime | None = None) -> NationalReturn:
+    """The figures national AMHP data collections and common FOI requests ask for, from the roll-up.
 
     Assessments count by when they were arranged (allocated) within the period's local days;
     the warranted workforce is counted on the period's last day: AMHPs whose approval runs to
     that day or later, with whole-time equivalents from contracted hours over FULL_TIME_HOURS.
     """
-    arranged = Assessment.objects.filter(
-        service_id=service_id,
-        status__in=LIVE_ASSESSMENT_STATUSES,
-        allocated_at__gte=period.starts_at,
-        allocated_at__lt=period.ends_at,
+    totals = Rollup(service_id, now or timezone.now()).totals(
+        period.first, period.last, ["arranged", "arranged_outcome", "legal_status"]
     )
-    counts = arranged.aggregate(
-        arranged=Count("pk"),
-        attended=Count("pk", filter=Q(seen_at__isnull=False)),
-        completed=Count("pk", filter=Q(status=AssessmentStatus.COMPLETED)),
-    )
-    outcomes = dict(
-        arranged.filter(status=AssessmentStatus.COMPLETED)
-        .exclude(outcome="")
-        .values("outcome")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("outcome", "n")
-    )
-    requests = _referrals(service_id, period).filter(legal_status=LegalStatus.NR_REQUEST).count()
+    counts = {key: totals.get(("arranged", key), 0) for key in ("arranged", "attended", "completed")}
+    outcomes = {key: n for (measure, key), n in totals.items() if measure == "arranged_outcome"}
+    requests = totals.get(("legal_status", LegalStatus.NR_REQUEST.value), 0)
     warranted = StaffProfile.objects.filter(
         service_id=service_id, role=Role.AMHP, warrant_expires_on__gte=period.last
     ).aggregate(n=Count("pk"), hours=Sum("contracted_hours"))
