@@ -16,6 +16,7 @@ from typing import cast
 from django.conf import settings
 from django.db.models import Max, Min, Sum
 
+from assessments import toil
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, ToilEntry
 from assessments.selectors import language_needed
 from planning import demand, solver
@@ -203,7 +204,7 @@ def history(*, service_id: int, start: date, end: date) -> History:
 
     Each case carries what the records say happened outside the hub's control: when it was
     allocated (the consultant's triage), when work started (the doctors and the person were
-    there: the doctors' availability) and the hours it actually took. Five queries.
+    there: the doctors' availability) and the hours it actually took. Six queries.
     """
     service = Service.objects.get(pk=service_id)
     first, last = day_start(start), day_start(end + timedelta(days=1))
@@ -250,26 +251,38 @@ def history(*, service_id: int, start: date, end: date) -> History:
         if a.shift_ends_at is not None and work_ended_at > a.shift_ends_at:
             late += 1
             past += (work_ended_at - a.shift_ends_at) / timedelta(minutes=1)
-    booked = (
+    replayed = ToilEntry.objects.filter(
+        kind=ToilEntry.Kind.ACCRUAL,
+        assessment__service_id=service_id,
+        assessment__status=AssessmentStatus.COMPLETED,
+        assessment__referral__received_at__gte=first,
+        assessment__referral__received_at__lt=last,
+        assessment__work_started_at__isnull=False,
+        assessment__work_ended_at__isnull=False,
+    ).exclude(status=ToilEntry.Status.REJECTED)
+    booked = replayed.aggregate(total=Sum("minutes"))["total"] or 0
+    window_end = last + timedelta(days=3)
+    # What the ledger holds for other work in the months the replay's shift ends fall in: it used up part
+    # of each AMHP's monthly cap before (or beside) the replayed work, for the booking job as for the replay.
+    others: dict[tuple[str, datetime], int] = defaultdict(int)
+    for staff_id, worked_from, minutes in (
         ToilEntry.objects.filter(
+            service_id=service_id,
             kind=ToilEntry.Kind.ACCRUAL,
-            assessment__service_id=service_id,
-            assessment__status=AssessmentStatus.COMPLETED,
-            assessment__referral__received_at__gte=first,
-            assessment__referral__received_at__lt=last,
-            assessment__work_started_at__isnull=False,
-            assessment__work_ended_at__isnull=False,
+            worked_from__gte=toil.month_start(first - timedelta(days=1)),
+            worked_from__lt=toil.next_month_start(window_end),
         )
         .exclude(status=ToilEntry.Status.REJECTED)
-        .aggregate(total=Sum("minutes"))["total"]
-        or 0
-    )
-    window_end = last + timedelta(days=3)
+        .exclude(pk__in=replayed.values("pk"))
+        .values_list("staff_id", "worked_from", "minutes")
+    ):
+        others[(str(staff_id), toil.month_start(cast(datetime, worked_from)))] += minutes  # filtered: not null
     sim_service = SimService(
         shifts=tuple(rota_slots(service_id=service_id, start=first - timedelta(days=1), end=window_end)),
         practitioners=tuple(practitioners(service_id=service_id, start=first - timedelta(days=1), end=window_end)),
         toil_block_minutes=settings.TOIL_BLOCK_MINUTES,
         toil_monthly_cap_minutes=settings.TOIL_MONTHLY_CAP_HOURS * 60,
+        toil_booked=dict(others),
     )
     return History(
         cases=cases,

@@ -159,6 +159,9 @@ class Service:
     doctor_windows: tuple[tuple[datetime, datetime], ...] = ()
     toil_block_minutes: int = DEFAULT_BLOCK_MINUTES
     toil_monthly_cap_minutes: int | None = DEFAULT_MONTHLY_CAP_MINUTES  # None: no cap
+    # TOIL already booked for other work, per (AMHP id, assessments.toil.month_start of the month): it counts
+    # towards the monthly cap of the months the replay touches, as it did for the booking job.
+    toil_booked: Mapping[tuple[str, datetime], int] = field(default_factory=dict)
 
     def practitioner(self, amhp_id: str) -> Practitioner:
         return self._people[amhp_id]
@@ -463,7 +466,8 @@ def _book_toil(results: dict[str, CaseResult], service: Service) -> int:
     """Set each result's TOIL as the booking job would book it; return the minutes over the monthly cap.
 
     ``assessments.toil.booking_plan``: the union of one AMHP's late work after one shift end,
-    in whole blocks, capped per Europe/London month. Nothing is booked before the replay.
+    in whole blocks, capped per Europe/London month, counting what ``service.toil_booked`` says was
+    booked for other work in the same months.
     """
     late = [
         (r.case_id, r.amhp_id, r.shift_end, r.started_at, r.ended_at)
@@ -473,7 +477,7 @@ def _book_toil(results: dict[str, CaseResult], service: Service) -> int:
     plan = booking_plan(
         late,
         [],
-        {},
+        dict(service.toil_booked),
         block_minutes=service.toil_block_minutes,
         monthly_cap_minutes=service.toil_monthly_cap_minutes,
     )

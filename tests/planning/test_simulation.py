@@ -162,3 +162,19 @@ def test_simulated_toil_stops_at_the_monthly_cap_of_each_london_month() -> None:
     assert capped.toil_over_cap_minutes == 3 * 60
     by_case = {r.case_id: r.toil_minutes for r in capped.results}
     assert by_case == {"r-3": 300, "r-2": 300, "r-1": 120, "r0": 300, "r1": 300}
+
+
+def test_toil_booked_for_other_work_in_the_month_counts_towards_the_cap() -> None:
+    # 14 h of December already in the ledger for other work; the 15 h cap leaves 1 h for the 5 h past
+    # the shift on 1 December. November has nothing booked, so its 5 h stand.
+    from assessments.toil import month_start
+
+    days = [-1, 0]
+    cases = [case(f"r{d}", at(9, d), actual_hours=13.0) for d in days]
+    shifts = tuple(shift("a", at(9, d), at(17, d)) for d in days)
+    december = month_start(at(12, 0))
+    report = simulate(
+        cases, Service(shifts=shifts, practitioners=(person("a"),), toil_booked={("a", december): 14 * 60})
+    )
+    assert {r.case_id: r.toil_minutes for r in report.results} == {"r-1": 300, "r0": 60}
+    assert report.toil_over_cap_minutes == 240
