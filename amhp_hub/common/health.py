@@ -38,7 +38,8 @@ def check_broker(app: Any) -> Check:
 
 def check_worker(app: Any) -> Check:
     try:
-        replies = app.control.ping(timeout=settings.HEALTH_WORKER_TIMEOUT_SECONDS)
+        # limit=1: the first worker's answer is enough; without it the ping always waits out the timeout.
+        replies = app.control.ping(timeout=settings.HEALTH_WORKER_TIMEOUT_SECONDS, limit=1)
     except Exception as exc:  # noqa: BLE001 - no broker means no worker can answer
         return False, f"no worker answered: {type(exc).__name__}"
     if not replies:
