@@ -34,6 +34,7 @@ from referrals.constants import ETHNIC_GROUP, Status
 from referrals.models import Person, Referral
 from referrals.transitions import referrals_move_bulk
 from rota import ranking
+from rota import services as rota_services
 from rota.models import Leave, Role, Service, Shift, StaffProfile, WorkedPeriod
 from rota.selectors import shifts_on_days
 
@@ -494,6 +495,7 @@ def seed_assessments(
             flush()
     if batch:
         flush()
+    rota_services.rebuild_worked_spans(service_id=service.pk)
     # The referral closes when its assessment completes: align the demo referrals in one statement, a
     # join (UPDATE ... FROM) rather than a subquery per referral, as the seeding may run while the
     # assessments' indexes are deferred.

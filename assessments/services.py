@@ -40,7 +40,8 @@ from referrals.services import referral_record_pathway
 from referrals.transitions import referral_move
 from rota import approval, ranking
 from rota import doctors as doctor_rules
-from rota.models import Leave, Role, Shift, StaffProfile, WorkedPeriod
+from rota import services as rota_services
+from rota.models import Leave, Role, Shift, StaffProfile
 from rota.selectors import current_shift_for
 from rota.timefmt import LONDON, format_local
 
@@ -515,13 +516,15 @@ def _record_worked_period(assessment: Assessment) -> None:
     """Keep the AMHP's worked time in step with the record's work times, for the working-time checks."""
     start, end = assessment.work_started_at, assessment.work_ended_at
     if start and end and end > start:
-        WorkedPeriod.objects.update_or_create(
+        rota_services.record_worked_period(
+            staff_id=assessment.amhp_id,
+            started_at=start,
+            ended_at=end,
             source="assessment",
             source_id=str(assessment.pk),
-            defaults={"staff_id": assessment.amhp_id, "started_at": start, "ended_at": end},
         )
     else:
-        WorkedPeriod.objects.filter(source="assessment", source_id=str(assessment.pk)).delete()
+        rota_services.remove_worked_period(source="assessment", source_id=str(assessment.pk))
 
 
 def _from_directory(doctor: dict[str, Any]) -> dict[str, Any]:

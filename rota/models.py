@@ -305,6 +305,31 @@ class WorkedPeriod(models.Model):
         return f"{self.staff_id} {self.started_at:%Y-%m-%d %H:%M}–{self.ended_at:%H:%M}"
 
 
+class WorkedSpan(models.Model):
+    """An island of an AMHP's recorded work: their WorkedPeriods that overlap or touch, merged.
+
+    A busy AMHP's late finishes overlap (several assessments after one shift end); over the 17-week
+    reference period of the 48 h average they can be thousands of periods but a few hundred spans.
+    The working-time checks read these instead of merging the periods on every request. They are
+    kept in step by rota.services (record_worked_period, remove_worked_period, rebuild_worked_spans),
+    the only writers of WorkedPeriod.
+    """
+
+    staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="worked_spans")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ended_at__gt=models.F("started_at")), name="worked_span_order"),
+        ]
+        # Spans of one person are disjoint, so "ends after the window starts" is a range on this index.
+        indexes = [models.Index(fields=["staff", "ended_at"], name="worked_span_staff_end")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.started_at:%Y-%m-%d %H:%M}–{self.ended_at:%H:%M}"
+
+
 class ApprovalRecord(models.Model):
     """One entry of an AMHP's approval history: each new end date, who set it and why."""
 

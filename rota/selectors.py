@@ -10,7 +10,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.query import RawQuerySet
 
 from rota import fairness, working_time
 from rota.bank_holidays import english_bank_holidays
@@ -23,7 +22,7 @@ from rota.models import (
     ShiftType,
     StaffProfile,
     SwapRequest,
-    WorkedPeriod,
+    WorkedSpan,
 )
 from rota.shift_times import local_instant
 from rota.timefmt import LONDON
@@ -357,55 +356,28 @@ def worked_intervals(
     *, start: datetime, end: datetime, service_id: int | None = None, staff_ids: list[UUID] | None = None
 ) -> dict[UUID, list[working_time.Interval]]:
     """Return each AMHP's worked time overlapping [START, END): their shifts (not those lost to leave)
-    together with the work recorded beyond them (WorkedPeriod: late finishes, call-ins).
+    together with the work recorded beyond them (WorkedSpan: late finishes, call-ins, merged).
 
     Filter by SERVICE_ID or STAFF_IDS. Two queries whatever the number of people.
     """
     shifts = Shift.objects.filter(
         cancelled_at__isnull=True, staff__role=Role.AMHP, starts_at__lt=end, ends_at__gt=start
     )
-    periods = WorkedPeriod.objects.filter(started_at__lt=end, ended_at__gt=start)
+    # The recorded work comes already merged (WorkedSpan, kept by rota.services), so a busy AMHP's
+    # thousands of overlapping late finishes over the 17 weeks are read as a few hundred rows.
+    spans = WorkedSpan.objects.filter(ended_at__gt=start, started_at__lt=end)
     if service_id is not None:
         shifts = shifts.filter(service_id=service_id)
-        periods = periods.filter(staff__service_id=service_id, staff__role=Role.AMHP)
+        spans = spans.filter(staff__service_id=service_id, staff__role=Role.AMHP)
     if staff_ids is not None:
         shifts = shifts.filter(staff_id__in=staff_ids)
-        periods = periods.filter(staff_id__in=staff_ids)
+        spans = spans.filter(staff_id__in=staff_ids)
     intervals: dict[UUID, list[working_time.Interval]] = defaultdict(list)
     for staff_id, s, e in shifts.exclude(_leave_during_shift()).values_list("staff_id", "starts_at", "ends_at"):
         intervals[staff_id].append(working_time.Interval(s, e))
-    for period in _merged_periods(periods):
-        intervals[period.staff_id].append(working_time.Interval(period.started_at, period.ended_at))
+    for staff_id, s, e in spans.values_list("staff_id", "started_at", "ended_at"):
+        intervals[staff_id].append(working_time.Interval(s, e))
     return intervals
-
-
-def _merged_periods(periods: QuerySet[WorkedPeriod]) -> RawQuerySet[WorkedPeriod]:
-    """PERIODS with each person's overlapping or touching ones merged in SQL (as working_time.merge_intervals).
-
-    A busy AMHP's late finishes overlap (several assessments after one shift end); over the 17-week
-    reference period of the 48 h average they are thousands of rows at a large service, but a few
-    hundred once merged. Gaps and islands: a period starts a new island unless it begins by the latest
-    end before it. Each merged row carries the lowest id of its island.
-    """
-    inner, params = periods.values("id", "staff_id", "started_at", "ended_at").query.sql_with_params()
-    sql = f"""
-        SELECT MIN(id) AS id, staff_id, MIN(started_at) AS started_at, MAX(ended_at) AS ended_at FROM (
-            SELECT id, staff_id, started_at, ended_at,
-                   SUM(CASE WHEN prev_end IS NULL OR started_at > prev_end THEN 1 ELSE 0 END) OVER (
-                       PARTITION BY staff_id ORDER BY started_at, ended_at, id ROWS UNBOUNDED PRECEDING
-                   ) AS island
-            FROM (
-                SELECT w.id, w.staff_id, w.started_at, w.ended_at,
-                       MAX(w.ended_at) OVER (
-                           PARTITION BY w.staff_id ORDER BY w.started_at, w.ended_at, w.id
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-                       ) AS prev_end
-                FROM ({inner}) w
-            ) ordered
-        ) islands
-        GROUP BY staff_id, island
-    """  # noqa: S608 - the inner query is Django's own, with its parameters kept apart
-    return WorkedPeriod.objects.raw(sql, params)
 
 
 def placement_warnings(*, staff_id: UUID, starts_at: datetime, ends_at: datetime) -> list[working_time.Breach]:

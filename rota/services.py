@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -32,6 +33,8 @@ from rota.models import (
     StaffProfile,
     SwapRequest,
     TrainingRecord,
+    WorkedPeriod,
+    WorkedSpan,
 )
 from rota.shift_times import expand_pattern, shift_bounds
 from rota.timefmt import format_day, format_local
@@ -800,3 +803,90 @@ def staff_deactivate(*, actor: Any, profile: StaffProfile) -> StaffProfile:
         changes={"is_active": [True, False]},
     )
     return profile
+
+
+# --- Recorded work beyond the rota (the working-time checks' late finishes) ----------------------
+
+
+def record_worked_period(
+    *, staff_id: Any, started_at: datetime, ended_at: datetime, source: str, source_id: str
+) -> None:
+    """Record that STAFF_ID worked from STARTED_AT to ENDED_AT for SOURCE/SOURCE_ID (one row a source,
+    moved in place when recorded again), and re-merge that person's spans around the old and new times."""
+    with transaction.atomic():
+        old = WorkedPeriod.objects.select_for_update().filter(source=source, source_id=source_id).first()
+        WorkedPeriod.objects.update_or_create(
+            source=source,
+            source_id=source_id,
+            defaults={"staff_id": staff_id, "started_at": started_at, "ended_at": ended_at},
+        )
+        if old is not None:
+            _remerge_spans(old.staff_id, old.started_at, old.ended_at)
+        _remerge_spans(staff_id, started_at, ended_at)
+
+
+def remove_worked_period(*, source: str, source_id: str) -> None:
+    """Forget the work recorded for SOURCE/SOURCE_ID, if any, and re-merge that person's spans there."""
+    with transaction.atomic():
+        old = WorkedPeriod.objects.select_for_update().filter(source=source, source_id=source_id).first()
+        if old is not None:
+            old.delete()
+            _remerge_spans(old.staff_id, old.started_at, old.ended_at)
+
+
+def _remerge_spans(staff_id: Any, start: datetime, end: datetime) -> None:
+    """Rebuild STAFF_ID's spans that overlap or touch [START, END] from their periods there.
+
+    The spans touching the changed time and the time itself form one stretch; every period that
+    overlaps that stretch lies within it (it was in one of those spans, or is the changed one), so
+    re-merging just those periods leaves every other span as it was. The person's row is locked so
+    that two records of their work at once cannot interleave. Four queries.
+    """
+    StaffProfile.objects.select_for_update().filter(pk=staff_id).values_list("pk", flat=True).first()
+    touching = WorkedSpan.objects.filter(staff_id=staff_id, started_at__lte=end, ended_at__gte=start)
+    bounds = touching.aggregate(lo=Min("started_at"), hi=Max("ended_at"))
+    lo = min(start, bounds["lo"] or start)
+    hi = max(end, bounds["hi"] or end)
+    touching.delete()
+    periods = WorkedPeriod.objects.filter(staff_id=staff_id, started_at__lte=hi, ended_at__gte=lo)
+    merged = working_time.merge_intervals(
+        working_time.Interval(s, e) for s, e in periods.values_list("started_at", "ended_at")
+    )
+    WorkedSpan.objects.bulk_create(WorkedSpan(staff_id=staff_id, started_at=i.start, ended_at=i.end) for i in merged)
+
+
+def rebuild_worked_spans(*, service_id: int) -> int:
+    """Rebuild every span of SERVICE_ID's staff from their periods in one set-based pass; return how many.
+
+    For work recorded in bulk (the demo seeding). Gaps and islands, as working_time.merge_intervals
+    merges: a period starts a new island unless it begins by the latest end before it (touching
+    periods join). Two statements, whatever the number of periods.
+    """
+    with transaction.atomic():
+        WorkedSpan.objects.filter(staff__service_id=service_id).delete()
+        inner, params = (
+            WorkedPeriod.objects.filter(staff__service_id=service_id)
+            .values("id", "staff_id", "started_at", "ended_at")
+            .query.sql_with_params()
+        )
+        sql = f"""
+            INSERT INTO {WorkedSpan._meta.db_table} (staff_id, started_at, ended_at)
+            SELECT staff_id, MIN(started_at), MAX(ended_at) FROM (
+                SELECT staff_id, started_at, ended_at,
+                       SUM(CASE WHEN prev_end IS NULL OR started_at > prev_end THEN 1 ELSE 0 END) OVER (
+                           PARTITION BY staff_id ORDER BY started_at, ended_at, id ROWS UNBOUNDED PRECEDING
+                       ) AS island
+                FROM (
+                    SELECT w.id, w.staff_id, w.started_at, w.ended_at,
+                           MAX(w.ended_at) OVER (
+                               PARTITION BY w.staff_id ORDER BY w.started_at, w.ended_at, w.id
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                           ) AS prev_end
+                    FROM ({inner}) w
+                ) ordered
+            ) islands
+            GROUP BY staff_id, island
+        """  # noqa: S608 - the table is the model's and the inner query Django's own, its parameters kept apart
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount

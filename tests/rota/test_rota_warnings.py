@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from rota.models import Leave, Shift, WorkedPeriod
+from rota import services
+from rota.models import Leave, Shift
 from rota.timefmt import LONDON
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,10 @@ def place_data(staff: Any, shift_type: Any, day: date, **extra: str) -> dict[str
     return {"place-staff": staff.pk, "place-shift_type": shift_type.pk, "place-day": day.isoformat(), **extra}
 
 
-def late_finish(staff: Any, start: datetime, end: datetime) -> WorkedPeriod:
-    return WorkedPeriod.objects.create(staff=staff, started_at=start, ended_at=end, source_id=f"test-{start:%s}")
+def late_finish(staff: Any, start: datetime, end: datetime) -> None:
+    services.record_worked_period(
+        staff_id=staff.pk, started_at=start, ended_at=end, source="assessment", source_id=f"test-{start:%s}"
+    )
 
 
 def test_a_placement_that_breaks_the_daily_rest_after_a_late_finish_asks_to_confirm(
