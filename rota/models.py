@@ -311,8 +311,8 @@ class WorkedSpan(models.Model):
     A busy AMHP's late finishes overlap (several assessments after one shift end); over the 17-week
     reference period of the 48 h average they can be thousands of periods but a few hundred spans.
     The working-time checks read these instead of merging the periods on every request. They are
-    kept in step by rota.services (record_worked_period, remove_worked_period, rebuild_worked_spans),
-    the only writers of WorkedPeriod.
+    kept in step by rota.services: record_worked_period and remove_worked_period for each change, and
+    rebuild_worked_spans after work written in bulk (the demo seeding's bulk_create).
     """
 
     staff = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="worked_spans")
