@@ -83,13 +83,18 @@ class _Slot:
     shift_ends_at: datetime
 
 
+# The most open allocations one demo AMHP holds: a real caseload, whatever the size of the queue.
+OPEN_CASELOAD = 4
+
+
 def _allocation_slots(
     *, service: Service, amhps: list[Any], open_rows: list[tuple[Any, datetime]], rng: random.Random, now: datetime
 ) -> dict[Any, _Slot]:
     """Choose which open referrals are allocated, to whom and when: always inside a live shift of that AMHP.
 
     Each of the first three demo AMHPs gets the earliest referral they can take (so their My
-    allocations page has work); about a third of the rest go to any AMHP. An allocation happens
+    allocations page has work); about a third of the rest go to any AMHP with room, none holding more
+    than OPEN_CASELOAD (so at a large scale most of the queue waits unallocated). An allocation happens
     between the referral's arrival (plus ten minutes) and five minutes ago, during one of the AMHP's
     shifts that leave does not overlap; a referral no AMHP's shift can take stays unallocated. One
     query for the shifts.
@@ -121,19 +126,27 @@ def _allocation_slots(
         return best
 
     chosen: dict[Any, _Slot] = {}
+    held: dict[Any, int] = dict.fromkeys(amhps, 0)
     for amhp in amhps[:3]:  # the demo sign-ins: the earliest referral each can take
         for pk, received in open_rows:
             found = None if pk in chosen else slot(amhp, received)
             if found is not None:
                 chosen[pk] = found
+                held[amhp] += 1
                 break
+    room = [a for a in amhps if held[a] < OPEN_CASELOAD]
     for pk, received in open_rows:
+        if not room:
+            break  # every AMHP holds a full caseload: the rest of the queue waits, as it would
         if pk in chosen or rng.random() >= 0.34:
             continue
-        start = rng.randrange(len(amhps))
-        found = next((s for s in (slot(a, received) for a in amhps[start:] + amhps[:start]) if s is not None), None)
+        start = rng.randrange(len(room))
+        found = next((s for s in (slot(a, received) for a in room[start:] + room[:start]) if s is not None), None)
         if found is not None:
             chosen[pk] = found
+            held[found.amhp_id] += 1
+            if held[found.amhp_id] >= OPEN_CASELOAD:
+                room.remove(found.amhp_id)
     return chosen
 
 

@@ -175,3 +175,21 @@ def test_demo_referrals_past_triage_each_carry_their_triage_record() -> None:
 
 def test_seed_assessments_does_nothing_without_amhps(service: Service) -> None:
     assert seed_assessments(service=service, rng=random.Random(1), now=NOW) == 0
+
+
+def test_no_demo_amhp_holds_more_than_a_caseload_of_open_allocations_however_long_the_queue() -> None:
+    """A queue of 1,500 open referrals is far more than the demo's AMHPs could hold: most wait unallocated."""
+    from django.db.models import Count
+
+    from assessments.demo_records import OPEN_CASELOAD
+
+    result = seed_demo(scale=1, open_count=1500, seed=5, now=NOW)
+    held = (
+        Assessment.objects.filter(referral__service=result.service, status__in=OPEN_ASSESSMENT_STATUSES)
+        .values("amhp")
+        .annotate(n=Count("id"))
+    )
+    counts = [row["n"] for row in held]
+    assert counts and max(counts) <= OPEN_CASELOAD == 4
+    waiting = Referral.objects.filter(service=result.service, status=Status.ACCEPTED).count()
+    assert waiting > sum(counts)
