@@ -18,9 +18,12 @@ from typing import Any, cast
 from uuid import UUID
 
 from django.db import connection
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Least
 
 from amhp_hub.common.zone import LONDON
 from assessments.models import (
+    OPEN_ASSESSMENT_STATUSES,
     Assessment,
     AssessmentStatus,
     DelayReason,
@@ -512,12 +515,26 @@ def seed_assessments(
     # The referral closes when its assessment completes: align the demo referrals in one statement, a
     # join (UPDATE ... FROM) rather than a subquery per referral, as the seeding may run while the
     # assessments' indexes are deferred.
+    # Each row says when it last changed (completed, answered or allocated), not when it was seeded: a
+    # year of history written in minutes must not all look changed just now to the jobs that look for
+    # changes (the dashboards' roll-up above all). At the latest NOW: when the rota cannot absorb a large
+    # scale's demand, the desk's queue runs on past it.
+    Assessment.objects.filter(service=service).update(
+        updated_at=Least(Coalesce("completed_at", "responded_at", "allocated_at"), Value(now))
+    )
     referrals, assessments = Referral._meta.db_table, Assessment._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {referrals} SET closed_at = a.completed_at FROM {assessments} a "  # noqa: S608 - table names
-            f"WHERE a.referral_id = {referrals}.id AND a.status = %s AND {referrals}.service_id = %s "
-            f"AND {referrals}.status = %s",
+            f"UPDATE {referrals} SET closed_at = a.completed_at, updated_at = a.updated_at "  # noqa: S608
+            f"FROM {assessments} a WHERE a.referral_id = {referrals}.id AND a.status = %s "
+            f"AND {referrals}.service_id = %s AND {referrals}.status = %s",
             [AssessmentStatus.COMPLETED, service.pk, Status.ASSESSED],
+        )
+        open_statuses = ", ".join(["%s"] * len(OPEN_ASSESSMENT_STATUSES))
+        cursor.execute(
+            f"UPDATE {referrals} SET updated_at = a.updated_at FROM {assessments} a "  # noqa: S608
+            f"WHERE a.referral_id = {referrals}.id AND a.status IN ({open_statuses}) "
+            f"AND {referrals}.service_id = %s AND {referrals}.status = %s",
+            [*OPEN_ASSESSMENT_STATUSES, service.pk, Status.ALLOCATED],
         )
     return created

@@ -304,8 +304,11 @@ def seed_requests(
                 _completed(out, rng, directory, row, now)
             else:
                 _open(out, rng, directory, row, now)
-            yield from out.rows
+            # Each request last changed when it was answered (or made), not when it was seeded.
+            for request in out.rows:
+                yield (*request, request[arrived] or request[requested])
 
-    written = copy_rows(CaseRequest, COLUMNS, generated())
+    arrived, requested = COLUMNS.index("arrived_at"), COLUMNS.index("requested_at")
+    written = copy_rows(CaseRequest, (*COLUMNS, "updated_at"), generated())
     progress(f"{written} requests")
     return written

@@ -47,7 +47,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, ExtractHour, Substr, TruncDate
+from django.db.models.functions import Coalesce, Collate, ExtractHour, Substr, TruncDate
 
 from amhp_hub.common.zone import LONDON
 from assessments import waits
@@ -645,6 +645,15 @@ def _refresh(service_id: int, now: datetime) -> int:
     return len(days)
 
 
+def _bytewise(name: str) -> Any:
+    """The text field NAME compared byte by byte, as Python compares the live cells' keys (`keep`).
+
+    SQLite compares text that way already; on PostgreSQL the "C" collation does, and is several times
+    cheaper than the database's own collation for the minute histograms' key ranges.
+    """
+    return Collate(F(name), "C") if connection.vendor == "postgresql" else F(name)
+
+
 def _date_span(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
@@ -714,9 +723,9 @@ class Rollup:
         if key_ranges is not None:
             wanted = Q(pk__in=[])
             for measure, low, high in key_ranges:
-                wanted |= Q(measure=measure, key__gte=low, key__lt=high)
+                wanted |= Q(measure=measure, bkey__gte=low, bkey__lt=high)
         if key_before is not None:
-            wanted &= Q(key__lt=key_before)
+            wanted &= Q(bkey__lt=key_before)
 
         def keep(measure: str, key: str) -> bool:
             in_range = key_ranges is None or any(m == measure and lo <= key < hi for m, lo, hi in key_ranges)
@@ -726,6 +735,7 @@ class Rollup:
         if folded_last >= first:
             for measure, key, n in (
                 self._folded(first, folded_last, live_days, measures)
+                .alias(bkey=_bytewise("key"))
                 .filter(wanted)
                 .values("measure", part=Substr("key", key_from))
                 .annotate(n=Sum("count"))

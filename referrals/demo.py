@@ -151,6 +151,7 @@ REFERRAL_COLUMNS = (
     "recorded_given_name",
     "recorded_family_name",
     "recorded_date_of_birth",
+    "updated_at",
 )
 REFERRER_ROLES = [
     "Consultant psychiatrist",
@@ -290,8 +291,12 @@ def seed_referrals(
             counts["open"] += int(status in queue_values)
             referral_id = uuid.UUID(int=rng.getrandbits(128), version=4)
             decision = TRIAGE_DECISIONS.get(status)
+            # When the referral last changed (its updated_at): closed, else triaged, else received. A year of
+            # history seeded in minutes must not all look changed just now to the jobs that look for changes.
+            last_changed = min(closed_at or received, now)
             if decision is not None and triager is not None:
                 decided_at = min(received + timedelta(minutes=15), closed_at or now, now)
+                last_changed = max(last_changed, decided_at)
                 priority_given = str(priority) if decision == TriageDecision.ACCEPT else ""
                 triage.append(
                     (referral_id, str(decision), priority_given, TRIAGE_REASONS[decision], triager, decided_at)
@@ -332,6 +337,7 @@ def seed_referrals(
                 given_name,
                 family_name,
                 born,
+                last_changed,
             )
             if index % 50_000 == 49_999:
                 progress(f"{index + 1} referrals")

@@ -193,3 +193,23 @@ def test_no_demo_amhp_holds_more_than_a_caseload_of_open_allocations_however_lon
     assert counts and max(counts) <= OPEN_CASELOAD == 4
     waiting = Referral.objects.filter(service=result.service, status=Status.ACCEPTED).count()
     assert waiting > sum(counts)
+
+
+def test_seeded_history_says_when_it_last_changed_so_the_roll_up_sees_nothing_new_after_its_run() -> None:
+    """A year of demo history is written in seconds; each row must still say when it last changed (closed,
+    answered, allocated), or the roll-up would count the whole year live on every dashboard read."""
+    from datetime import timedelta
+
+    from assessments.models import CaseRequest
+    from dashboards import rollups
+
+    result = seed_demo(scale=1, seed=9, now=NOW)
+    service = result.service
+    assert not Referral.objects.filter(service=service, updated_at__gt=NOW).exists()
+    assert not Assessment.objects.filter(service=service, updated_at__gt=NOW).exists()
+    assert not CaseRequest.objects.filter(service_id=service.pk, updated_at__gt=NOW).exists()
+    closed = Referral.objects.filter(service=service, status=Status.ASSESSED).first()
+    assert closed is not None and closed.updated_at == min(closed.closed_at, NOW)
+
+    rollups.refresh_rollups(service_id=service.pk, now=NOW + timedelta(minutes=10))
+    assert rollups.Rollup(service_id=service.pk, now=NOW + timedelta(minutes=20)).dirty == set()
