@@ -28,6 +28,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 
+from amhp_hub.common.bulk import insert_new
 from amhp_hub.common.zone import LONDON
 from assessments import toil
 from assessments.models import (
@@ -574,20 +575,15 @@ def _book_toil_batch(
             defaultdict(int, month_totals),
         )
         entries = [
-            ToilEntry(
-                staff_id=by_pk[pk][1],
-                service_id=by_pk[pk][5],
-                assessment_id=pk,
-                kind=ToilEntry.Kind.ACCRUAL,
-                minutes=minutes,
-                worked_from=by_pk[pk][2],
-                worked_to=by_pk[pk][4],
-                status=ToilEntry.Status.PENDING,
-                note=toil_note(minutes, over_cap),
-            )
+            (by_pk[pk][1], by_pk[pk][5], pk, minutes, by_pk[pk][2], by_pk[pk][4], toil_note(minutes, over_cap))
             for pk, minutes, over_cap in plan
         ]
-        return len(ToilEntry.objects.bulk_create(entries, ignore_conflicts=True))
+        return insert_new(
+            ToilEntry,
+            ("staff", "service", "assessment", "minutes", "worked_from", "worked_to", "note"),
+            entries,
+            same={"kind": ToilEntry.Kind.ACCRUAL.value, "status": ToilEntry.Status.PENDING.value},
+        )
 
 
 # --- Warnings -------------------------------------------------------------------------
