@@ -401,12 +401,14 @@ month_start = toil.month_start
 _next_month = toil.next_month_start
 
 
-def accrued_by_month(staff_ids: Collection[Any], first: datetime, last: datetime) -> dict[tuple[Any, datetime], int]:
-    """Minutes of TOIL accrued (not rejected) per (AMHP, month start) for shift ends in FIRST's month..LAST's month.
+def accrued_by_month(staff_ids: Collection[Any], first: datetime, last: datetime) -> dict[tuple[str, datetime], int]:
+    """Minutes of TOIL accrued (not rejected) per (AMHP id as text, month start) in FIRST's..LAST's months.
 
-    One indexed read (`toil_accrual_staff_month`) of those months' accruals only, however long the ledger.
+    One indexed read (`toil_accrual_staff_month`) of those months' accruals only, however long the
+    ledger, summed in the database per AMHP and start of work (shift ends repeat: a few hundred rows,
+    not one per entry); the calendar month of each start is ``month_start``'s.
     """
-    totals: dict[tuple[Any, datetime], int] = defaultdict(int)
+    totals: dict[tuple[str, datetime], int] = defaultdict(int)
     rows = (
         ToilEntry.objects.filter(
             staff_id__in=staff_ids,
@@ -416,14 +418,12 @@ def accrued_by_month(staff_ids: Collection[Any], first: datetime, last: datetime
         )
         .exclude(status=ToilEntry.Status.REJECTED)
         .order_by()
+        .values("staff_id", "worked_from")
+        .annotate(staff_text=UuidText("staff_id"), total=models.Sum("minutes"))
+        .values_list("staff_text", "worked_from", "total")
     )
-    months: dict[datetime, datetime] = {}  # worked_from -> its month: shift ends repeat, so work each out once
-    for staff_id, worked_from, minutes in rows.values_list("staff_id", "worked_from", "minutes"):
-        at = cast(datetime, worked_from)  # the filter excludes null
-        month = months.get(at)
-        if month is None:
-            month = months[at] = month_start(at)
-        totals[(staff_id, month)] += minutes
+    for staff_id, worked_from, minutes in rows:
+        totals[(staff_id, month_start(cast(datetime, worked_from)))] += minutes  # the filter excludes null
     return totals
 
 
@@ -516,6 +516,12 @@ def _accrual_of(pk: Any) -> Subquery:
     )
 
 
+def _ids_as_text() -> dict[str, UuidText]:
+    """The assessment's id and AMHP id as text: a UUID object for each id of each row costs more to
+    build, hash and sort than the booking itself (the text sorts as str() of the UUID does)."""
+    return {"pk_text": UuidText("pk"), "amhp_text": UuidText("amhp_id")}
+
+
 def _book_toil_batch(
     candidates: models.QuerySet[Any],
     block: int,
@@ -536,12 +542,13 @@ def _book_toil_batch(
         .alias(accrual=_accrual_of(OuterRef("pk")))
         .filter(accrual__isnull=True)
         .order_by()
-        .values_list("pk", "amhp_id", "shift_ends_at", "work_started_at", "work_ended_at", "service_id")
+        .annotate(**_ids_as_text())
+        .values_list("pk_text", "amhp_text", "shift_ends_at", "work_started_at", "work_ended_at", "service_id")
     )
     if not new:
         return 0
     with transaction.atomic():
-        amhp_ids = sorted({row[1] for row in new}, key=str)
+        amhp_ids = sorted({row[1] for row in new})
         list(StaffProfile.objects.select_for_update().filter(pk__in=amhp_ids).order_by("pk").values_list("pk"))
         same_shifts = Assessment.objects.filter(
             status=AssessmentStatus.COMPLETED, amhp_id__in=amhp_ids, work_ended_at__isnull=False
@@ -559,7 +566,8 @@ def _book_toil_batch(
             same_shifts.alias(accrual=_accrual_of(OuterRef("pk")))
             .filter(accrual__isnull=False)
             .order_by()
-            .values_list("pk", "amhp_id", "shift_ends_at", "work_started_at", "work_ended_at")
+            .annotate(**_ids_as_text())
+            .values_list("pk_text", "amhp_text", "shift_ends_at", "work_started_at", "work_ended_at")
         )
         taken = {row[0] for row in booked_rows}
         new = [row for row in new if row[0] not in taken]

@@ -252,3 +252,30 @@ def test_a_consultants_digest_names_the_first_ten_and_counts_the_rest(
     assert digest.title == "Running late: 12 referrals"
     assert len(lines) == 1 + 10 + 1 and lines[-1] == "and 2 more"
     assert {line.split(":")[0] for line in lines[1:11]} <= {r.reference for r in made}
+
+
+def test_the_month_totals_for_the_cap_follow_the_london_calendar_month_and_leave_out_rejected_time(
+    amhp: StaffProfile, make_staff: Callable[..., StaffProfile]
+) -> None:
+    other = make_staff("amhp", amhp.service)
+
+    def accrual(staff: StaffProfile, worked_from: datetime, minutes: int, status: str = "pending") -> None:
+        ToilEntry.objects.create(
+            staff=staff, service=staff.service, kind="accrual", minutes=minutes, worked_from=worked_from, status=status
+        )
+
+    # 31 March 2026 23:30 UTC is 1 April 00:30 in London (BST began on 29 March): April's.
+    accrual(amhp, datetime(2026, 3, 31, 23, 30, tzinfo=UTC), 60)
+    accrual(amhp, datetime(2026, 4, 2, 17, 0, tzinfo=UTC), 45)
+    accrual(amhp, datetime(2026, 4, 2, 17, 0, tzinfo=UTC), 30)  # the same shift end: summed
+    accrual(amhp, datetime(2026, 3, 31, 22, 30, tzinfo=UTC), 15)  # 23:30 on 31 March in London: March's
+    accrual(amhp, datetime(2026, 4, 9, 17, 0, tzinfo=UTC), 120, status="rejected")
+    accrual(other, datetime(2026, 4, 9, 17, 0, tzinfo=UTC), 90)
+    accrual(amhp, datetime(2026, 5, 1, 9, 0, tzinfo=UTC), 240)  # outside the months asked for
+
+    totals = jobs.accrued_by_month(
+        [amhp.pk, other.pk], datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 4, 20, tzinfo=UTC)
+    )
+
+    march, april = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 31, 23, 0, tzinfo=UTC)  # London midnights
+    assert totals == {(str(amhp.pk), march): 15, (str(amhp.pk), april): 135, (str(other.pk), april): 90}
