@@ -279,3 +279,32 @@ def test_the_month_totals_for_the_cap_follow_the_london_calendar_month_and_leave
 
     march, april = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 31, 23, 0, tzinfo=UTC)  # London midnights
     assert totals == {(str(amhp.pk), march): 15, (str(amhp.pk), april): 135, (str(other.pk), april): 90}
+
+
+def test_work_another_worker_books_between_the_read_and_the_lock_counts_as_booked(
+    amhp: StaffProfile, assessment_row: Callable[..., Any], now: datetime, monkeypatch: Any
+) -> None:
+    # After a 17:00 shift end: A worked 16:00-19:00 and B 18:00-21:00, a union of 4 hours (17:00-21:00).
+    # Another worker books B's 3 hours after this run read both as new and before it locked the AMHP:
+    # this run must then book A for what it adds to B, 1 hour, so the shift's total stays 4 hours.
+    end = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+    done = AssessmentStatus.COMPLETED
+    a = assessment_row(amhp, status=done, shift_ends_at=end, work_started_at=end - H, work_ended_at=end + 2 * H)
+    b = assessment_row(amhp, status=done, shift_ends_at=end, work_started_at=end + H, work_ended_at=end + 4 * H)
+    atomic = jobs.transaction.atomic
+    raced: list[bool] = []
+
+    def other_worker_first(*args: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            ToilEntry.objects.create(
+                staff=amhp, service=amhp.service, assessment=b, kind="accrual", minutes=180, worked_from=end
+            )
+        return atomic(*args, **kwargs)
+
+    monkeypatch.setattr(jobs.transaction, "atomic", other_worker_first)
+
+    assert jobs.book_toil(now=now) == 1
+
+    assert raced
+    assert dict(ToilEntry.objects.values_list("assessment_id", "minutes")) == {a.pk: 60, b.pk: 180}
