@@ -28,6 +28,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 
+from amhp_hub.common.bulk import insert_new
 from amhp_hub.common.zone import LONDON
 from assessments import toil
 from assessments.models import (
@@ -400,16 +401,28 @@ month_start = toil.month_start
 _next_month = toil.next_month_start
 
 
-def accrued_by_month(staff_ids: Collection[Any], first: datetime, last: datetime) -> dict[tuple[Any, datetime], int]:
-    """Minutes of TOIL accrued (not rejected) per (AMHP, month start) for shift ends in FIRST's month..LAST's month."""
-    totals: dict[tuple[Any, datetime], int] = defaultdict(int)
-    rows = ToilEntry.objects.filter(
-        staff_id__in=staff_ids,
-        kind=ToilEntry.Kind.ACCRUAL,
-        worked_from__gte=month_start(first),
-        worked_from__lt=_next_month(month_start(last)),
-    ).exclude(status=ToilEntry.Status.REJECTED)
-    for staff_id, worked_from, minutes in rows.values_list("staff_id", "worked_from", "minutes"):
+def accrued_by_month(staff_ids: Collection[Any], first: datetime, last: datetime) -> dict[tuple[str, datetime], int]:
+    """Minutes of TOIL accrued (not rejected) per (AMHP id as text, month start) in FIRST's..LAST's months.
+
+    One indexed read (`toil_accrual_staff_month`) of those months' accruals only, however long the
+    ledger, summed in the database per AMHP and start of work (shift ends repeat: a few hundred rows,
+    not one per entry); the calendar month of each start is ``month_start``'s.
+    """
+    totals: dict[tuple[str, datetime], int] = defaultdict(int)
+    rows = (
+        ToilEntry.objects.filter(
+            staff_id__in=staff_ids,
+            kind=ToilEntry.Kind.ACCRUAL,
+            worked_from__gte=month_start(first),
+            worked_from__lt=_next_month(month_start(last)),
+        )
+        .exclude(status=ToilEntry.Status.REJECTED)
+        .order_by()
+        .values("staff_id", "worked_from")
+        .annotate(staff_text=UuidText("staff_id"), total=models.Sum("minutes"))
+        .values_list("staff_text", "worked_from", "total")
+    )
+    for staff_id, worked_from, minutes in rows:
         totals[(staff_id, month_start(cast(datetime, worked_from)))] += minutes  # the filter excludes null
     return totals
 
@@ -447,15 +460,19 @@ def book_toil(*, now: datetime, service_id: int | None = None) -> int:
     stop at TOIL_MONTHLY_CAP_HOURS. An assessment already booked is skipped, so a second run
     books nothing. Return the entries booked.
 
-    Five statements: the new work (bounded by the sweep window), a lock on its AMHPs (so two
-    workers never both book the same overlap), the booked work of the same shifts, the month
-    totals, and one bulk INSERT.
+    Each batch is five statements: the new work, a lock on its AMHPs (so two workers never both
+    book the same overlap), the work of the same shifts already booked (read under the lock, so
+    work another worker booked meanwhile drops out of the new), the month totals, and one bulk
+    INSERT. Within a sweep window the new work is what changed since, in one batch.
 
-    A full sweep walks the completed assessments in batches of TOIL_SWEEP_BATCH by id, each
-    batch these five statements in its own short transaction, so the first sweep of a large
-    service never holds one statement for minutes; each batch sees what the ones before it
-    booked, so the union and the cap hold across batches. The unique constraint
-    `toil_one_accrual_each` backs the bulk INSERT (ON CONFLICT DO NOTHING).
+    A full sweep walks the completed assessments in order of shift end, TOIL_SWEEP_BATCH at a
+    time (a batch never splits one shift end), each batch in its own short transaction and
+    with one more statement to find where it ends, so the first sweep of a large service never
+    holds one statement for minutes. In shift-end order a batch reads only its own shifts and
+    months, never what earlier batches booked for other months, so every batch costs the same
+    however much is booked; and the monthly cap is reached in the order the work was done, as
+    one batch of everything would reach it. The unique constraint `toil_one_accrual_each`
+    backs the bulk INSERT (ON CONFLICT DO NOTHING).
     """
     with exclusive_run("book_toil", service_id) as mine:
         return _book_toil(now, service_id) if mine else 0
@@ -468,22 +485,19 @@ def _book_toil(now: datetime, service_id: int | None) -> int:
     block = settings.TOIL_BLOCK_MINUTES
     since = _window_start("book_toil", service_id, now)
     completed = _for_service(Assessment.objects.filter(status=AssessmentStatus.COMPLETED), service_id)
-    if since is not None:  # completing an assessment changes it, so new work is what changed since
-        completed = completed.filter(updated_at__gte=since)
     booked_count = 0
-    if since is not None:
-        booked_count = _book_toil_batch(completed, block)
+    if since is not None:  # completing an assessment changes it, so new work is what changed since
+        booked_count = _book_toil_batch(completed.filter(updated_at__gte=since), block)
     else:
-        after: int | None = None
+        # Index `assessment_completed_shift_end`: each bound is an index-only scan of one batch.
+        after: datetime | None = None
         while True:
-            ids = completed.order_by("pk").values_list("pk", flat=True)
-            if after is not None:
-                ids = ids.filter(pk__gt=after)
-            upper = ids[TOIL_SWEEP_BATCH - 1 : TOIL_SWEEP_BATCH].first()
-            chunk = completed if after is None else completed.filter(pk__gt=after)
-            if upper is not None:
-                chunk = chunk.filter(pk__lte=upper)
-            booked_count += _book_toil_batch(chunk, block)
+            rest = completed if after is None else completed.filter(shift_ends_at__gt=after)
+            ends = rest.filter(shift_ends_at__isnull=False).order_by("shift_ends_at").values_list("shift_ends_at")
+            bound = ends[TOIL_SWEEP_BATCH - 1 : TOIL_SWEEP_BATCH].first()
+            upper = None if bound is None else bound[0]
+            chunk = rest if upper is None else rest.filter(shift_ends_at__lte=upper)
+            booked_count += _book_toil_batch(chunk, block, shifts=(after, upper))
             if upper is None:
                 break
             after = upper
@@ -491,65 +505,93 @@ def _book_toil(now: datetime, service_id: int | None) -> int:
     return booked_count
 
 
-def _book_toil_batch(completed: models.QuerySet[Any], block: int) -> int:
-    """Book the union-of-overtime TOIL for the completed assessments in COMPLETED; return how many."""
-    booked_accrual = Exists(ToilEntry.objects.filter(assessment=OuterRef("pk"), kind=ToilEntry.Kind.ACCRUAL))
+def _accrual_of(pk: Any) -> Subquery:
+    """The assessment's accrual, if booked: a probe of `toil_one_accrual_each` for each row.
+
+    A scalar subquery, not EXISTS: PostgreSQL may answer an EXISTS by hashing every accrual in
+    the ledger, a cost that grows with everything booked before; this one stays with the batch.
+    """
+    return Subquery(
+        ToilEntry.objects.filter(assessment=pk, kind=ToilEntry.Kind.ACCRUAL).order_by().values("assessment_id")[:1]
+    )
+
+
+def _ids_as_text() -> dict[str, UuidText]:
+    """The assessment's id and AMHP id as text: a UUID object for each id of each row costs more to
+    build, hash and sort than the booking itself (the text sorts as str() of the UUID does)."""
+    return {"pk_text": UuidText("pk"), "amhp_text": UuidText("amhp_id")}
+
+
+def _book_toil_batch(
+    candidates: models.QuerySet[Any],
+    block: int,
+    *,
+    shifts: tuple[datetime | None, datetime | None] | None = None,
+) -> int:
+    """Book the union-of-overtime TOIL for the unbooked completed work in CANDIDATES; return how many.
+
+    SHIFTS, (after, up to), bounds the shift ends of CANDIDATES (a batch of a full sweep): the
+    booked work of the same shifts is then read by that range, else by the shift ends themselves.
+    """
     new = list(
-        completed.filter(
+        candidates.filter(
             shift_ends_at__isnull=False,
             work_ended_at__isnull=False,
             work_ended_at__gte=F("shift_ends_at") + timedelta(minutes=block),
         )
-        .filter(~booked_accrual)
-        .values_list("pk", "amhp_id", "shift_ends_at", "work_started_at", "work_ended_at", "service_id")
+        .alias(accrual=_accrual_of(OuterRef("pk")))
+        .filter(accrual__isnull=True)
+        .order_by()
+        .annotate(**_ids_as_text())
+        .values_list("pk_text", "amhp_text", "shift_ends_at", "work_started_at", "work_ended_at", "service_id")
     )
-    booked_count = 0
-    if new:
-        with transaction.atomic():
-            amhp_ids = sorted({row[1] for row in new}, key=str)
-            list(StaffProfile.objects.select_for_update().filter(pk__in=amhp_ids).order_by("pk").values_list("pk"))
-            new_ids = [row[0] for row in new]
-            # Re-read under the lock: another worker may have booked some of them meanwhile.
-            taken = set(
-                ToilEntry.objects.filter(assessment_id__in=new_ids, kind=ToilEntry.Kind.ACCRUAL).values_list(
-                    "assessment_id", flat=True
-                )
-            )
-            new = [row for row in new if row[0] not in taken]
-            shift_ends = {row[2] for row in new}
-            booked = [
-                row
-                for row in Assessment.objects.filter(
-                    status=AssessmentStatus.COMPLETED, amhp_id__in=amhp_ids, shift_ends_at__in=shift_ends
-                )
-                .filter(booked_accrual)
-                .values_list("amhp_id", "shift_ends_at", "work_started_at", "work_ended_at")
-                if row[3] is not None
-            ]
-            month_totals = accrued_by_month(amhp_ids, min(shift_ends), max(shift_ends)) if new else {}
-            by_pk = {row[0]: row for row in new}
-            # The filters above exclude null shift ends and ends of work.
-            plan = toil_plan(
-                cast(list[tuple[Any, Any, datetime, datetime | None, datetime]], [row[:5] for row in new]),
-                cast(list[tuple[Any, datetime, datetime | None, datetime]], booked),
-                defaultdict(int, month_totals),
-            )
-            entries = [
-                ToilEntry(
-                    staff_id=by_pk[pk][1],
-                    service_id=by_pk[pk][5],
-                    assessment_id=pk,
-                    kind=ToilEntry.Kind.ACCRUAL,
-                    minutes=minutes,
-                    worked_from=by_pk[pk][2],
-                    worked_to=by_pk[pk][4],
-                    status=ToilEntry.Status.PENDING,
-                    note=toil_note(minutes, over_cap),
-                )
-                for pk, minutes, over_cap in plan
-            ]
-            booked_count = len(ToilEntry.objects.bulk_create(entries, ignore_conflicts=True))
-    return booked_count
+    if not new:
+        return 0
+    with transaction.atomic():
+        amhp_ids = sorted({row[1] for row in new})
+        list(StaffProfile.objects.select_for_update().filter(pk__in=amhp_ids).order_by("pk").values_list("pk"))
+        same_shifts = Assessment.objects.filter(
+            status=AssessmentStatus.COMPLETED, amhp_id__in=amhp_ids, work_ended_at__isnull=False
+        )
+        if shifts is not None:
+            after, upper = shifts
+            if after is not None:
+                same_shifts = same_shifts.filter(shift_ends_at__gt=after)
+            if upper is not None:
+                same_shifts = same_shifts.filter(shift_ends_at__lte=upper)
+        else:
+            same_shifts = same_shifts.filter(shift_ends_at__in={row[2] for row in new})
+        # Read under the lock: work another worker booked meanwhile is booked work now, not new.
+        booked_rows = list(
+            same_shifts.alias(accrual=_accrual_of(OuterRef("pk")))
+            .filter(accrual__isnull=False)
+            .order_by()
+            .annotate(**_ids_as_text())
+            .values_list("pk_text", "amhp_text", "shift_ends_at", "work_started_at", "work_ended_at")
+        )
+        taken = {row[0] for row in booked_rows}
+        new = [row for row in new if row[0] not in taken]
+        if not new:
+            return 0
+        shift_ends = {row[2] for row in new}
+        month_totals = accrued_by_month(amhp_ids, min(shift_ends), max(shift_ends))
+        by_pk = {row[0]: row for row in new}
+        # The filters above exclude null shift ends and ends of work.
+        plan = toil_plan(
+            cast(list[tuple[Any, Any, datetime, datetime | None, datetime]], [row[:5] for row in new]),
+            cast(list[tuple[Any, datetime, datetime | None, datetime]], [row[1:] for row in booked_rows]),
+            defaultdict(int, month_totals),
+        )
+        entries = [
+            (by_pk[pk][1], by_pk[pk][5], pk, minutes, by_pk[pk][2], by_pk[pk][4], toil_note(minutes, over_cap))
+            for pk, minutes, over_cap in plan
+        ]
+        return insert_new(
+            ToilEntry,
+            ("staff", "service", "assessment", "minutes", "worked_from", "worked_to", "note"),
+            entries,
+            same={"kind": ToilEntry.Kind.ACCRUAL.value, "status": ToilEntry.Status.PENDING.value},
+        )
 
 
 # --- Warnings -------------------------------------------------------------------------

@@ -148,6 +148,13 @@ class Assessment(models.Model):
                 name="assessment_open_shift_end",
             ),
             models.Index(fields=["updated_at"], name="assessment_updated"),
+            # A full TOIL sweep walks the completed work in order of shift end, a batch at a time:
+            # each batch's bounds and reads are range scans of this index, scoped to a service or not.
+            models.Index(
+                fields=["shift_ends_at", "service"],
+                condition=Q(status="completed"),
+                name="assessment_completed_shift_end",
+            ),
             models.Index(fields=["service", "called_in", "allocated_at"], name="assessment_call_ins"),
         ]
 
@@ -259,7 +266,13 @@ class ToilEntry(models.Model):
             # Booking TOIL for an assessment twice is impossible: the job may safely run again.
             models.UniqueConstraint(fields=["assessment"], condition=Q(kind="accrual"), name="toil_one_accrual_each"),
         ]
-        indexes = [models.Index(fields=["staff", "status"]), models.Index(fields=["service", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["staff", "status"]),
+            models.Index(fields=["service", "status", "created_at"]),
+            # The monthly cap: an AMHP's accruals in the months of a batch of TOIL booking, a range scan
+            # each, however long the ledger.
+            models.Index(fields=["staff", "worked_from"], condition=Q(kind="accrual"), name="toil_accrual_staff_month"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.staff_id} {self.kind} {self.minutes} min ({self.status})"

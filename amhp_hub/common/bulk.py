@@ -4,13 +4,17 @@ Seeding a million referrals through model instances and INSERTs takes a quarter 
 COPY of plain tuples takes a few minutes. Rows are tuples of database-ready values for the
 named COLUMNS (field names); every other concrete field gets its default (auto_now fields
 the time of the call), worked out once for the whole call.
+
+``insert_new`` is the same for rows a unique constraint may already hold (a job run again):
+one INSERT ... ON CONFLICT DO NOTHING, which COPY cannot do.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, cast
@@ -128,6 +132,94 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[
     if pending:
         flush()
     return total
+
+
+_BARE = (int, uuid.UUID, datetime, date)  # types whose text needs no quoting in an array literal
+
+
+def _array_element(value: Any) -> str:
+    """One element of a PostgreSQL array literal: NULL, or the value's text in double quotes."""
+    if value is None:
+        return "NULL"
+    kind = type(value)
+    if kind is bool:
+        text = "t" if value else "f"
+    elif kind is datetime or kind is date:
+        text = value.isoformat()
+    elif kind is list or kind is dict:
+        text = json.dumps(value)
+    else:
+        text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _array_literal(values: Sequence[Any]) -> str:
+    """VALUES as one PostgreSQL array literal, e.g. {1,2} or {"a b","c"}.
+
+    Whole numbers, UUIDs, dates and datetimes (isoformat) are written bare and text quoted, a
+    column at a time; anything else, or a column with a NULL or a bool, element by element.
+    """
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+    if all(issubclass(kind, _BARE) and kind is not bool for kind in kinds):
+        if kinds <= {datetime, date}:
+            return "{" + ",".join(v.isoformat() for v in values) + "}"
+        if not kinds & {datetime, date}:
+            return "{" + ",".join(map(str, values)) + "}"
+    return "{" + ",".join(map(_array_element, values)) + "}"
+
+
+def insert_new(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    same: Mapping[str, Any] | None = None,
+) -> int:
+    """Insert ROWS (tuples for COLUMNS) into MODEL's table, skipping any a unique constraint refuses; return how many.
+
+    One statement for all the rows, INSERT ... ON CONFLICT DO NOTHING. On PostgreSQL it selects
+    from unnest() of one array literal per column, so the statement is about the size of its
+    data and parses at the speed of COPY, with no model instance or per-value SQL; elsewhere
+    it is one executemany. SAME gives fields one value for every row; every other concrete
+    field gets its default, as with ``copy_rows``.
+    """
+    if not rows:
+        return 0
+    same = same or {}
+    defaults = {
+        **_defaults(model, [*columns, *same]),
+        **{cast("models.Field[Any, Any]", model._meta.get_field(name)).attname: v for name, v in same.items()},
+    }
+    fields = [cast("models.Field[Any, Any]", model._meta.get_field(c)) for c in [*columns, *defaults]]
+    qn = connection.ops.quote_name
+    column_sql = ", ".join(qn(cast(str, f.column)) for f in fields)  # concrete fields always have a column
+    table = qn(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            fixed = list(defaults.values())
+            values = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {table} ({column_sql}) VALUES ({values}) ON CONFLICT DO NOTHING",
+                [
+                    [f.get_db_prep_save(v, connection) for f, v in zip(fields, [*row, *fixed], strict=True)]
+                    for row in rows
+                ],
+            )
+            return max(cursor.rowcount, 0)
+        given, rest = fields[: len(columns)], fields[len(columns) :]
+        names = [f"c{i}" for i in range(len(given))]
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in given)
+        select = [*names, *(f"%s::{f.db_type(connection)}" for f in rest)]
+        literals = [_array_literal(column) for column in zip(*rows, strict=True)]
+        prepared = [f.get_db_prep_save(v, connection) for f, v in zip(rest, defaults.values(), strict=True)]
+        cursor.execute(
+            f"INSERT INTO {table} ({column_sql}) SELECT {', '.join(select)}"
+            f" FROM unnest({arrays}) AS new_rows({', '.join(names)}) ON CONFLICT DO NOTHING",
+            [*prepared, *literals],
+        )
+        return max(cursor.rowcount, 0)
 
 
 @contextmanager

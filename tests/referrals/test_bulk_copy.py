@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from amhp_hub.common.bulk import copy_rows, deferred_indexes
+from amhp_hub.common.bulk import copy_rows, deferred_indexes, insert_new
 from referrals.models import Person, Referral
 
 pytestmark = pytest.mark.django_db(transaction=False)
+
+MICRO = timedelta(microseconds=1)
 
 
 def test_copied_rows_keep_awkward_text_nulls_json_and_defaults(service: Any) -> None:
@@ -60,3 +62,31 @@ def test_indexes_are_deferred_only_for_empty_tables_and_come_back(service: Any) 
     with deferred_indexes(Person, Referral) as deferred:
         assert deferred is False  # a table holds rows: nothing is dropped
         assert index_names() == before
+
+
+def test_insert_new_keeps_awkward_text_nulls_and_times_and_skips_what_a_unique_constraint_holds(
+    service: Any, django_user_model: Any
+) -> None:
+    from assessments.models import Notification
+
+    user = django_user_model.objects.create_user(username="bulk-insert", password="x")
+    read = datetime(2026, 3, 29, 0, 30, 15, 123456, tzinfo=UTC)
+    columns = ("recipient", "service", "kind", "title", "body", "dedupe_key", "read_at", "created_at")
+    awkward = ['quote"d', "back\\slash", "comma, {brace}", "NULL", "", "tab\tnew\nline", "naïve café €"]
+    rows = [
+        (user.pk, service.pk, "bulk", title, title * 2, f"key-{i}", read if i % 2 else None, read + i * MICRO)
+        for i, title in enumerate(awkward)
+    ]
+
+    assert insert_new(Notification, columns, rows, same={"url": "/x/"}) == len(awkward)
+
+    stored = list(
+        Notification.objects.order_by("dedupe_key").values_list("title", "body", "read_at", "created_at", "url")
+    )
+    assert stored == [(t, t * 2, read if i % 2 else None, read + i * MICRO, "/x/") for i, t in enumerate(awkward)]
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == len(awkward)
+    # Again, with one new key: the unique constraint (recipient, dedupe key) skips the seven it holds.
+    again = [*rows, (user.pk, service.pk, "bulk", "New", "", "key-new", None, read)]
+    assert insert_new(Notification, columns, again) == 1
+    assert Notification.objects.count() == len(awkward) + 1
+    assert insert_new(Notification, columns, []) == 0
