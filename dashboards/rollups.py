@@ -645,6 +645,14 @@ def _refresh(service_id: int, now: datetime) -> int:
     return len(days)
 
 
+def _by_measure(totals: Mapping[tuple[str, str], int]) -> dict[str, list[tuple[str, int]]]:
+    """TOTALS' (key, count) pairs grouped by measure, so each histogram reads only its own."""
+    out: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (measure, key), n in totals.items():
+        out[measure].append((key, n))
+    return out
+
+
 def _bytewise(name: str) -> Any:
     """The text field NAME compared byte by byte, as Python compares the live cells' keys (`keep`).
 
@@ -777,11 +785,10 @@ class Rollup:
         plans: dict[tuple[str, str], tuple[int, list[tuple[float, int, int]]]] = {}
         ranges: list[tuple[str, str, str]] = []
         before_hour: dict[tuple[str, str, str], int] = {}
+        hours_of = _by_measure(hours)
         for measure, prefix in histograms:
             bins = sorted(
-                (key[len(prefix) :], n)
-                for (m, key), n in hours.items()
-                if m == f"{measure}_h" and key.startswith(prefix)
+                (key[len(prefix) :], n) for key, n in hours_of.get(f"{measure}_h", ()) if key.startswith(prefix)
             )
             total = sum(n for _, n in bins)
             wanted: list[tuple[float, int, int]] = []  # (position, lower rank, upper rank)
@@ -798,14 +805,15 @@ class Rollup:
                     before_hour[(measure, prefix, hour)] = seen
                 seen += n
         minutes = self.totals(first, last, fine, key_ranges=ranges) if ranges else Counter()
+        minutes_of = _by_measure(minutes)
         out: dict[tuple[str, str], tuple[int, list[float | None]]] = {}
         for (measure, prefix), (total, wanted) in plans.items():
             values: dict[int, int] = {}  # rank -> minutes, for the ranks wanted
             ordered = sorted({r for _, lo, hi in wanted for r in (lo, hi)}) if total else []
             found = sorted(
                 (int(key[len(prefix) :]) - _OFFSET, n)
-                for (m, key), n in minutes.items()
-                if m == measure and key.startswith(prefix)
+                for key, n in minutes_of.get(measure, ())
+                if key.startswith(prefix)
             )
             by_hour: dict[str, list[tuple[int, int]]] = defaultdict(list)
             for value, n in found:
