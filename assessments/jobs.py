@@ -100,6 +100,31 @@ def _insert_select(model: type[models.Model], columns: dict[str, Any], queryset:
         return max(cursor.rowcount, 0)
 
 
+# Rows one statement of a sweep raises at most: after an outage the backlog is many short statements.
+LATE_FLAG_BATCH = 20_000
+
+
+def _insert_select_in_batches(
+    model: type[models.Model], columns: dict[str, Any], queryset: models.QuerySet[Any]
+) -> int:
+    """`_insert_select` over QUERYSET in batches of LATE_FLAG_BATCH rows in primary-key order; return rows inserted.
+
+    Each batch reads the keys it covers, then inserts the rows up to the last of them, so no one statement
+    runs long however large the backlog. With nothing to raise it is one read and no INSERT.
+    """
+    batch = LATE_FLAG_BATCH
+    total, after = 0, None
+    while True:
+        rows = queryset if after is None else queryset.filter(pk__gt=after)
+        keys = list(rows.order_by("pk").values_list("pk", flat=True)[:batch])
+        if not keys:
+            return total
+        total += _insert_select(model, columns, rows.filter(pk__lte=keys[-1]))
+        if len(keys) < batch:
+            return total
+        after = keys[-1]
+
+
 def _dt(value: datetime) -> Value:
     return Value(value, output_field=models.DateTimeField())
 
@@ -195,7 +220,8 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
     the AMHP's shift end), near_statutory_expiry (open referral whose statutory power ends
     within LATE_STATUTORY_MARGIN_HOURS, not yet ended), statutory_breach (ended). A flag
     clears when its referral closes, its assessment completes, or its time moves. Return
-    {"raised_<kind>": n, ..., "cleared": n}. Eight statements, whatever the table sizes.
+    {"raised_<kind>": n, ..., "cleared": n}. Eight statements, whatever the table sizes, and one more for
+    each kind with flags to raise (and for each LATE_FLAG_BATCH of a backlog beyond the first).
     """
     margin = timedelta(hours=settings.LATE_STATUTORY_MARGIN_HOURS)
     K = LateFlag.Kind
@@ -220,7 +246,7 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
         # A referral already flagged for KIND is skipped by the unique constraint (one live flag per
         # referral and kind), with ON CONFLICT DO NOTHING: no anti-join over every live flag, whose plan
         # depends on fresh statistics.
-        counts[f"raised_{kind}"] = _insert_select(
+        counts[f"raised_{kind}"] = _insert_select_in_batches(
             LateFlag,
             {
                 "service": F("service_id"),
@@ -237,7 +263,7 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
     )
     if since is not None:
         late_assessments = late_assessments.filter(Q(shift_ends_at__gte=since) | Q(updated_at__gte=since))
-    counts[f"raised_{K.PAST_SHIFT_END}"] = _insert_select(
+    counts[f"raised_{K.PAST_SHIFT_END}"] = _insert_select_in_batches(
         LateFlag,
         {
             "service": F("service_id"),

@@ -209,7 +209,8 @@ def test_seeded_history_says_when_it_last_changed_so_the_roll_up_sees_nothing_ne
     assert not Assessment.objects.filter(service=service, updated_at__gt=NOW).exists()
     assert not CaseRequest.objects.filter(service_id=service.pk, updated_at__gt=NOW).exists()
     closed = Referral.objects.filter(service=service, status=Status.ASSESSED).first()
-    assert closed is not None and closed.updated_at == min(closed.closed_at, NOW)
+    assert closed is not None and closed.closed_at is not None
+    assert closed.updated_at == min(closed.closed_at, NOW)
 
     rollups.refresh_rollups(service_id=service.pk, now=NOW + timedelta(minutes=10))
     assert rollups.Rollup(service_id=service.pk, now=NOW + timedelta(minutes=20)).dirty == set()
