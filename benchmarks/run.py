@@ -1011,7 +1011,8 @@ def planning_figures(service: Any) -> list[tuple[str, str, str, str]]:
         (
             f"Planner vs ranking over {len(recent):,} replayed assessments ({planner_s:.0f} s)",
             f"work past shift end {greedy.hours_past_shift_end:,.0f} h -> {planned.hours_past_shift_end:,.0f} h "
-            f"({cut:.0%} less); breaches {greedy.statutory_breaches} -> {planned.statutory_breaches}",
+            f"({cut:.0%} less); breaches {greedy.statutory_breaches} -> {planned.statutory_breaches}; "
+            f"left unallocated {greedy.unallocated} -> {planned.unallocated}",
             "breaches not worse",
             "PASS" if planned.statutory_breaches <= greedy.statutory_breaches else "MISS",
         )

@@ -21,10 +21,12 @@ How a case is replayed (the reading taken where the records are silent):
   the next shift, unless waiting would miss its statutory expiry, when someone off the
   rota (approved, not on leave, free now if anyone is) is **called in**. Work with no
   statutory clock is never a call-in: it waits in the queue.
-* Work starts when the AMHP is free (an AMHP does one assessment at a time), the doctors
-  can attend (``ready_at``, and any doctor availability windows) and the case has been
-  allocated, whichever is latest. It lasts ``actual_hours`` (the hours recorded), or if
-  none is given a seeded draw around ``expected_hours``.
+* Work starts once the case has been allocated and the doctors can attend (``ready_at``,
+  and any doctor availability windows), at the first time after that when the AMHP is free
+  for the whole of it. Each AMHP keeps a diary of the work booked (an AMHP does one
+  assessment at a time), so while they wait for one case's doctors they can do another that
+  is ready, in the gap. It lasts ``actual_hours`` (the hours recorded), or if none is given
+  a seeded draw around ``expected_hours``.
 * Late working is measured, as the TOIL job does, against the end of the shift the work
   was allocated in; a call-in's whole time is past the end of a shift.
 * A statutory breach is a case whose legal power ended (s136(2A), s135(3ZA), s5(2),
@@ -38,6 +40,7 @@ The result is the same for the same input and seed.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import heapq
 import math
@@ -248,13 +251,23 @@ class Report:
 
 @dataclass
 class State:
-    """What the policy may see at an instant: who is busy until when, and their open work."""
+    """What the policy may see at an instant: who is busy when, and their open work.
+
+    ``booked`` is each AMHP's diary: the work given to them so far, as (start, end) in start
+    order. ``free_at`` is when all of it is done (the end of the last piece); the diary may
+    have gaps before then, left while they wait for a case's doctors, and ``free_for`` finds them.
+    """
 
     now: datetime
     free_at: dict[str, datetime]
     open_work: dict[str, list[tuple[datetime, float]]]  # per AMHP: (expected end, expected hours) of work not done
     assessed: dict[str, set[str]]  # person id -> AMHPs who assessed them before
     planned_minutes: dict[str, float]  # per AMHP: minutes of assessment work given so far in the replay
+    booked: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)  # per AMHP: work, in order
+
+    def free_for(self, amhp_id: str, at: datetime, hours: float) -> datetime:
+        """The first time at or after AT when AMHP_ID's diary has HOURS free (before the doctors' time is known)."""
+        return _first_gap(self.booked.get(amhp_id, []), at, timedelta(hours=hours), ())
 
     def open_hours(self, amhp_id: str) -> tuple[int, float]:
         live = [(end, hours) for end, hours in self.open_work.get(amhp_id, []) if end > self.now]
@@ -329,6 +342,31 @@ def _next_window_start(at: datetime, windows: Sequence[tuple[datetime, datetime]
         if start > at and (best is None or start < best):
             best = start
     return best or at
+
+
+def _first_gap(
+    booked: Sequence[tuple[datetime, datetime]],
+    earliest: datetime,
+    length: timedelta,
+    windows: Sequence[tuple[datetime, datetime]],
+) -> datetime:
+    """The first start at or after EARLIEST, inside a doctor window, where LENGTH of work overlaps none of BOOKED.
+
+    BOOKED is one AMHP's work so far as (start, end) in start order: they do one assessment at a
+    time, but a gap left while they waited for another case's doctors can take other work.
+    """
+    start = _next_window_start(earliest, windows)
+    index = max(0, bisect.bisect_right(booked, (start, start)) - 1)
+    while index < len(booked):
+        busy_from, busy_to = booked[index]
+        if busy_to <= start:
+            index += 1
+            continue
+        if start + length <= busy_from:
+            break  # fits in the gap before this piece of work
+        start = _next_window_start(max(start, busy_to), windows)
+        index += 1
+    return start
 
 
 def _next_duty_start(service: Service, after: datetime) -> datetime | None:
@@ -426,12 +464,14 @@ def simulate(
             continue
         amhp = allocation.amhp_id
         slot = allocation.shift
-        start = max(at, state.free_at.get(amhp, at), case.ready_at or at)
+        start = max(at, case.ready_at or at)
         if slot is not None and slot.start > start:
             start = slot.start  # planned into a later shift
-        start = _next_window_start(start, service.doctor_windows)
         hours = durations[case.id]
+        diary = state.booked.setdefault(amhp, [])
+        start = _first_gap(diary, start, timedelta(hours=hours), service.doctor_windows)
         end = start + timedelta(hours=hours)
+        bisect.insort(diary, (start, end))
         shift_end = slot.end if slot is not None else start
         past = max(0.0, (end - shift_end) / timedelta(minutes=1))
         if past > 0:
@@ -450,7 +490,7 @@ def simulate(
             breached=expires is not None and clocks.is_breached(expires, end),
             called_in=slot is None,
         )
-        state.free_at[amhp] = end
+        state.free_at[amhp] = max(end, state.free_at.get(amhp, end))
         # Open until done, as allocation counts it: the expected hours count until the work ends.
         state.open_work.setdefault(amhp, []).append((end, case.expected_hours))
         state.planned_minutes[amhp] = state.planned_minutes.get(amhp, 0.0) + hours * 60

@@ -645,8 +645,11 @@ def planner_policy_factory(horizon: timedelta = HORIZON, time_limit: float = 0.3
         now = state.now
         nearby = [s for s in service.shifts if s.end > now and s.start < now + horizon + REST + MAX_OVERRUN]
         workload = {}
-        for amhp_id, busy in state.free_at.items():
+        for amhp_id in state.free_at:
             count, hours = state.open_hours(amhp_id)
+            # Busy until the first gap in their diary that holds this case's expected hours: work
+            # booked for later (waiting for its doctors) does not stop them taking this now.
+            busy = state.free_for(amhp_id, now, case.expected_hours)
             workload[amhp_id] = Workload(open_allocations=count, open_hours=hours, busy_until=busy)
         assessed = {case.id: frozenset(state.assessed.get(case.person_id, set()))} if case.person_id else {}
         # Without the ready time: the policy sees the doctors' time only once work starts.
@@ -675,7 +678,8 @@ def planner_policy_factory(horizon: timedelta = HORIZON, time_limit: float = 0.3
             return planned
         # A running clock the plan cannot meet soon: call someone in, as the hub would; but if the person
         # called in cannot finish before the power ends either, take the ranking's best on duty now if they
-        # can, else whichever of the three finishes first.
+        # can, else whichever of the three finishes first, and of those finishing together the one with the
+        # least work past shift end (someone on duty with time left before a call-in, whose whole time is).
         called = simulation.call_in(case, state, service)
         ranked = simulation.greedy_policy(case, state, service)
         options = [option for option in (called, ranked, planned) if option is not None]
@@ -683,12 +687,15 @@ def planner_policy_factory(horizon: timedelta = HORIZON, time_limit: float = 0.3
             return None
 
         def finish(option: simulation.Allocation) -> datetime:
-            start = max(now, state.free_at.get(option.amhp_id, now))
-            if option.shift is not None and option.shift.start > start:
-                start = option.shift.start
-            return start + timedelta(hours=case.expected_hours)
+            earliest = now if option.shift is None else max(now, option.shift.start)
+            return state.free_for(option.amhp_id, earliest, case.expected_hours) + timedelta(hours=case.expected_hours)
+
+        def past_shift_end(option: simulation.Allocation) -> timedelta:
+            if option.shift is None:
+                return timedelta(hours=case.expected_hours)
+            return max(timedelta(0), finish(option) - option.shift.end)
 
         meeting = [option for option in options[:2] if not clocks.is_breached(expires, finish(option))]
-        return meeting[0] if meeting else min(options, key=finish)
+        return meeting[0] if meeting else min(options, key=lambda option: (finish(option), past_shift_end(option)))
 
     return policy

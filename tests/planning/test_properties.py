@@ -137,3 +137,49 @@ def test_more_cover_never_makes_simulated_queue_waits_worse(data: tuple) -> None
             later = after[case_id]
             assert later is not None and later <= allocated
     assert more.unallocated <= base.unallocated
+
+
+@st.composite
+def cases_with_doctor_times(draw: st.DrawFn) -> tuple[list, list, list, tuple]:
+    """Cases whose doctors come at scattered times, so an AMHP's diary has gaps to fill."""
+    people = [person(f"p{i}") for i in range(draw(st.integers(1, 3)))]
+    shifts = [shift(p.id, at(s), at(s + 12)) for p in people for s in draw(st.lists(st.integers(0, 48), max_size=3))]
+    cases = []
+    for i in range(draw(st.integers(1, 12))):
+        received = at(draw(st.integers(0, 48)))
+        ready = received + timedelta(hours=draw(st.integers(0, 72))) if draw(st.booleans()) else None
+        legal = draw(st.sampled_from(["community", "s136", "s2"]))
+        started = received if legal != "community" else None
+        cases.append(
+            case(
+                f"r{i}",
+                received,
+                legal,
+                actual_hours=draw(st.sampled_from([0.5, 2.0, 5.0, 9.0])),
+                ready_at=ready,
+                legal_power_started_at=started,
+            )
+        )
+    windows = tuple((at(d * 24 + 9), at(d * 24 + 21)) for d in range(6)) if draw(st.booleans()) else ()
+    return people, shifts, cases, windows
+
+
+@settings(max_examples=80, deadline=None)
+@given(cases_with_doctor_times())
+def test_an_amhp_never_does_two_assessments_at_once_and_none_starts_before_its_doctors(data: tuple) -> None:
+    people, shifts, cases, windows = data
+    service = Service(shifts=tuple(shifts), practitioners=tuple(people), doctor_windows=windows)
+    report = simulate(cases, service)
+    by_id = {c.id: c for c in cases}
+    spans: dict[str, list] = {}
+    for r in report.results:
+        if r.amhp_id is None or r.started_at is None or r.ended_at is None:
+            continue
+        c = by_id[r.case_id]
+        assert r.allocated_at is not None and r.started_at >= r.allocated_at
+        assert c.ready_at is None or r.started_at >= c.ready_at
+        assert not windows or any(s <= r.started_at < e for s, e in windows) or r.started_at >= windows[-1][1]
+        spans.setdefault(r.amhp_id, []).append((r.started_at, r.ended_at))
+    for booked in spans.values():
+        booked.sort()
+        assert all(a[1] <= b[0] for a, b in zip(booked, booked[1:], strict=False))

@@ -178,3 +178,76 @@ def test_toil_booked_for_other_work_in_the_month_counts_towards_the_cap() -> Non
     )
     assert {r.case_id: r.toil_minutes for r in report.results} == {"r-1": 300, "r0": 60}
     assert report.toil_over_cap_minutes == 240
+
+
+def test_while_an_amhp_waits_for_one_cases_doctors_they_do_another_case_that_is_ready() -> None:
+    # One AMHP 09:00-21:00. r1 (09:00, 2 h) can only start at 15:00, when its doctors can attend;
+    # r2 (09:30, 3 h) is ready at once. r2 is done in the gap, 09:30-12:30, and r1 15:00-17:00: with
+    # one "free from" time per AMHP r2 would wait behind r1 until 17:00 and end 20:00.
+    service = Service(shifts=(shift("a", at(9), at(21)),), practitioners=(person("a"),))
+    report = simulate(
+        [case("r1", at(9), actual_hours=2.0, ready_at=at(15)), case("r2", at(9.5), actual_hours=3.0)], service
+    )
+    spans = {r.case_id: (r.started_at, r.ended_at) for r in report.results}
+    assert spans == {"r1": (at(15), at(17)), "r2": (at(9.5), at(12.5))}
+
+
+def test_work_too_long_for_the_gap_goes_after_the_work_booked_later() -> None:
+    # As above, but r2 takes 6 h: 09:30-15:30 would overlap r1 at 15:00, so it starts when r1 ends at
+    # 17:00 and ends 23:00, two hours past the 21:00 shift end.
+    service = Service(shifts=(shift("a", at(9), at(21)),), practitioners=(person("a"),))
+    report = simulate(
+        [case("r1", at(9), actual_hours=2.0, ready_at=at(15)), case("r2", at(9.5), actual_hours=6.0)], service
+    )
+    r2 = next(r for r in report.results if r.case_id == "r2")
+    assert (r2.started_at, r2.ended_at) == (at(17), at(23))
+    assert r2.minutes_past_shift_end == 120
+
+
+def test_a_gap_between_two_booked_assessments_takes_work_that_fits_it_exactly() -> None:
+    # Booked 10:00-12:00 (r1, doctors at 10:00) and 15:00-16:00 (r2, doctors at 15:00). r3 (3 h, ready
+    # at 12:00) fits 12:00-15:00 exactly; r4 (1 h, ready at 11:00) fits nowhere before 16:00.
+    service = Service(shifts=(shift("a", at(9), at(21)),), practitioners=(person("a"),))
+    cases = [
+        case("r1", at(9), actual_hours=2.0, ready_at=at(10)),
+        case("r2", at(9.1), actual_hours=1.0, ready_at=at(15)),
+        case("r3", at(9.2), actual_hours=3.0, ready_at=at(12)),
+        case("r4", at(9.3), actual_hours=1.0, ready_at=at(11)),
+    ]
+    report = simulate(cases, service)
+    starts = {r.case_id: r.started_at for r in report.results}
+    assert starts == {"r1": at(10), "r2": at(15), "r3": at(12), "r4": at(16)}
+
+
+def test_a_gap_is_used_only_from_a_time_the_doctors_can_attend() -> None:
+    # Doctors attend 09:00-10:00 and 14:00-18:00. r1 (doctors ready 14:00, 2 h) is booked 14:00-16:00.
+    # r2 (1 h) at 10:30 cannot start in the morning gap outside the doctors' hours, nor at 14:00
+    # (r1), so it starts at 16:00, still inside the afternoon window.
+    service = Service(
+        shifts=(shift("a", at(9), at(21)),),
+        practitioners=(person("a"),),
+        doctor_windows=((at(9), at(10)), (at(14), at(18))),
+    )
+    report = simulate(
+        [case("r1", at(9.5), actual_hours=2.0, ready_at=at(14)), case("r2", at(10.5), actual_hours=1.0)], service
+    )
+    assert {r.case_id: r.started_at for r in report.results} == {"r1": at(14), "r2": at(16)}
+
+
+def test_the_state_shows_a_policy_the_gaps_in_each_amhps_diary() -> None:
+    # A is booked 15:00-17:00 (r1's doctors at 15:00). Seen at 09:30: free at once for 3 h (to 12:30),
+    # but 6 h from 09:30 would reach 15:00, so 6 h are free only from 17:00; free_at is 17:00.
+    seen: list[tuple] = []
+
+    def policy(c: simulation.Case, state: simulation.State, service: Service) -> simulation.Allocation | None:
+        if c.id == "r2":
+            seen.append((state.free_for("a", state.now, 3.0), state.free_for("a", state.now, 6.0), state.free_at["a"]))
+        return simulation.greedy_policy(c, state, service)
+
+    service = Service(shifts=(shift("a", at(9), at(21)),), practitioners=(person("a"),))
+    simulate(
+        [case("r1", at(9), actual_hours=2.0, ready_at=at(15)), case("r2", at(9.5), actual_hours=1.0)],
+        service,
+        policy=policy,
+    )
+    assert seen == [(at(9.5), at(17), at(17))]
