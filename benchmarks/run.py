@@ -72,6 +72,10 @@ def setup_django() -> None:
     os.environ.setdefault("DEBUG", "0")
     # Plain cookie names, as the gunicorn processes use (start_gunicorn): the load figures' session cookie is made here.
     os.environ["SECURE_COOKIES"] = "0"
+    # The figures send many users' traffic (and, in process, hundreds of requests a measurement) through one
+    # token: the per-user API rate limit (THROTTLE_USER, 2000/hour) would answer most of it 429, here and in
+    # the gunicorn processes, which inherit it. The sign-in and token limits stay as configured.
+    os.environ["THROTTLE_USER"] = "100000000/hour"
     hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
     os.environ["ALLOWED_HOSTS"] = ",".join(dict.fromkeys([*hosts, "testserver", "localhost"]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amhp_hub.settings")
@@ -218,9 +222,6 @@ def start_gunicorn(port: int, workers: int) -> Any:
 
     env = {k: v for k, v in os.environ.items() if k != "AMHP_PROCESS"}
     env.update({"DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "0"})
-    # The load figures drive ten users' traffic through one token for minutes: the per-user API rate
-    # limit (THROTTLE_USER, 2000/hour) would answer most of it 429. Sign-in and token limits stay as set.
-    env["THROTTLE_USER"] = "100000000/hour"
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "amhp_hub.wsgi:application"],
         cwd=ROOT,
