@@ -656,8 +656,8 @@ def _by_measure(totals: Mapping[tuple[str, str], int]) -> dict[str, list[tuple[s
 def _bytewise(name: str) -> Any:
     """The text field NAME compared byte by byte, as Python compares the live cells' keys (`keep`).
 
-    SQLite compares text that way already; on PostgreSQL the "C" collation does, and is several times
-    cheaper than the database's own collation for the minute histograms' key ranges.
+    SQLite compares text that way already; on PostgreSQL the "C" collation does, and is cheaper than the
+    database's own collation for the minute histograms' key ranges (about 70 ms to 48 ms at 1M referrals).
     """
     return Collate(F(name), "C") if connection.vendor == "postgresql" else F(name)
 
