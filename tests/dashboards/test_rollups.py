@@ -82,6 +82,24 @@ def test_roll_up_and_raw_aggregate_agree_for_random_periods(busy_service: Any) -
         assert _summed(read.cells(period.first, period.last)) == _raw(busy_service, period), period
 
 
+def test_key_ranges_sum_each_cell_once_even_when_ranges_repeat(busy_service: Any) -> None:
+    # Two quantiles can fall in the same hour, so a percentile may ask for one key range twice; and ranges
+    # compare byte by byte: "1" to "2" holds the hours 1 and 10 to 19, "12" to "13" only 12.
+    now = timezone.now()
+    rollups.refresh_rollups(service_id=busy_service.pk, now=now)
+    first, last = date(2026, 3, 20), date(2026, 11, 4)
+    ranges = [("arrival_hour", "1", "2"), ("arrival_hour", "12", "13"), ("arrival_hour", "1", "2")]
+    raw = _raw(busy_service, Period(first, last))
+    wanted = {"1", *(str(h) for h in range(10, 20))}
+    expected: Counter[tuple[str, str]] = Counter()
+    for (_, measure, key), n in raw.items():
+        if measure == "arrival_hour" and key in wanted:
+            expected[(measure, key)] += n
+    assert expected[("arrival_hour", "12")] and expected[("arrival_hour", "1")]  # the fixture's hours 12 and 1 BST
+    totals = rollups.Rollup(busy_service.pk, now).totals(first, last, ["arrival_hour"], key_ranges=ranges)
+    assert +totals == expected
+
+
 def test_a_write_after_the_run_shows_at_once_and_the_next_run_folds_it_in(
     busy_service: Any, add_referral: Any, amhp: Any
 ) -> None:
