@@ -285,7 +285,7 @@ SPECTACULAR_SETTINGS = {
 # --- Cache and Celery -------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "amhp_hub.common.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
     # Sessions are read from Redis and written through to the database (which keeps them if Redis is
     # flushed): a page costs no session query. Only with a shared cache: with the per-process memory cache
     # one process could go on trusting a session another has ended.

@@ -18,6 +18,7 @@ from amhp_hub.common.api import HasRole, expected_version, with_etag
 from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import RuleError
 from amhp_hub.common.requests import StaffAPIRequest
+from amhp_hub.common.serializers import ReadOnceFields
 from assessments import application_services, handover_services, selectors, services
 from assessments.models import (
     Application,
@@ -53,7 +54,7 @@ class CandidateSerializer(serializers.Serializer):
         return round(obj.hours_left, 2)
 
 
-class CandidateOptionSerializer(serializers.Serializer):
+class CandidateOptionSerializer(ReadOnceFields, serializers.Serializer):
     """A ranked candidate (as CandidateSerializer) with the shift the work would be done in and rest warnings."""
 
     amhp = serializers.CharField(source="ranked.candidate.amhp_id")
@@ -170,7 +171,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class AllocationListSerializer(serializers.ModelSerializer):
+class AllocationListSerializer(ReadOnceFields, serializers.ModelSerializer):
     referral = serializers.UUIDField(source="referral_id", read_only=True)
     referral_reference = serializers.CharField(source="referral.reference", read_only=True)
     person = serializers.CharField(source="referral.person_name", read_only=True)

@@ -20,6 +20,7 @@ from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import RuleError
 from amhp_hub.common.pagination import CappedLimitOffsetPagination, CursorError, KeysetPaginator
 from amhp_hub.common.requests import StaffAPIRequest
+from amhp_hub.common.serializers import ReadOnceFields
 from referrals import deadlines, selectors, services
 from referrals.constants import Ethnicity, LegalChange, LegalStatus, Priority, Sex, Status, TriageDecision
 from referrals.models import LegalStatusChange, Person, Referral, TriageRecord
@@ -30,7 +31,7 @@ KEYSET_DEFAULT_LIMIT = 50
 KEYSET_MAX_LIMIT = 500
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ReadOnceFields, serializers.ModelSerializer):
     nhs_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
     given_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     family_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -49,7 +50,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return obj.age_on(timezone.localdate())
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(ReadOnceFields, serializers.ModelSerializer):
     """The referral as the contract shows it; writes go through referrals.services."""
 
     person = PersonSerializer()
