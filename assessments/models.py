@@ -6,7 +6,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from rota.timefmt import format_local, format_local_time
 
@@ -272,6 +273,14 @@ class ToilEntry(models.Model):
             # The monthly cap: an AMHP's accruals in the months of a batch of TOIL booking, a range scan
             # each, however long the ledger.
             models.Index(fields=["staff", "worked_from"], condition=Q(kind="accrual"), name="toil_accrual_staff_month"),
+            # The TOIL dashboard counts accruals by the day the work was done (worked_from, or when booked without
+            # it): today's, and any day changed since the roll-up ran, are a range of this, not the whole ledger.
+            models.Index(
+                F("service"),
+                Coalesce("worked_from", "created_at"),
+                condition=Q(kind="accrual"),
+                name="toil_accrual_service_worked",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -46,6 +46,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce, Collate, ExtractHour, Substr, TruncDate
 
@@ -571,11 +572,27 @@ def _toil_cells(service_id: Any, days: list[tuple[date, date]]) -> list[Cell]:
     ]
 
 
-def _changed_days(service_id: Any, since: datetime) -> set[date]:
-    """Local days whose cells a write since SINCE may have changed (at most 3 queries): every received day of a
-    person whose details, referral or assessment changed (a person's days chain, for counting people once), the
-    allocated days of the assessments changed, the received days of the requests changed, and the worked days
-    of TOIL booked or decided."""
+# The kinds of write `_changed_days` finds, and the measures whose cells each can change: a TOIL entry booked
+# or decided changes only the TOIL cells of its day, so a sweep that books thousands leaves the waits folded.
+REQUEST_MEASURES = ("request_cases", "request_wait", "request_wait_h", "doctor_calls")
+
+
+def _changes_of(measure: str) -> tuple[str, ...]:
+    """The kinds of change (keys of `_changed_days`) that can alter MEASURE's cells."""
+    if measure in WORKED_MEASURES:
+        return ("toil",)
+    if measure in ALLOCATED_MEASURES:
+        return ("allocated",)
+    if measure in REQUEST_MEASURES:
+        return ("received", "requests")
+    return ("received",)
+
+
+def _changed_days(service_id: Any, since: datetime) -> dict[str, set[date]]:
+    """Local days whose cells a write since SINCE may have changed, by kind of change (at most 3 queries):
+    "received", every received day of a person whose details, referral or assessment changed (a person's days
+    chain, for counting people once); "allocated", the allocated days of the assessments changed; "requests",
+    the received days of the requests changed; and "toil", the worked days of TOIL booked or decided."""
     changed_assessments = Assessment.objects.filter(service_id=service_id, updated_at__gte=since)
     persons = (
         Referral.objects.filter(service_id=service_id, updated_at__gte=since)
@@ -589,29 +606,44 @@ def _changed_days(service_id: Any, since: datetime) -> set[date]:
         )
     )
     people = [person for (person,) in persons]
-    days: set[Any] = set()
+    found: dict[str, set[date]] = {"received": set(), "allocated": set(), "requests": set(), "toil": set()}
     if people:
-        days |= set(
-            Referral.objects.filter(service_id=service_id, person_id__in=people)
+        found["received"] = {
+            _as_date(d)
+            for d in Referral.objects.filter(service_id=service_id, person_id__in=people)
             .annotate(day=TruncDate("received_at", tzinfo=LONDON))
             .values_list("day", flat=True)
             .distinct()
             .order_by()
-        )
-    allocated = changed_assessments.annotate(day=TruncDate("allocated_at", tzinfo=LONDON)).order_by()
-    requested = CaseRequest.objects.filter(service_id=service_id, updated_at__gte=since).annotate(
-        day=TruncDate("referral__received_at", tzinfo=LONDON)
+            if d is not None
+        }
+    kind = {"allocated": 1, "requests": 2, "toil": 3}
+    allocated = (
+        changed_assessments.annotate(day=TruncDate("allocated_at", tzinfo=LONDON), change=Value(kind["allocated"]))
+        .order_by()
+        .values_list("day", "change")
     )
-    booked = ToilEntry.objects.filter(
-        Q(created_at__gte=since) | Q(decided_at__gte=since), service_id=service_id
-    ).annotate(day=TruncDate(Coalesce("worked_from", "created_at"), tzinfo=LONDON))
-    days |= {
-        d
-        for (d,) in allocated.values_list("day").union(
-            requested.order_by().values_list("day"), booked.order_by().values_list("day")
-        )
-    }
-    return {_as_date(d) for d in days if d is not None}
+    requested = (
+        CaseRequest.objects.filter(service_id=service_id, updated_at__gte=since)
+        .annotate(day=TruncDate("referral__received_at", tzinfo=LONDON), change=Value(kind["requests"]))
+        .order_by()
+        .values_list("day", "change")
+    )
+    booked = (
+        ToilEntry.objects.filter(Q(created_at__gte=since) | Q(decided_at__gte=since), service_id=service_id)
+        .annotate(day=TruncDate(Coalesce("worked_from", "created_at"), tzinfo=LONDON), change=Value(kind["toil"]))
+        .order_by()
+        .values_list("day", "change")
+    )
+    names = {number: name for name, number in kind.items()}
+    for d, number in allocated.union(requested, booked):
+        if d is not None:
+            found[names[number]].add(_as_date(d))
+    return found
+
+
+def _all_days(changed: Mapping[str, set[date]]) -> set[date]:
+    return set().union(*changed.values())
 
 
 def refresh_rollups(*, service_id: int, now: datetime) -> int:
@@ -633,7 +665,7 @@ def _refresh(service_id: int, now: datetime) -> int:
             earliest = Referral.objects.filter(service_id=service_id).order_by("received_at").first()
             days = set(_date_span(_local_day(earliest.received_at), today - timedelta(days=1))) if earliest else set()
         else:
-            days = {d for d in _changed_days(service_id, mark - OVERLAP) if d < today}
+            days = {d for d in _all_days(_changed_days(service_id, mark - OVERLAP)) if d < today}
             days |= set(_date_span(_local_day(mark), today - timedelta(days=1)))
         received = _runs(days)
         if received:
@@ -682,19 +714,27 @@ class Rollup:
     service_id: Any
     now: datetime
     folded_before: date | None = None  # days before this were folded by the last run
-    dirty: set[date] = field(default_factory=set)
+    changed: dict[str, set[date]] = field(default_factory=dict)  # days written since the run, by kind of change
     _cache: dict[tuple[date, ...], tuple[frozenset[str], list[Cell]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         mark = SweepMark.objects.filter(job=JOB, scope=self.service_id).values_list("swept_until", flat=True).first()
         if mark is not None and mark <= self.now:
             self.folded_before = _local_day(mark)
-            self.dirty = _changed_days(self.service_id, mark - OVERLAP)
+            self.changed = _changed_days(self.service_id, mark - OVERLAP)
 
-    def _split(self, first: date, last: date) -> tuple[date, set[date]]:
-        """The last folded day to read from the cells, and the days to count live."""
+    @property
+    def dirty(self) -> set[date]:
+        """Every day a write since the last run may have changed, for any measure."""
+        return _all_days(self.changed)
+
+    def _split(self, first: date, last: date, measures: Iterable[str] = MEASURES) -> tuple[date, set[date]]:
+        """The last folded day to read from the cells, and the days to count live for MEASURES: the days not
+        folded yet, and the days a write since the run may have changed for one of them."""
         folded_last = min(last, self.folded_before - timedelta(days=1)) if self.folded_before else first - timedelta(1)
-        live_days = {d for d in self.dirty if first <= d <= last} | set(
+        kinds = {kind for measure in measures for kind in _changes_of(measure)}
+        dirty = set().union(*(self.changed.get(kind, set()) for kind in kinds))
+        live_days = {d for d in dirty if first <= d <= last} | set(
             _date_span(max(first, folded_last + timedelta(1)), last)
         )
         return folded_last, live_days
@@ -711,7 +751,7 @@ class Rollup:
     def cells(self, first: date, last: date, measures: Iterable[str] = MEASURES) -> list[Cell]:
         """Cells of MEASURES for local days FIRST..LAST: folded days from RollupCell, the others live from raw rows."""
         measures = list(measures)
-        folded_last, live_days = self._split(first, last)
+        folded_last, live_days = self._split(first, last, measures)
         out: list[Cell] = []
         if folded_last >= first:
             out = list(
@@ -735,7 +775,7 @@ class Rollup:
         sorting before it; KEY_FROM sums by the key from that character on (1: the whole key).
         """
         measures = list(measures)
-        folded_last, live_days = self._split(first, last)
+        folded_last, live_days = self._split(first, last, measures)
         # One range scan per key range (rollup_key_bytewise), summed apart and joined by UNION ALL: an OR of
         # the ranges is planned as one scan of the whole period filtered row by row. Overlapping ranges (two
         # quantiles in one hour) are read once.
@@ -778,7 +818,8 @@ class Rollup:
 
     def prime(self, first: date, last: date, measures: Iterable[str]) -> None:
         """Count the live days of FIRST..LAST for all MEASURES at once, for the reads that follow."""
-        self._live_cached(self._split(first, last)[1], sorted(set(measures)))
+        measures = sorted(set(measures))
+        self._live_cached(self._split(first, last, measures)[1], measures)
 
     def minute_stats(
         self, first: date, last: date, histograms: list[tuple[str, str]], quantiles: tuple[float, ...] = (0.5, 0.9)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from assessments.models import ToilEntry
 from dashboards import rollups, selectors
 from dashboards.models import RollupCell
 from dashboards.selectors import Period
@@ -123,6 +124,27 @@ def test_a_write_after_the_run_shows_at_once_and_the_next_run_folds_it_in(
     rollup = rollups.Rollup(busy_service.pk, later + timedelta(minutes=20))
     assert not rollup.dirty
     assert _summed(rollup.cells(date(2026, 3, 20), date(2026, 11, 4))) == raw
+
+
+def test_toil_booked_after_the_run_is_read_live_for_toil_alone(busy_service: Any, amhp: Any) -> None:
+    # A TOIL entry changes only the TOIL cells of the day the work was done: the waits and the arrivals of that
+    # day stay folded, and every figure still equals the raw aggregate.
+    # The run is ten minutes on, so the fixture's own writes are older than it; the entry is booked after it.
+    run_at = timezone.now() + timedelta(minutes=10)
+    rollups.refresh_rollups(service_id=busy_service.pk, now=run_at)
+    worked = utc(2026, 3, 29, 18, 0)  # 19:00 BST on the day the clocks went forward
+    entry = ToilEntry.objects.create(
+        staff=amhp, service=busy_service, kind="accrual", minutes=45, worked_from=worked, status="pending"
+    )
+    ToilEntry.objects.filter(pk=entry.pk).update(created_at=run_at + timedelta(minutes=1))
+    read = rollups.Rollup(busy_service.pk, run_at + timedelta(minutes=5))
+    first, last = date(2026, 3, 20), date(2026, 4, 10)
+    assert read.dirty == {date(2026, 3, 29)}
+    assert read._split(first, last, ["toil"])[1] == {date(2026, 3, 29)}
+    assert read._split(first, last, ["wait_allocation", "arrival_hour", "late_work"])[1] == set()
+    assert _summed(read.cells(first, last)) == _raw(busy_service, Period(first, last))
+    toil = read.totals(first, last, ["toil"])
+    assert toil[("toil", f"{amhp.pk}:pending")] == 45
 
 
 def test_today_is_counted_live_and_running_the_job_twice_changes_nothing(busy_service: Any, add_referral: Any) -> None:
