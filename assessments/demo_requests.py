@@ -32,7 +32,6 @@ from assessments.models import (
 from rota import doctors as doctor_rules
 from rota.models import DirectoryDoctor, Service
 
-BATCH = 5000
 # Completed work this recent gets its requests: the dashboards' default period of 90 days.
 REQUEST_DAYS = 90
 COLUMNS = (
@@ -282,7 +281,9 @@ def seed_requests(
         "referral__person__interpreter_needed",
     )
     names = [f.replace("referral__person__", "") for f in fields]
-    rows = (
+    # Read whole before any request is written: copy_rows sends its COPY while the next rows are made, so the
+    # connection cannot be reading meanwhile.
+    rows = list(
         Assessment.objects.filter(service=service)
         .filter(
             Q(status=AssessmentStatus.COMPLETED, allocated_at__gte=now - timedelta(days=days))
@@ -291,7 +292,6 @@ def seed_requests(
         .filter(~Exists(CaseRequest.objects.filter(assessment=OuterRef("pk"))))
         .order_by("allocated_at", "referral__received_at", "pk")
         .values_list(*fields)
-        .iterator(chunk_size=BATCH)
     )
 
     def generated() -> Iterator[tuple[Any, ...]]:
