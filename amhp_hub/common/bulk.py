@@ -263,6 +263,34 @@ def insert_new(
         return max(cursor.rowcount, 0)
 
 
+class UuidText(models.Func):
+    """A UUID column as its canonical dashed text (SQLite stores 32 hex digits)."""
+
+    output_field = models.CharField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        sql, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "sqlite":
+            parts = [f"substr({sql}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
+            return " || '-' || ".join(parts), params * 5
+        return f"CAST({sql} AS text)", params
+
+
+def insert_select(model: type[models.Model], columns: dict[str, Any], queryset: models.QuerySet[Any]) -> int:
+    """INSERT INTO MODEL (COLUMNS) SELECT ... FROM QUERYSET ON CONFLICT DO NOTHING; return rows inserted.
+
+    COLUMNS maps field names of MODEL to expressions over QUERYSET's model.
+    """
+    aliases = {f"ins_{name}": expr for name, expr in columns.items()}
+    select = queryset.order_by().annotate(**aliases).values_list(*aliases)
+    sql, params = select.query.sql_with_params()
+    qn = connection.ops.quote_name
+    target = ", ".join(qn(model._meta.get_field(name).column) for name in columns)  # type: ignore[arg-type, union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({target}) {sql} ON CONFLICT DO NOTHING", params)
+        return max(cursor.rowcount, 0)
+
+
 @contextmanager
 def deferred_indexes(*tables: type[models.Model]) -> Iterator[bool]:
     """While loading empty TABLES on PostgreSQL, drop their plain indexes and foreign keys; rebuild them after.
