@@ -34,11 +34,17 @@ INSERT_BATCH = 5000  # rows an executemany (elsewhere)
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+def _escaped(text: str) -> str:
+    """TEXT with backslash, tab and newlines escaped: most text has none (a printable string has no tab or
+    newline), and checking is far quicker than translating."""
+    return text if text.isprintable() and "\\" not in text else text.translate(_ESCAPES)
+
+
 def _text(value: Any) -> str:
     r"""One value in COPY's text format: \N for NULL, with backslash, tab and newlines escaped."""
     kind = type(value)
     if kind is str:
-        return value.translate(_ESCAPES)
+        return _escaped(value)
     if value is None:
         return r"\N"
     if kind is bool:
@@ -50,8 +56,8 @@ def _text(value: Any) -> str:
     if kind in _PLAIN:
         return str(value)
     if kind is list or kind is dict:
-        return json.dumps(value).translate(_ESCAPES)
-    return str(value).translate(_ESCAPES)
+        return _escaped(json.dumps(value))
+    return _escaped(str(value))
 
 
 _PLAIN = {int, float, Decimal}  # their text has nothing to escape
@@ -67,7 +73,7 @@ def _line(row: Iterable[Any]) -> str:
         [
             r"\N"
             if v is None
-            else v.translate(_ESCAPES)
+            else (v if v.isprintable() and "\\" not in v else v.translate(_ESCAPES))
             if type(v) is str
             else v.isoformat()
             if type(v) is datetime
