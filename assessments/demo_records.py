@@ -270,13 +270,6 @@ class _Desk:
             ends[staff_id] = max(e, ends.get(staff_id, e))
         return ends
 
-    def allocate(
-        self, *, at: datetime, expected: float, person_id: object, locality: str | None, language: str | None
-    ) -> tuple[UUID, datetime] | None:
-        """The best-ranked AMHP on duty at AT and their shift's end, or None when the rota does not cover AT."""
-        ends = self.on_duty(at)
-        return self.best(at=at, ends=ends, expected=expected, person_id=person_id, locality=locality, language=language)
-
     def best(
         self,
         *,
