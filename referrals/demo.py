@@ -1,7 +1,7 @@
 """Demo referrals: a year of them with the real shape of demand, scaled up for benchmarks.
 
 People and referrals are generated as plain rows (no model instances) and written with
-COPY on PostgreSQL (amhp_hub.common.bulk), so a million referrals take a few minutes.
+COPY on PostgreSQL (amhp_hub.common.bulk), so a million referrals take about a minute and a half.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Write many rows fast: PostgreSQL's COPY, or executemany elsewhere.
 
 Seeding a million referrals through model instances and INSERTs takes a quarter of an hour;
-COPY of plain tuples takes a minute or two. Rows are tuples (or lists) of database-ready values
+COPY of plain tuples about a minute and a half. Rows are tuples (or lists) of database-ready values
 for the named COLUMNS (field names); every other concrete field gets its default (auto_now
 fields the time of the call), worked out once for the whole call. On PostgreSQL each batch of
 COPY_BATCH rows is sent from a thread while the caller's generator makes the next, so the rows
