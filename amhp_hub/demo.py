@@ -23,9 +23,9 @@ from assessments.demo_requests import seed_requests
 from assessments.models import Assessment, CaseRequest, Doctor, TimelineEvent
 from dashboards.demo import seed_population
 from referrals.demo import seed_referrals
-from referrals.models import Person, Referral
+from referrals.models import Person, Referral, TriageRecord
 from rota.demo import seed_doctors, seed_rota, seed_staff
-from rota.models import Service
+from rota.models import Service, WorkedPeriod, WorkedSpan
 
 # The authenticator secret of every demo user: for demo data only, printed by seed_demo and ./hub run.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -59,7 +59,9 @@ def seed_demo(
     directory = seed_doctors(service=service, rng=random.Random(f"doctors-{seed}"), today=now.astimezone(LONDON).date())
     progress("staff, rota and doctor directory")
     total = 2000 * scale
-    with deferred_indexes(Person, Referral, Assessment, TimelineEvent, Doctor, CaseRequest) as deferred:
+    # Every table the seeding fills in bulk: their foreign keys are checked once at the end, not row by row.
+    bulk = (Person, Referral, TriageRecord, Assessment, TimelineEvent, Doctor, CaseRequest, WorkedPeriod, WorkedSpan)
+    with deferred_indexes(*bulk) as deferred:
         result.counts = seed_referrals(
             service=service,
             rng=rng,

@@ -1,8 +1,9 @@
 """Demo assessments for the demo referrals: allocations, outcomes, delays, work times and a few timeline events.
 
-Set-based: referrals are read in chunks, assessments and events written with bulk_create in
-batches, and the referrals' closing times aligned in one UPDATE, so a million referrals take
-minutes and no query runs per row.
+Set-based: referrals are read in chunks, assessments, events, doctors and worked periods generated
+as plain rows (no model instances) and written with COPY (amhp_hub.common.bulk.copy_rows) in batches,
+and the referrals' closing times aligned in one UPDATE, so a million referrals take a minute or two
+and no query runs per row.
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ from __future__ import annotations
 import bisect
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
-from uuid import UUID
+from typing import Any
+from uuid import UUID, uuid4
 
 from django.db import connection
-from django.db.models import Value
-from django.db.models.functions import Coalesce, Least
+from django.db.models import DateTimeField, F, Value
+from django.utils import timezone
 
+from amhp_hub.common.bulk import UuidText, copy_rows, insert_select
 from amhp_hub.common.zone import LONDON
 from assessments.models import (
     OPEN_ASSESSMENT_STATUSES,
@@ -32,12 +34,13 @@ from assessments.models import (
     Outcome,
     TimelineEvent,
 )
-from assessments.selectors import language_needed
+from assessments.selectors import language_to_speak
 from referrals.constants import ETHNIC_GROUP, Status
-from referrals.models import Person, Referral
+from referrals.models import Referral
 from referrals.transitions import referrals_move_bulk
 from rota import ranking
 from rota import services as rota_services
+from rota.demo import Weighted
 from rota.models import Leave, Role, Service, Shift, StaffProfile, WorkedPeriod
 from rota.selectors import shifts_on_days
 
@@ -72,11 +75,6 @@ DELAYS = {
 DOCTOR_NAMES = ["Dr Okafor", "Dr Green", "Dr Iqbal", "Dr Murphy", "Dr Kowalski", "Dr Mensah", "Dr Evans", "Dr Xu"]
 # Assessments this recent also get their timeline events and doctors (older ones keep only the record).
 DETAIL_DAYS = 30
-
-
-def _weighted(rng: random.Random, weights: dict) -> str:
-    keys = list(weights)
-    return str(rng.choices(keys, weights=[weights[k] for k in keys])[0])
 
 
 @dataclass(frozen=True)
@@ -168,10 +166,69 @@ def _shift_end(at: datetime) -> datetime:
     return at_hour(day + timedelta(days=1) if local.hour >= 22 else day, 8)
 
 
+# The columns an assessment row gives (every other field takes its default), and where the desk finds them.
+ASSESSMENT_COLUMNS = (
+    "id",
+    "service",
+    "referral",
+    "amhp",
+    "status",
+    "allocated_at",
+    "allocated_by",
+    "responded_at",
+    "expected_hours",
+    "shift_ends_at",
+    "late_after",
+    "seen_at",
+    "completed_at",
+    "outcome",
+    "nearest_relative_action",
+    "delay_reasons",
+    "application_signed_at",
+    "bed_found_at",
+    "conveyed_at",
+    "work_started_at",
+    "work_ended_at",
+    "hours_worked",
+    "updated_at",
+)
+_REFERRAL, _AMHP, _ALLOCATED, _RESPONDED, _SHIFT_ENDS, _COMPLETED, _STARTED, _ENDED, _UPDATED = (
+    ASSESSMENT_COLUMNS.index(name)
+    for name in (
+        "referral",
+        "amhp",
+        "allocated_at",
+        "responded_at",
+        "shift_ends_at",
+        "completed_at",
+        "work_started_at",
+        "work_ended_at",
+        "updated_at",
+    )
+)
+# The times that move when the work waits for its AMHP to finish what they were doing.
+_WORK_TIMES = tuple(
+    ASSESSMENT_COLUMNS.index(name)
+    for name in (
+        "seen_at",
+        "completed_at",
+        "application_signed_at",
+        "bed_found_at",
+        "conveyed_at",
+        "work_started_at",
+        "work_ended_at",
+    )
+)
+EVENT_COLUMNS = ("assessment", "kind", "at", "recorded_by")
+DOCTOR_COLUMNS = ("assessment", "name", "s12_approved", "previous_acquaintance", "examined_at", "recommendation_signed")
+_AT, _EXAMINED = EVENT_COLUMNS.index("at"), DOCTOR_COLUMNS.index("examined_at")
+
+
 class _Desk:
     """The rota as the demo consultant saw it: who was on duty, and what work each AMHP still had open."""
 
     def __init__(self, service: Service) -> None:
+        self.service = service
         self.shifts = sorted(
             Shift.objects.filter(service=service, cancelled_at__isnull=True, staff__role=Role.AMHP).values_list(
                 "starts_at", "ends_at", "staff_id"
@@ -188,13 +245,17 @@ class _Desk:
             p.pk: p for p in StaffProfile.objects.filter(service=service, role=Role.AMHP).select_related("user")
         }
         self.free_at: dict[UUID, datetime] = {}
-        self.open: dict[UUID, list[tuple[datetime, float]]] = defaultdict(list)
+        # Each AMHP's work as (end, expected hours), ordered by end, so the work still open at a time is a tail.
+        self.open_ends: dict[UUID, list[datetime]] = defaultdict(list)
+        self.open_hours: dict[UUID, list[float]] = defaultdict(list)
         self.assessed: dict[object, set[UUID]] = defaultdict(set)
 
-    def allocate(
-        self, *, at: datetime, expected: float, person_id: object, locality: str | None, language: str | None
-    ) -> tuple[UUID, datetime] | None:
-        """The best-ranked AMHP on duty at AT and their shift's end, or None when the rota does not cover AT."""
+    def covers(self, at: datetime) -> bool:
+        """Whether any AMHP shift is under way at AT (the rota covers only its own weeks)."""
+        return bisect.bisect_left(self.starts, at - self.longest) < bisect.bisect_right(self.starts, at)
+
+    def on_duty(self, at: datetime) -> dict[UUID, datetime]:
+        """The AMHPs on duty at AT (with a warrant in date and not on leave), each with their shift's end."""
         first = bisect.bisect_left(self.starts, at - self.longest)
         last = bisect.bisect_right(self.starts, at)
         ends: dict[UUID, datetime] = {}
@@ -207,19 +268,35 @@ class _Desk:
             if any(ls <= at < le for ls, le in self.leave.get(staff_id, [])):
                 continue
             ends[staff_id] = max(e, ends.get(staff_id, e))
+        return ends
+
+    def best(
+        self,
+        *,
+        at: datetime,
+        ends: dict[UUID, datetime],
+        expected: float,
+        person_id: object,
+        locality: str | None,
+        language: str | None,
+    ) -> tuple[UUID, datetime] | None:
+        """Of the AMHPs on duty (ENDS), the one the ranking puts first for the work at AT, and their shift's end."""
         if not ends:
             return None
         candidates = []
         for staff_id, end in ends.items():
-            live = [hours for done, hours in self.open[staff_id] if done > at]
+            # The work still open at AT: what ends after it. The hours are whole hours, so their sum is exact in
+            # any order.
+            still_open = bisect.bisect_right(self.open_ends[staff_id], at)
+            hours = self.open_hours[staff_id]
             person = self.people[staff_id]
             candidates.append(
                 ranking.Candidate(
                     amhp_id=str(staff_id),
                     name=person.display_name,
                     shift_end=end,
-                    open_allocations=len(live),
-                    open_hours=sum(live),
+                    open_allocations=len(hours) - still_open,
+                    open_hours=sum(hours[still_open:]),
                     assessed_person_before=staff_id in self.assessed[person_id],
                     locality=person.locality or None,
                     languages=frozenset(person.languages or []),
@@ -232,63 +309,59 @@ class _Desk:
 
     def done(self, *, amhp: UUID, person_id: object, ended: datetime, expected: float) -> None:
         self.free_at[amhp] = ended
-        self.open[amhp].append((ended, expected))
+        place = bisect.bisect_right(self.open_ends[amhp], ended)
+        self.open_ends[amhp].insert(place, ended)
+        self.open_hours[amhp].insert(place, expected)
         self.assessed[person_id].add(amhp)
 
     def settle(self, pending: list[_Pending]) -> None:
         """Where the rota covers the time, give each completed assessment, in order of allocation, to the AMHP
         the ranking put first (as allocation does live); work waits for that AMHP to finish what they were doing.
         """
-        for item in sorted(pending, key=lambda p: (p.assessment.allocated_at, str(p.assessment.referral_id))):
-            a = item.assessment
-            chosen = self.allocate(
-                at=a.allocated_at,
+        for item in sorted(pending, key=lambda p: (p.row[_ALLOCATED], str(p.row[_REFERRAL]))):
+            row = item.row
+            at = row[_ALLOCATED]
+            ends = self.on_duty(at)
+            if not ends:
+                continue
+            chosen = self.best(
+                at=at,
+                ends=ends,
                 expected=item.expected,
                 person_id=item.person_id,
-                locality=item.locality,
-                language=item.language,
+                locality=self.service.locality_of(item.postcode),
+                language=language_to_speak(item.language, interpreter_needed=item.interpreter_needed),
             )
             if chosen is None:
                 continue
-            amhp_id, a.shift_ends_at = chosen
-            a.amhp_id = amhp_id
+            amhp_id, row[_SHIFT_ENDS] = chosen
+            row[_AMHP] = amhp_id
             # The completed assessments made here always have both work times.
-            started = cast(datetime, a.work_started_at)
+            started = row[_STARTED]
             delay = max(timedelta(0), self.free_at.get(amhp_id, started) - started)
             if delay:
-                for name in _WORK_TIMES:
-                    if getattr(a, name) is not None:
-                        setattr(a, name, getattr(a, name) + delay)
+                for index in _WORK_TIMES:
+                    if row[index] is not None:
+                        row[index] += delay
                 for event in item.events:
-                    if event.kind in (TimelineEvent.Kind.SEEN, TimelineEvent.Kind.DECISION):
-                        event.at += delay
+                    event[_AT] += delay
                 for doctor in item.doctors:
-                    doctor.examined_at = doctor.examined_at + delay if doctor.examined_at else None
-            self.done(
-                amhp=amhp_id, person_id=item.person_id, ended=cast(datetime, a.work_ended_at), expected=item.expected
-            )
+                    doctor[_EXAMINED] += delay
+            self.done(amhp=amhp_id, person_id=item.person_id, ended=row[_ENDED], expected=item.expected)
 
 
-_WORK_TIMES = (
-    "seen_at",
-    "completed_at",
-    "application_signed_at",
-    "bed_found_at",
-    "conveyed_at",
-    "work_started_at",
-    "work_ended_at",
-)
-
-
-@dataclass
+@dataclass(slots=True)
 class _Pending:
-    assessment: Assessment
+    """A completed assessment the desk may give to the AMHP the ranking puts first, with what the ranking reads."""
+
+    row: list[Any]
     person_id: object
-    locality: str | None
-    language: str | None
+    postcode: str
+    language: str
+    interpreter_needed: bool
     expected: float
-    events: list[TimelineEvent]
-    doctors: list[Doctor]
+    events: list[list[Any]]  # its events that move with the work: seen and decision
+    doctors: list[list[Any]]
 
 
 def seed_assessments(
@@ -330,12 +403,13 @@ def seed_assessments(
     slots = _allocation_slots(service=service, amhps=amhps, open_rows=open_rows, rng=rng, now=now)
     referrals_move_bulk(Referral.objects.filter(pk__in=slots), Status.ACCEPTED, Status.ALLOCATED)
 
-    created = 0
-    batch: list[Assessment] = []
-    events: list[TimelineEvent] = []
-    doctors: list[Doctor] = []
+    # Plain rows (lists, which the desk may still change) for ASSESSMENT_COLUMNS, EVENT_COLUMNS and
+    # DOCTOR_COLUMNS, written with COPY: no model instance per row. The referrals are read whole first, as the
+    # connection carries the COPY of the assessments while they are made.
+    events: list[list[Any]] = []
+    doctors: list[list[Any]] = []
     detail_from = now - timedelta(days=DETAIL_DAYS)
-    rows = (
+    rows = list(
         Referral.objects.filter(service=service, status__in=[Status.ASSESSED, Status.ALLOCATED])
         .order_by("received_at", "pk")
         .values_list(
@@ -349,179 +423,201 @@ def seed_assessments(
             "person__language",
             "person__interpreter_needed",
         )
-        .iterator(chunk_size=BATCH)
     )
     desk = _Desk(service)
 
-    pending: list[_Pending] = []
+    def made() -> Iterator[list[Any]]:
+        """The assessments' rows, BATCH at a time, each batch as the desk settled it."""
+        batch: list[list[Any]] = []
+        pending: list[_Pending] = []
 
-    def flush() -> None:
-        nonlocal created
-        desk.settle(pending)
-        pending.clear()
-        Assessment.objects.bulk_create(batch)
-        TimelineEvent.objects.bulk_create(events)
-        Doctor.objects.bulk_create(doctors)
-        WorkedPeriod.objects.bulk_create(
-            [
-                WorkedPeriod(
-                    staff_id=a.amhp_id,
-                    started_at=a.work_started_at,
-                    ended_at=a.work_ended_at,
-                    source="assessment",
-                    source_id=str(a.pk),
-                )
-                for a in batch
-                if a.work_started_at and a.work_ended_at and a.work_ended_at > a.work_started_at
-            ]
+        # Worked out once, not per row; every draw from RNG comes in the same order as it always has.
+        randint, uniform, choice, chance = rng.randint, rng.uniform, rng.choice, rng.random
+        detentions, other_outcomes, delay_reason = (
+            Weighted(_values(DETENTIONS)),
+            Weighted(_values(OTHER_OUTCOMES)),
+            Weighted(_values(DELAYS)),
         )
-        created += len(batch)
-        batch.clear()
-        events.clear()
-        doctors.clear()
+        detention_rate = {
+            ethnicity: DETENTION_RATE.get(group, DEFAULT_DETENTION_RATE) for ethnicity, group in ETHNIC_GROUP.items()
+        }
+        expected_of: dict[str, tuple[float, Decimal]] = {}
+        live_statuses = [
+            str(s) for s in (AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS)
+        ]
+        offered, completed_status, allocated_status = (
+            str(AssessmentStatus.OFFERED),
+            str(AssessmentStatus.COMPLETED),
+            str(Status.ALLOCATED),
+        )
+        not_yet = str(NearestRelativeAction.NOT_YET)
+        detained_s3, detained_other, no_bed = (
+            str(Outcome.DETAINED_S3),
+            {str(Outcome.DETAINED_S2), str(Outcome.DETAINED_S4)},
+            str(DelayReason.NO_BED),
+        )
+        nr_if_detained = [
+            str(NearestRelativeAction.INFORMED),
+            str(NearestRelativeAction.INFORMED),
+            str(NearestRelativeAction.NOT_PRACTICABLE),
+        ]
+        nr_otherwise = [
+            str(NearestRelativeAction.CONSULTED),
+            str(NearestRelativeAction.INFORMED),
+            str(NearestRelativeAction.NONE_IDENTIFIED),
+        ]
+        consulted = str(NearestRelativeAction.CONSULTED)
+        allocated_kind, accepted_kind = str(TimelineEvent.Kind.ALLOCATED), str(TimelineEvent.Kind.ACCEPTED)
+        seen_kind, decision_kind = str(TimelineEvent.Kind.SEEN), str(TimelineEvent.Kind.DECISION)
+        service_id = service.pk
+        an_hour, cent = Decimal(3600), Decimal("0.01")
+        five, fifteen, twenty, thirty = (timedelta(minutes=m) for m in (5, 15, 20, 30))
 
-    for pk, status, received, legal_status, ethnicity, person_id, postcode, language, interpreter in rows:
-        legal = legal_status or "community"
-        expected = ranking.expected_hours(legal)
-        allocated_at = received + timedelta(minutes=rng.randint(10, 180))
-        if status == Status.ALLOCATED:
-            slot = slots.get(pk)
-            if slot is None:  # allocated before this run (a second seeding): leave it as it is
-                continue
-            live = rng.choice([AssessmentStatus.OFFERED, AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS])
-            allocated_at = slot.allocated_at
-            assessment = Assessment(
-                service=service,
-                referral_id=pk,
-                amhp_id=slot.amhp_id,
-                status=live,
-                allocated_at=allocated_at,
-                allocated_by_id=allocator,
-                responded_at=None
-                if live == AssessmentStatus.OFFERED
-                else min(allocated_at + timedelta(minutes=5), now),
-                expected_hours=Decimal(str(expected)),
-                shift_ends_at=slot.shift_ends_at,
-                late_after=slot.shift_ends_at,
-            )
-            batch.append(assessment)
-            events.append(
-                TimelineEvent(
-                    assessment=assessment, kind=TimelineEvent.Kind.ALLOCATED, at=allocated_at, recorded_by_id=allocator
-                )
-            )
-        else:
-            detained = rng.random() < DETENTION_RATE.get(ETHNIC_GROUP.get(ethnicity, ""), DEFAULT_DETENTION_RATE)
-            outcome = _weighted(rng, DETENTIONS if detained else OTHER_OUTCOMES)
-            started = allocated_at + timedelta(minutes=rng.randint(15, 120))
-            # Assessments overrun their expected length as often as not: beds, doctors and conveyance.
-            worked = timedelta(hours=expected * rng.uniform(0.5, 1.7))
-            ended = started + worked
-            delays = (
-                sorted({_weighted(rng, DELAYS) for _ in range(rng.choice([1, 1, 2]))}) if rng.random() < 0.3 else []
-            )
-            if delays and DelayReason.NO_BED in delays:
-                ended += timedelta(hours=rng.uniform(1, 6))
-            if outcome == Outcome.DETAINED_S3:
-                nr = NearestRelativeAction.CONSULTED
-            elif outcome in (Outcome.DETAINED_S2, Outcome.DETAINED_S4):
-                nr = rng.choice(
+        for pk, status, received, legal_status, ethnicity, person_id, postcode, language, interpreter in rows:
+            legal = legal_status or "community"
+            if legal not in expected_of:
+                hours = ranking.expected_hours(legal)
+                expected_of[legal] = hours, Decimal(str(hours))
+            expected, expected_hours = expected_of[legal]
+            allocated_at = received + timedelta(minutes=randint(10, 180))
+            if status == allocated_status:
+                slot = slots.get(pk)
+                if slot is None:  # allocated before this run (a second seeding): leave it as it is
+                    continue
+                live = choice(live_statuses)
+                allocated_at = slot.allocated_at
+                assessment_id = uuid4()
+                batch.append(
                     [
-                        NearestRelativeAction.INFORMED,
-                        NearestRelativeAction.INFORMED,
-                        NearestRelativeAction.NOT_PRACTICABLE,
+                        assessment_id,
+                        service_id,
+                        pk,
+                        slot.amhp_id,
+                        live,
+                        allocated_at,
+                        allocator,
+                        None if live == offered else min(allocated_at + five, now),
+                        expected_hours,
+                        slot.shift_ends_at,
+                        slot.shift_ends_at,  # late after the shift's end
+                        None,
+                        None,
+                        "",
+                        not_yet,
+                        [],
+                        *[None] * 7,  # no work done yet (and updated_at is set as the batch is written)
                     ]
                 )
+                events.append([assessment_id, allocated_kind, allocated_at, allocator])
             else:
-                nr = rng.choice(
-                    [
-                        NearestRelativeAction.CONSULTED,
-                        NearestRelativeAction.INFORMED,
-                        NearestRelativeAction.NONE_IDENTIFIED,
+                detained = chance() < detention_rate.get(ethnicity, DEFAULT_DETENTION_RATE)
+                outcome = (detentions if detained else other_outcomes)(rng)
+                started = allocated_at + timedelta(minutes=randint(15, 120))
+                # Assessments overrun their expected length as often as not: beds, doctors and conveyance.
+                worked = timedelta(hours=expected * uniform(0.5, 1.7))
+                ended = started + worked
+                delays = sorted({delay_reason(rng) for _ in range(choice([1, 1, 2]))}) if chance() < 0.3 else []
+                if delays and no_bed in delays:
+                    ended += timedelta(hours=uniform(1, 6))
+                if outcome == detained_s3:
+                    nr = consulted
+                elif outcome in detained_other:
+                    nr = choice(nr_if_detained)
+                else:
+                    nr = choice(nr_otherwise)
+                amhp = choice(amhps)
+                shift_ends_at = _shift_end(allocated_at)
+                seen = started + timedelta(minutes=randint(20, 90))
+                responded_at = allocated_at + timedelta(minutes=randint(2, 20))
+                completed_at = ended + timedelta(minutes=randint(5, 60))
+                seen_at = min(seen, ended)
+                assessment_id = uuid4()
+                row = [
+                    assessment_id,
+                    service_id,
+                    pk,
+                    amhp,
+                    completed_status,
+                    allocated_at,
+                    allocator,
+                    responded_at,
+                    expected_hours,
+                    shift_ends_at,
+                    None,
+                    seen_at,
+                    completed_at,
+                    outcome,
+                    nr,
+                    delays,
+                    ended - thirty if detained else None,
+                    ended - fifteen if detained else None,
+                    ended if detained else None,
+                    started,
+                    ended,
+                    (Decimal((ended - started).total_seconds()) / an_hour).quantize(cent),
+                    None,
+                ]
+                batch.append(row)
+                moving: list[list[Any]] = []
+                examined: list[list[Any]] = []
+                if allocated_at >= detail_from:
+                    moving = [
+                        [assessment_id, seen_kind, seen_at, allocator],
+                        [assessment_id, decision_kind, ended, allocator],
                     ]
-                )
-            amhp = rng.choice(amhps)
-            shift_ends_at = _shift_end(allocated_at)
-            seen = started + timedelta(minutes=rng.randint(20, 90))
-            assessment = Assessment(
-                service=service,
-                referral_id=pk,
-                amhp_id=amhp,
-                status=AssessmentStatus.COMPLETED,
-                allocated_at=allocated_at,
-                allocated_by_id=allocator,
-                responded_at=allocated_at + timedelta(minutes=rng.randint(2, 20)),
-                expected_hours=Decimal(str(expected)),
-                shift_ends_at=shift_ends_at,
-                seen_at=min(seen, ended),
-                completed_at=ended + timedelta(minutes=rng.randint(5, 60)),
-                outcome=outcome,
-                nearest_relative_action=nr,
-                delay_reasons=delays,
-                application_signed_at=ended - timedelta(minutes=30) if detained else None,
-                bed_found_at=ended - timedelta(minutes=15) if detained else None,
-                conveyed_at=ended if detained else None,
-                work_started_at=started,
-                work_ended_at=ended,
-                hours_worked=(Decimal((ended - started).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01")),
-            )
-            batch.append(assessment)
-            first_event, first_doctor = len(events), len(doctors)
-            if allocated_at >= detail_from:
-                for kind, at in (
-                    (TimelineEvent.Kind.ALLOCATED, allocated_at),
-                    (TimelineEvent.Kind.ACCEPTED, assessment.responded_at),
-                    (TimelineEvent.Kind.SEEN, assessment.seen_at),
-                    (TimelineEvent.Kind.DECISION, ended),
-                ):
-                    events.append(TimelineEvent(assessment=assessment, kind=kind, at=at, recorded_by_id=allocator))  # type: ignore[misc]
-                if detained:
-                    names = rng.sample(DOCTOR_NAMES, 2)
-                    doctors.append(
-                        Doctor(
-                            assessment=assessment,
-                            name=names[0],
-                            s12_approved=True,
-                            examined_at=seen,
-                            recommendation_signed=True,
+                    events.append([assessment_id, allocated_kind, allocated_at, allocator])
+                    events.append([assessment_id, accepted_kind, responded_at, allocator])
+                    events.extend(moving)
+                    if detained:
+                        names = rng.sample(DOCTOR_NAMES, 2)
+                        examined = [
+                            [assessment_id, names[0], True, False, seen, True],
+                            [assessment_id, names[1], False, True, seen + twenty, True],
+                        ]
+                        doctors.extend(examined)
+                if desk.covers(allocated_at):  # elsewhere no AMHP is on duty: the desk leaves the row as it is
+                    pending.append(
+                        _Pending(
+                            row=row,
+                            person_id=person_id,
+                            postcode=postcode or "",
+                            language=language or "",
+                            interpreter_needed=interpreter,
+                            expected=expected,
+                            events=moving,
+                            doctors=examined,
                         )
                     )
-                    doctors.append(
-                        Doctor(
-                            assessment=assessment,
-                            name=names[1],
-                            previous_acquaintance=True,
-                            examined_at=seen + timedelta(minutes=20),
-                            recommendation_signed=True,
-                        )
-                    )
-            person = Person(postcode=postcode or "", language=language or "", interpreter_needed=interpreter)
-            pending.append(
-                _Pending(
-                    assessment=assessment,
-                    person_id=person_id,
-                    locality=service.locality_of(person.postcode),
-                    language=language_needed(person),
-                    expected=expected,
-                    events=events[first_event:],
-                    doctors=doctors[first_doctor:],
-                )
-            )
-        if len(batch) >= BATCH:
-            flush()
-    if batch:
-        flush()
+            if len(batch) >= BATCH:
+                yield from _settled(desk, pending, batch, now)
+                batch = []
+                pending = []
+        if batch:
+            yield from _settled(desk, pending, batch, now)
+
+    created = copy_rows(Assessment, ASSESSMENT_COLUMNS, made())
+    copy_rows(TimelineEvent, EVENT_COLUMNS, events)
+    copy_rows(Doctor, DOCTOR_COLUMNS, doctors)
+    # The work done, for the working-time checks: one statement over the service's assessments (those it has
+    # already skip, as their periods exist).
+    insert_select(
+        WorkedPeriod,
+        {
+            "staff": F("amhp_id"),
+            "started_at": F("work_started_at"),
+            "ended_at": F("work_ended_at"),
+            "source": Value("assessment"),
+            "source_id": UuidText("pk"),
+            "updated_at": Value(timezone.now(), output_field=DateTimeField()),
+        },
+        Assessment.objects.filter(
+            service=service, work_started_at__isnull=False, work_ended_at__gt=F("work_started_at")
+        ),
+    )
     rota_services.rebuild_worked_spans(service_id=service.pk)
     # The referral closes when its assessment completes: align the demo referrals in one statement, a
     # join (UPDATE ... FROM) rather than a subquery per referral, as the seeding may run while the
-    # assessments' indexes are deferred.
-    # Each row says when it last changed (completed, answered or allocated), not when it was seeded: a
-    # year of history written in minutes must not all look changed just now to the jobs that look for
-    # changes (the dashboards' roll-up above all). At the latest NOW: when the rota cannot absorb a large
-    # scale's demand, the desk's queue runs on past it.
-    Assessment.objects.filter(service=service).update(
-        updated_at=Least(Coalesce("completed_at", "responded_at", "allocated_at"), Value(now))
-    )
+    # assessments' indexes are deferred. Each takes its assessment's updated_at.
     referrals, assessments = Referral._meta.db_table, Assessment._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -537,4 +633,22 @@ def seed_assessments(
             f"AND {referrals}.service_id = %s AND {referrals}.status = %s",
             [*OPEN_ASSESSMENT_STATUSES, service.pk, Status.ALLOCATED],
         )
+    progress(f"{created} assessments")
     return created
+
+
+def _settled(desk: _Desk, pending: list[_Pending], batch: list[list[Any]], now: datetime) -> list[list[Any]]:
+    """BATCH once the desk has given its PENDING completed work to the AMHPs the ranking put first."""
+    desk.settle(pending)
+    for row in batch:
+        # When the row last changed (completed, answered or allocated), not when it was seeded: a year of history
+        # written in minutes must not all look changed just now to the jobs that look for changes (the
+        # dashboards' roll-up above all). At the latest NOW: when the rota cannot absorb a large scale's demand,
+        # the desk's queue runs on past it.
+        row[_UPDATED] = min(row[_COMPLETED] or row[_RESPONDED] or row[_ALLOCATED], now)
+    return batch
+
+
+def _values(weights: dict[Any, int]) -> dict[str, int]:
+    """WEIGHTS keyed by the choices' plain values, as the rows store them."""
+    return {str(key): weight for key, weight in weights.items()}

@@ -32,7 +32,6 @@ from assessments.models import (
 from rota import doctors as doctor_rules
 from rota.models import DirectoryDoctor, Service
 
-BATCH = 5000
 # Completed work this recent gets its requests: the dashboards' default period of 90 days.
 REQUEST_DAYS = 90
 COLUMNS = (
@@ -65,8 +64,8 @@ class _Doctor:
     expires_on: date | None
     windows: list[doctor_rules.Window]
 
-    def s12_in_date(self, at: datetime) -> bool:
-        day = at.astimezone(LONDON).date()
+    def s12_in_day(self, day: date) -> bool:
+        """Whether the doctor's s12 approval is in date on DAY (London)."""
         return doctor_rules.s12_approval_in_date(approved=self.s12_approved, expires_on=self.expires_on, on_day=day)
 
 
@@ -111,13 +110,32 @@ class _Directory:
             .order_by("name", "pk")
             .values_list("pk", "name", "s12_approved", "s12_approval_expires_on", "availability")
         ]
+        # Whether each doctor is likely available, by London weekday, hour and minute: windows start and end on
+        # the minute, so that is all likely_available reads of the time (worked out once per minute of the week).
+        self.on_the_minute = all(
+            w.start.second == w.start.microsecond == w.end.second == w.end.microsecond == 0
+            for d in self.doctors
+            for w in d.windows
+        )
+        self.likely_at: dict[tuple[int, int, int], list[bool]] = {}
 
     def ring(self, rng: random.Random, at: datetime, k: int, *, s12: bool) -> list[_Doctor]:
         """K different doctors an AMHP would ring at AT: likely available then first (and s12 in date if S12)."""
-        fit = [d for d in self.doctors if not s12 or d.s12_in_date(at)]
-        likely = [d for d in fit if doctor_rules.likely_available(d.windows, at)]
+        local = at.astimezone(LONDON)
+        minute = (local.weekday(), local.hour, local.minute)
+        likely_now = self.likely_at.get(minute) if self.on_the_minute else None
+        if likely_now is None:
+            likely_now = [doctor_rules.likely_available(d.windows, at) for d in self.doctors]
+            if self.on_the_minute:
+                self.likely_at[minute] = likely_now
+        day = local.date()
+        likely: list[_Doctor] = []
+        rest: list[_Doctor] = []
+        for doctor, available in zip(self.doctors, likely_now, strict=True):
+            if s12 and not doctor.s12_in_day(day):
+                continue
+            (likely if available else rest).append(doctor)
         rng.shuffle(likely)
-        rest = [d for d in fit if d not in likely]
         rng.shuffle(rest)
         return (likely + rest)[:k]
 
@@ -282,16 +300,17 @@ def seed_requests(
         "referral__person__interpreter_needed",
     )
     names = [f.replace("referral__person__", "") for f in fields]
-    rows = (
+    # Read whole before any request is written: copy_rows sends its COPY while the next rows are made, so the
+    # connection cannot be reading meanwhile.
+    rows = list(
         Assessment.objects.filter(service=service)
         .filter(
             Q(status=AssessmentStatus.COMPLETED, allocated_at__gte=now - timedelta(days=days))
             | Q(status__in=[AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS])
         )
         .filter(~Exists(CaseRequest.objects.filter(assessment=OuterRef("pk"))))
-        .order_by("allocated_at", "referral__received_at", "pk")
+        .order_by("allocated_at", "referral__received_at", "referral_id", "pk")
         .values_list(*fields)
-        .iterator(chunk_size=BATCH)
     )
 
     def generated() -> Iterator[tuple[Any, ...]]:

@@ -28,7 +28,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 
-from amhp_hub.common.bulk import insert_new
+from amhp_hub.common.bulk import UuidText, insert_new, insert_select
 from amhp_hub.common.zone import LONDON
 from assessments import toil
 from assessments.models import (
@@ -68,36 +68,8 @@ STATUTORY_KINDS = [str(LateFlag.Kind.NEAR_STATUTORY_EXPIRY), str(LateFlag.Kind.S
 # --- SQL helpers ----------------------------------------------------------------------
 
 
-class UuidText(models.Func):
-    """A UUID column as its canonical dashed text (SQLite stores 32 hex digits)."""
-
-    output_field = models.CharField()
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
-        sql, params = compiler.compile(self.source_expressions[0])
-        if connection.vendor == "sqlite":
-            parts = [f"substr({sql}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
-            return " || '-' || ".join(parts), params * 5
-        return f"CAST({sql} AS text)", params
-
-
 def _text(expr: Any) -> Any:
     return Cast(expr, output_field=models.CharField())
-
-
-def _insert_select(model: type[models.Model], columns: dict[str, Any], queryset: models.QuerySet[Any]) -> int:
-    """INSERT INTO MODEL (COLUMNS) SELECT ... FROM QUERYSET ON CONFLICT DO NOTHING; return rows inserted.
-
-    COLUMNS maps field names of MODEL to expressions over QUERYSET's model.
-    """
-    aliases = {f"ins_{name}": expr for name, expr in columns.items()}
-    select = queryset.order_by().annotate(**aliases).values_list(*aliases)
-    sql, params = select.query.sql_with_params()
-    qn = connection.ops.quote_name
-    target = ", ".join(qn(model._meta.get_field(name).column) for name in columns)  # type: ignore[arg-type, union-attr]
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({target}) {sql} ON CONFLICT DO NOTHING", params)
-        return max(cursor.rowcount, 0)
 
 
 # Rows one statement of a sweep raises at most: after an outage the backlog is many short statements.
@@ -107,7 +79,7 @@ LATE_FLAG_BATCH = 20_000
 def _insert_select_in_batches(
     model: type[models.Model], columns: dict[str, Any], queryset: models.QuerySet[Any]
 ) -> int:
-    """`_insert_select` over QUERYSET in batches of LATE_FLAG_BATCH rows in primary-key order; return rows inserted.
+    """`insert_select` over QUERYSET in batches of LATE_FLAG_BATCH rows in primary-key order; return rows inserted.
 
     Each batch reads the keys it covers, then inserts the rows up to the last of them, so no one statement
     runs long however large the backlog. With nothing to raise it is one read and no INSERT.
@@ -119,7 +91,7 @@ def _insert_select_in_batches(
         keys = list(rows.order_by("pk").values_list("pk", flat=True)[:batch])
         if not keys:
             return total
-        total += _insert_select(model, columns, rows.filter(pk__lte=keys[-1]))
+        total += insert_select(model, columns, rows.filter(pk__lte=keys[-1]))
         if len(keys) < batch:
             return total
         after = keys[-1]
@@ -653,7 +625,7 @@ def warn_expiring_warrants(*, now: datetime, service_id: int | None = None) -> i
         StaffProfile.objects.filter(role=Role.AMHP, warrant_expires_on__gte=today, warrant_expires_on__lte=horizon),
         service_id,
     )
-    created = _insert_select(Notification, columns("", "user_id"), amhps)
+    created = insert_select(Notification, columns("", "user_id"), amhps)
     # One row per (manager, AMHP) pair of the same service, through the service's staff.
     managers = _for_service(
         StaffProfile.objects.filter(
@@ -664,7 +636,7 @@ def warn_expiring_warrants(*, now: datetime, service_id: int | None = None) -> i
         ),
         service_id,
     )
-    created += _insert_select(Notification, columns("service__staff__", "user_id"), managers)
+    created += insert_select(Notification, columns("service__staff__", "user_id"), managers)
     return created
 
 
@@ -761,12 +733,12 @@ def notify_swaps(*, now: datetime, service_id: int | None = None) -> int:
         Value(" to take "),
         shift_text,
     )
-    created = _insert_select(
+    created = insert_select(
         Notification,
         columns("shift__service__staff__user_id", "swap_requested", ask_title, Value("requested")),
         asked.filter(shift__service__staff__role=Role.MANAGER),
     )
-    created += _insert_select(
+    created += insert_select(
         Notification, columns("proposed_staff__user_id", "swap_requested", ask_title, Value("requested")), asked
     )
     decision_title = Concat(
@@ -780,8 +752,6 @@ def notify_swaps(*, now: datetime, service_id: int | None = None) -> int:
         shift_text,
     )
     for recipient in ("requested_by__user_id", "proposed_staff__user_id"):
-        created += _insert_select(
-            Notification, columns(recipient, "swap_decided", decision_title, F("status")), decided
-        )
+        created += insert_select(Notification, columns(recipient, "swap_decided", decision_title, F("status")), decided)
     _mark_swept("notify_swaps", service_id, now, full=since is None)
     return created

@@ -29,10 +29,15 @@ def locality_for(referral: Referral) -> str | None:
 
 def language_needed(person: Person) -> str | None:
     """Return the language an AMHP should speak: the person's, if not English or an interpreter is needed."""
-    language = (person.language or "").strip()
+    return language_to_speak(person.language, interpreter_needed=person.interpreter_needed)
+
+
+def language_to_speak(language: str | None, *, interpreter_needed: bool) -> str | None:
+    """``language_needed`` from a person's recorded language and interpreter flag (for rows read without a model)."""
+    language = (language or "").strip()
     if not language:
         return None
-    if person.interpreter_needed or language.casefold() != ENGLISH:
+    if interpreter_needed or language.casefold() != ENGLISH:
         return language
     return None
 

@@ -1,7 +1,7 @@
 """Demo referrals: a year of them with the real shape of demand, scaled up for benchmarks.
 
 People and referrals are generated as plain rows (no model instances) and written with
-COPY on PostgreSQL (amhp_hub.common.bulk), so a million referrals take a few minutes.
+COPY on PostgreSQL (amhp_hub.common.bulk), so a million referrals take about a minute and a half.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from referrals.constants import (
 )
 from referrals.models import Person, Referral, TriageRecord
 from referrals.nhs_number import generate_nhs_number
-from rota.demo import ETHNICITY_WEIGHTS, FAMILY, GIVEN, LANGUAGES, choose_weighted
+from rota.demo import ETHNICITY_WEIGHTS, FAMILY, GIVEN, LANGUAGES, Weighted
 from rota.models import Role, Service, StaffProfile
 
 PLACES = {
@@ -49,7 +49,7 @@ PLACES = {
 HOUR_WEIGHTS = [2, 1.5, 1, 1, 1, 1, 1.5, 2, 3, 5, 6, 6.5, 6.5, 7, 7.5, 8, 9, 10, 9.5, 8, 6.5, 5, 4, 3]
 WEEKDAY_WEIGHTS = [1.15, 1.1, 1.1, 1.1, 1.1, 0.75, 0.7]  # Monday .. Sunday
 # Legal situations of daytime and night-time referrals (s136 dominates the night).
-DAY_STATUS_WEIGHTS: dict[str, int] = {
+DAY_STATUS_WEIGHTS: dict[LegalStatus, int] = {
     LegalStatus.COMMUNITY: 30,
     LegalStatus.INFORMAL_INPATIENT: 12,
     LegalStatus.S5_2: 10,
@@ -63,7 +63,7 @@ DAY_STATUS_WEIGHTS: dict[str, int] = {
     LegalStatus.POLICE_CUSTODY: 6,
     LegalStatus.NR_REQUEST: 6,
 }
-NIGHT_STATUS_WEIGHTS: dict[str, int] = {
+NIGHT_STATUS_WEIGHTS: dict[LegalStatus, int] = {
     **DAY_STATUS_WEIGHTS,
     LegalStatus.S136: 40,
     LegalStatus.COMMUNITY: 10,
@@ -105,6 +105,7 @@ PERSON_COLUMNS = (
 def _people(rng: random.Random, service: Service, count: int, nhs_numbers: Callable[[], str]) -> Iterator[tuple]:
     """COUNT people as rows for PERSON_COLUMNS."""
     letters = "ABDEFGHJLNPQRSTUWXYZ"
+    ethnicity = Weighted(ETHNICITY_WEIGHTS)
     for _ in range(count):
         yield (
             uuid.UUID(int=rng.getrandbits(128), version=4),
@@ -114,7 +115,7 @@ def _people(rng: random.Random, service: Service, count: int, nhs_numbers: Calla
             rng.choice(FAMILY),
             date(rng.randint(1940, 2007), rng.randint(1, 12), rng.randint(1, 28)),
             rng.choice([Sex.FEMALE, Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.OTHER]).value,
-            choose_weighted(rng, ETHNICITY_WEIGHTS),
+            ethnicity(rng),
             "English" if rng.random() > 0.1 else rng.choice(LANGUAGES),
             rng.random() < 0.05,
             f"AB{rng.randint(1, 20)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}",
@@ -254,6 +255,8 @@ def seed_referrals(
     open_choices = [Status.NEW, Status.NEW, Status.ACCEPTED, Status.ACCEPTED, Status.MORE_INFO]
     queue_values = {str(s) for s in QUEUE_STATUSES}
     intake_deadline, priority_of, due_of = deadlines.intake_deadline, clocks.default_priority, clocks.due_at
+    night_status, day_status = Weighted(NIGHT_STATUS_WEIGHTS), Weighted(DAY_STATUS_WEIGHTS)
+    closed_status = Weighted({Status.ASSESSED: 80, Status.REDIRECTED: 12, Status.CLOSED: 8})
 
     def referrals() -> Iterator[tuple]:
         for index, received in enumerate([*closed_times, *open_times]):
@@ -262,7 +265,7 @@ def seed_referrals(
             person_index = min(person_index, len(people) - 1)
             person_id, nhs_number, family_name, given_name, born = people[person_index]
             hour = received.astimezone(LONDON).hour
-            legal = choose_weighted(rng, NIGHT_STATUS_WEIGHTS if hour >= 20 or hour < 8 else DAY_STATUS_WEIGHTS)
+            legal = (night_status if hour >= 20 or hour < 8 else day_status)(rng)
             started = received - timedelta(minutes=rng.randint(10, 240)) if legal in clocks.CLOCKED_STATUSES else None
             if legal in (LegalStatus.S2, LegalStatus.S3):
                 started = received - timedelta(days=rng.randint(5, 27))
@@ -286,7 +289,7 @@ def seed_referrals(
                 status = rng.choice(open_choices)
                 closed_at = None
             else:
-                status = rng.choices([Status.ASSESSED, Status.REDIRECTED, Status.CLOSED], weights=[80, 12, 8])[0]
+                status = closed_status(rng)
                 closed_at = received + timedelta(hours=rng.uniform(2, 30))
             counts["open"] += int(status in queue_values)
             referral_id = uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -311,7 +314,7 @@ def seed_referrals(
                 PRIORITY_RANK[priority],
                 str(legal),
                 started,
-                PLACES[LegalStatus(legal)],
+                PLACES[legal],
                 received,
                 expiry,
                 watched.rule if watched else "",

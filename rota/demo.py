@@ -6,8 +6,11 @@ Built through the services (so the same rules and audit apply), with patterns ap
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from bisect import bisect
+from collections.abc import Hashable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
+from itertools import accumulate
+from typing import Generic, TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -260,9 +263,26 @@ ETHNICITY_WEIGHTS = {
 DEMO_PASSWORD = "amhp-demo-2026"  # noqa: S105 - demo accounts only, printed by seed_demo
 
 
+K = TypeVar("K", bound=Hashable)
+
+
+class Weighted(Generic[K]):
+    """A weighted choice among the keys of WEIGHTS, drawn exactly as ``rng.choices(keys, weights)[0]`` draws it
+    (one ``rng.random()``, the same key for the same stream), with the cumulative weights summed once, not on
+    every draw: the demo draws millions."""
+
+    def __init__(self, weights: Mapping[K, float]) -> None:
+        self.keys = list(weights)
+        self.cumulative = list(accumulate(weights[k] for k in self.keys))
+        self.total = self.cumulative[-1] + 0.0
+        self.last = len(self.keys) - 1
+
+    def __call__(self, rng: random.Random) -> K:
+        return self.keys[bisect(self.cumulative, rng.random() * self.total, 0, self.last)]
+
+
 def choose_weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
-    keys = list(weights)
-    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+    return Weighted(weights)(rng)
 
 
 def seed_staff(*, service: Service, rng: random.Random, today: date, amhps: int = 30) -> list[tuple[str, str, str]]:

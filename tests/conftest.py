@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -214,6 +215,11 @@ def on_postgres() -> bool:
 requires_postgres = pytest.mark.skipif(
     "postgres" not in os.environ.get("DATABASE_URL", ""), reason="needs PostgreSQL (DATABASE_URL)"
 )
+
+
+def is_write(sql: str) -> bool:
+    """Whether a logged statement writes rows: an INSERT (an executemany's is logged as "N times: INSERT") or COPY."""
+    return re.match(r"(\d+ times: )?(INSERT|COPY)\b", sql.lstrip(), re.IGNORECASE) is not None
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,11 @@
-"""Write many rows fast: PostgreSQL's COPY, or bulk_create elsewhere.
+"""Write many rows fast: PostgreSQL's COPY, or executemany elsewhere.
 
 Seeding a million referrals through model instances and INSERTs takes a quarter of an hour;
-COPY of plain tuples takes a few minutes. Rows are tuples of database-ready values for the
-named COLUMNS (field names); every other concrete field gets its default (auto_now fields
-the time of the call), worked out once for the whole call.
+COPY of plain tuples about a minute and a half. Rows are tuples (or lists) of database-ready values
+for the named COLUMNS (field names); every other concrete field gets its default (auto_now
+fields the time of the call), worked out once for the whole call. On PostgreSQL each batch of
+COPY_BATCH rows is sent from a thread while the caller's generator makes the next, so the rows
+must not read from the database as they are made: the connection is carrying the COPY.
 
 ``insert_new`` is the same for rows a unique constraint may already hold (a job run again):
 one INSERT ... ON CONFLICT DO NOTHING, which COPY cannot do.
@@ -15,33 +17,70 @@ import io
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from django.db import connection, models
+from django.db.backends.utils import CursorDebugWrapper
 from django.utils import timezone
 
-COPY_BATCH = 50_000
+COPY_BATCH = 50_000  # rows a COPY statement (on PostgreSQL)
+INSERT_BATCH = 5000  # rows an executemany (elsewhere)
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _escaped(text: str) -> str:
+    """TEXT with backslash, tab and newlines escaped: most text has none (a printable string has no tab or
+    newline), and checking is far quicker than translating."""
+    return text if text.isprintable() and "\\" not in text else text.translate(_ESCAPES)
 
 
 def _text(value: Any) -> str:
     r"""One value in COPY's text format: \N for NULL, with backslash, tab and newlines escaped."""
     kind = type(value)
     if kind is str:
-        return value.translate(_ESCAPES)
+        return _escaped(value)
     if value is None:
         return r"\N"
     if kind is bool:
         return "t" if value else "f"
     if kind is datetime or kind is date:
         return value.isoformat()
+    if kind is uuid.UUID:
+        return value.hex  # PostgreSQL reads the 32 digits without hyphens, and they are quicker to make
+    if kind in _PLAIN:
+        return str(value)
     if kind is list or kind is dict:
-        return json.dumps(value).translate(_ESCAPES)
-    return str(value).translate(_ESCAPES)
+        return _escaped(json.dumps(value))
+    return _escaped(str(value))
+
+
+_PLAIN = {int, float, Decimal}  # their text has nothing to escape
+
+
+def _line(row: Iterable[Any]) -> str:
+    """ROW as one line of COPY's text format (without its newline): ``_text`` of each value, tab-separated.
+
+    The commonest values (NULL, text, timestamps) are written inline, without a call each: seeding writes
+    tens of millions of values.
+    """
+    return "\t".join(
+        [
+            r"\N"
+            if v is None
+            else (v if v.isprintable() and "\\" not in v else v.translate(_ESCAPES))
+            if type(v) is str
+            else v.isoformat()
+            if type(v) is datetime
+            else _text(v)
+            for v in row
+        ]
+    )
 
 
 def _defaults(model: type[models.Model], columns: Sequence[str]) -> dict[str, Any]:
@@ -69,7 +108,11 @@ def _defaults(model: type[models.Model], columns: Sequence[str]) -> dict[str, An
 
 
 def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert ROWS (tuples for COLUMNS) into MODEL's table; return how many. COPY on PostgreSQL."""
+    """Insert ROWS (tuples for COLUMNS) into MODEL's table; return how many. COPY on PostgreSQL.
+
+    ROWS may be a generator, but one that does not read from the database: on PostgreSQL a batch is
+    being sent while it makes the next.
+    """
     defaults = _defaults(model, columns)
     # COLUMNS and the defaults name concrete fields, never reverse relations.
     concrete = [cast("models.Field[Any, Any]", model._meta.get_field(c)) for c in columns]
@@ -82,7 +125,7 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[
     qn = connection.ops.quote_name
     fields = [cast("models.Field[Any, Any]", model._meta.get_field(a)) for a in names]
     column_sql = ", ".join(qn(cast(str, f.column)) for f in fields)  # concrete fields always have a column
-    if connection.vendor != "postgresql":  # one executemany per 5,000 rows
+    if connection.vendor != "postgresql":  # one executemany per INSERT_BATCH rows
         fixed = list(defaults.values())
         sql = f"INSERT INTO {qn(model._meta.db_table)} ({column_sql}) VALUES ({', '.join(['%s'] * len(names))})"
         n = 0
@@ -94,7 +137,7 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[
 
         for row in rows:
             chunk.append([f.get_db_prep_save(v, connection) for f, v in zip(fields, [*row, *fixed], strict=True)])
-            if len(chunk) >= 5000:
+            if len(chunk) >= INSERT_BATCH:
                 write()
                 n += len(chunk)
                 chunk = []
@@ -103,34 +146,38 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[
         return n + len(chunk)
     sql = f"COPY {qn(model._meta.db_table)} ({column_sql}) FROM STDIN"
     tail = "\t".join(_text(v) for v in defaults.values())
-    tail = "\t" + tail if defaults else ""
+    end = ("\t" + tail if defaults else "") + "\n"
     total = 0
-    buffer = io.StringIO()
-    pending = 0
+    with connection.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as writer:
 
-    def flush() -> None:
-        nonlocal buffer, pending
-        buffer.seek(0)
-        with connection.cursor() as cursor:
+        def copy(text: str) -> None:
             raw = cursor.cursor
-            if hasattr(raw, "copy_expert"):  # psycopg2
-                raw.copy_expert(sql, buffer)
-            else:  # psycopg 3
-                with raw.copy(sql) as copy:
-                    copy.write(buffer.getvalue())
-        buffer = io.StringIO()
-        pending = 0
+            # Logged as Django logs its own statements (connection.queries, the debug log) when it logs them.
+            logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
+            with logged:
+                if hasattr(raw, "copy_expert"):  # psycopg2
+                    raw.copy_expert(sql, io.StringIO(text))
+                else:  # psycopg 3
+                    with raw.copy(sql) as stream:
+                        stream.write(text)
 
-    for row in rows:
-        buffer.write("\t".join(map(_text, row)))
-        buffer.write(tail)
-        buffer.write("\n")
-        pending += 1
-        total += 1
-        if pending >= COPY_BATCH:
-            flush()
-    if pending:
-        flush()
+        # Each batch is sent by a thread of its own while this one makes the next: the driver lets go of the
+        # interpreter while PostgreSQL reads, so the two overlap. One COPY at a time, in order.
+        sending: Future[None] | None = None
+        lines: list[str] = []
+        for row in rows:
+            lines.append(_line(row))
+            if len(lines) >= COPY_BATCH:
+                total += len(lines)
+                if sending is not None:
+                    sending.result()
+                sending = writer.submit(copy, end.join(lines) + end)
+                lines = []
+        if sending is not None:
+            sending.result()
+        if lines:
+            total += len(lines)
+            copy(end.join(lines) + end)
     return total
 
 
@@ -222,14 +269,44 @@ def insert_new(
         return max(cursor.rowcount, 0)
 
 
+class UuidText(models.Func):
+    """A UUID column as its canonical dashed text (SQLite stores 32 hex digits)."""
+
+    output_field = models.CharField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        sql, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "sqlite":
+            parts = [f"substr({sql}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
+            return " || '-' || ".join(parts), params * 5
+        return f"CAST({sql} AS text)", params
+
+
+def insert_select(model: type[models.Model], columns: dict[str, Any], queryset: models.QuerySet[Any]) -> int:
+    """INSERT INTO MODEL (COLUMNS) SELECT ... FROM QUERYSET ON CONFLICT DO NOTHING; return rows inserted.
+
+    COLUMNS maps field names of MODEL to expressions over QUERYSET's model.
+    """
+    aliases = {f"ins_{name}": expr for name, expr in columns.items()}
+    select = queryset.order_by().annotate(**aliases).values_list(*aliases)
+    sql, params = select.query.sql_with_params()
+    qn = connection.ops.quote_name
+    target = ", ".join(qn(model._meta.get_field(name).column) for name in columns)  # type: ignore[arg-type, union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({target}) {sql} ON CONFLICT DO NOTHING", params)
+        return max(cursor.rowcount, 0)
+
+
 @contextmanager
 def deferred_indexes(*tables: type[models.Model]) -> Iterator[bool]:
-    """While loading empty TABLES on PostgreSQL, drop their plain indexes and foreign keys; rebuild them after.
+    """While loading empty TABLES on PostgreSQL, drop their plain indexes, foreign keys and unique constraints
+    (those no foreign key refers to; primary keys stay); rebuild them after.
 
     Building an index once over a million rows is far cheaper than updating a dozen of them
-    row by row, and re-adding a foreign key checks every row in one join instead of one
-    trigger per row. Only when every table starts empty (a first seed), so nothing live
-    waits on the locks; otherwise nothing changes. Yields whether the indexes were deferred.
+    row by row, re-adding a foreign key checks every row in one join instead of one trigger
+    per row, and re-adding a unique constraint checks it in one sort. Only when every table
+    starts empty (a first seed), so nothing live waits on the locks; otherwise nothing
+    changes. Yields whether the indexes were deferred.
     """
     names = [m._meta.db_table for m in tables]
     if connection.vendor != "postgresql":
@@ -254,8 +331,15 @@ def deferred_indexes(*tables: type[models.Model]) -> Iterator[bool]:
                 [names],
             )
             foreign_keys = cursor.fetchall()
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint u"
+                " WHERE contype = 'u' AND conrelid::regclass::text = ANY(%s)"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = u.conindid)",
+                [names],
+            )
+            uniques = cursor.fetchall()
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check what is pending, so the tables can change
-            for table, name, _ in foreign_keys:
+            for table, name, _ in [*foreign_keys, *uniques]:
                 cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
             for name, _ in indexes:
                 cursor.execute(f"DROP INDEX {name}")
@@ -270,6 +354,6 @@ def deferred_indexes(*tables: type[models.Model]) -> Iterator[bool]:
                 cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
                 for _, definition in indexes:
                     cursor.execute(definition)
-                for table, name, definition in foreign_keys:
+                for table, name, definition in [*uniques, *foreign_keys]:
                     cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")

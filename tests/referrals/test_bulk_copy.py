@@ -90,3 +90,27 @@ def test_insert_new_keeps_awkward_text_nulls_and_times_and_skips_what_a_unique_c
     assert insert_new(Notification, columns, again) == 1
     assert Notification.objects.count() == len(awkward) + 1
     assert insert_new(Notification, columns, []) == 0
+
+
+def test_rows_in_many_batches_all_arrive_each_batch_one_logged_statement(service: Any, monkeypatch: Any) -> None:
+    """COPY sends each batch from a thread while the next is made (executemany elsewhere): all arrive, in one
+    statement a batch, logged as Django's own statements are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from amhp_hub.common import bulk
+    from tests.conftest import is_write
+
+    monkeypatch.setattr(bulk, "COPY_BATCH", 2)
+    monkeypatch.setattr(bulk, "INSERT_BATCH", 2)
+    made: list[str] = []
+
+    def people() -> Any:  # a generator, as the seeding's are
+        for i in range(5):
+            made.append(f"Given {i}")
+            yield (service.pk, f"Given {i}", "Family")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert copy_rows(Person, ("service", "given_name", "family_name"), people()) == 5
+    assert sorted(Person.objects.values_list("given_name", flat=True)) == made
+    assert sum(1 for q in queries if is_write(q["sql"])) == 3
