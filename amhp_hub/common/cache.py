@@ -10,7 +10,7 @@ request, so each request paid that several times. A `redis.Redis` is safe to sha
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
@@ -24,17 +24,15 @@ class SharedClientRedisCacheClient(RedisCacheClient):
         self._lock = threading.Lock()
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        base: Any = self  # Django's own attributes, which its type stubs leave out
-        index = base._get_connection_pool_index(write)
-        client = self._clients.get(index)
+        # Django's own choice of pool (it makes each pool once and keeps it); one client is kept per pool.
+        pool = cast(Any, self)._get_connection_pool(write)
+        client = self._clients.get(id(pool))
         if client is None:
             with self._lock:
-                client = self._clients.get(index)
+                client = self._clients.get(id(pool))
                 if client is None:
-                    if index not in base._pools:
-                        base._pools[index] = base._pool_class.from_url(base._servers[index], **base._pool_options)
-                    client = base._client(connection_pool=base._pools[index])
-                    self._clients[index] = client
+                    client = cast(Any, self)._client(connection_pool=pool)
+                    self._clients[id(pool)] = client
         return client
 
 
