@@ -247,9 +247,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "amhp_hub.common.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        # DRF's, counting in two windows rather than keeping every request's time (amhp_hub.common.throttling).
+        "amhp_hub.common.throttling.AnonRateThrottle",
+        "amhp_hub.common.throttling.UserRateThrottle",
+        "amhp_hub.common.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "30/minute"),

@@ -15,12 +15,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from amhp_hub.common import mfa, sign_in_guard
 from amhp_hub.common.authentication import token_expires_at
 from amhp_hub.common.security import client_ip, lockout_response
+from amhp_hub.common.throttling import ScopedRateThrottle
 
 
 def revoke_on_credential_change(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:

@@ -10,7 +10,8 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from rest_framework.throttling import UserRateThrottle
+
+from amhp_hub.common.throttling import UserRateThrottle
 
 
 def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -49,7 +50,7 @@ def export_throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         throttle = ExportThrottle()
-        if not throttle.allow_request(request, None):  # type: ignore[arg-type]
+        if not throttle.allow_request(request, None):
             wait = int(throttle.wait() or 60)
             response = HttpResponse(
                 f"Too many downloads: try again in {wait} seconds.\n", status=429, content_type="text/plain"
