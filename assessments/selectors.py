@@ -67,11 +67,11 @@ def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]
     AT is now for work to start now, or a later time for planned work: the same ranking
     (rota.ranking) is then given the shifts covering that time. Each option carries its shift
     and the Working Time Regulations rests the work would break, judged from the rota and the
-    work recorded (rota.working_time.allocation_breaches). Six queries whatever the number of
+    work recorded (rota.working_time.allocation_breaches). Five queries whatever the number of
     AMHPs: the on-duty shifts (with staff and user), the open workload per AMHP (count and
     expected hours), who assessed this person before, who declined this referral (they rank
     last, with their reason), and the shifts and recorded work from the 17-week reference period
-    before AT to a week after it (two queries). An AMHP on
+    before AT to a week after it (one query). An AMHP on
     overlapping shifts appears once, with the shift ending last. AMHPs whose approval is not
     in date on AT's London day are left out.
     """
@@ -156,7 +156,7 @@ def allocation_warnings(referral: Referral, amhp: StaffProfile, at: datetime) ->
 
     The same judgement as candidate_options makes for its rows (the AMHP's open work and this
     referral's expected hours from AT, against their rota and recorded work), for one AMHP,
-    on duty or called in. Three queries.
+    on duty or called in. Two queries.
     """
     open_hours = (
         Assessment.objects.filter(amhp=amhp, status__in=OPEN_ASSESSMENT_STATUSES).aggregate(h=Sum("expected_hours"))[

@@ -358,7 +358,7 @@ def worked_intervals(
     """Return each AMHP's worked time overlapping [START, END): their shifts (not those lost to leave)
     together with the work recorded beyond them (WorkedSpan: late finishes, call-ins, merged).
 
-    Filter by SERVICE_ID or STAFF_IDS. Two queries whatever the number of people.
+    Filter by SERVICE_ID or STAFF_IDS. One query (the two read together, UNION ALL) whatever the number of people.
     """
     shifts = Shift.objects.filter(
         cancelled_at__isnull=True, staff__role=Role.AMHP, starts_at__lt=end, ends_at__gt=start
@@ -373,9 +373,13 @@ def worked_intervals(
         shifts = shifts.filter(staff_id__in=staff_ids)
         spans = spans.filter(staff_id__in=staff_ids)
     intervals: dict[UUID, list[working_time.Interval]] = defaultdict(list)
-    for staff_id, s, e in shifts.exclude(_leave_during_shift()).values_list("staff_id", "starts_at", "ends_at"):
-        intervals[staff_id].append(working_time.Interval(s, e))
-    for staff_id, s, e in spans.values_list("staff_id", "started_at", "ended_at"):
+    rows = (
+        shifts.exclude(_leave_during_shift())
+        .values_list("staff_id", "starts_at", "ends_at")
+        .order_by()
+        .union(spans.values_list("staff_id", "started_at", "ended_at").order_by(), all=True)
+    )
+    for staff_id, s, e in rows:
         intervals[staff_id].append(working_time.Interval(s, e))
     return intervals
 
@@ -385,7 +389,7 @@ def placement_warnings(*, staff_id: UUID, starts_at: datetime, ends_at: datetime
 
     Judged against the AMHP's rota and recorded work together (worked_intervals), as the week's
     warnings are, so a recorded late finish counts; only rests the new shift breaks are returned
-    (working_time.added_breaches). Two queries.
+    (working_time.added_breaches). One query.
     """
     worked = worked_intervals(
         staff_ids=[staff_id], start=starts_at - timedelta(days=8), end=ends_at + timedelta(days=8)
@@ -402,7 +406,7 @@ def working_time_warnings(
     late finish that cuts into the 11 h rest shows even though the rota looked fine. Daily rest
     (11 h, reg. 10) is checked for rests that end inside the range; weekly rest (24 h in each
     Monday-to-Sunday week, reg. 11) for the whole weeks inside it; the 48-hour weekly average
-    (reg. 4) over the WEEKS weeks ending at END. Three queries: shifts, recorded work, people.
+    (reg. 4) over the WEEKS weeks ending at END. Two queries: the worked time (shifts and recorded work), people.
     """
     reference_start = min(start, end - timedelta(weeks=weeks)) - timedelta(days=1)
     intervals = worked_intervals(service_id=service_id, start=reference_start, end=end)

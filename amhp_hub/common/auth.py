@@ -23,7 +23,8 @@ class StaffModelBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> Any:
         users = get_user_model()._default_manager.select_related("staff_profile")
-        user = users.filter(pk=user_id).first()
+        # [:1], not first(): a primary key matches one row, and ordering it would only cost compiling.
+        user = next(iter(users.filter(pk=user_id)[:1]), None)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
@@ -31,7 +32,7 @@ class StaffTokenAuthentication(ExpiringTokenAuthentication):
     """Expiring token authentication, reading the token, user and staff profile in one statement."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
-        token = Token.objects.select_related("user__staff_profile").filter(key=key).first()
+        token = next(iter(Token.objects.select_related("user__staff_profile").filter(key=key)[:1]), None)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         if not token.user.is_active:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 from assessments.models import Notification
@@ -63,3 +64,19 @@ def test_a_manager_sees_dashboards_and_the_designer_and_the_unread_count(
     items = menu(html)
     assert items[-3:] == ["Dashboards", "Rota designer", "Notifications (3 unread)"]
     assert "TOIL" in items and "Queue" in items
+
+
+def test_the_links_follow_the_address_the_site_is_served_under(
+    consultant: StaffProfile, logged_in_client: Callable[..., Any]
+) -> None:
+    """A site served under a path (the WSGI server's SCRIPT_NAME) links there, not where the first page was served."""
+    client = logged_in_client(consultant)
+    at_root = client.get("/search/").content.decode()
+    set_script_prefix("/amhp/")  # as the WSGI handler does for each request
+    try:
+        under_a_prefix = client.get("/search/").content.decode()
+    finally:
+        set_script_prefix("/")
+    assert 'class="govuk-service-navigation__link" href="/queue/"' in at_root
+    assert 'class="govuk-service-navigation__link" href="/amhp/queue/"' in under_a_prefix
+    assert 'class="govuk-service-navigation__link" href="/queue/"' in client.get("/search/").content.decode()

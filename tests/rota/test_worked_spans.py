@@ -105,12 +105,48 @@ def test_spans_kept_piece_by_piece_equal_a_rebuild_and_the_plain_union(amhp: Any
     assert spans(amhp) == union
 
 
-def test_the_checks_read_spans_in_two_queries_however_much_work_was_recorded(amhp: Any) -> None:
+def test_the_checks_read_shifts_and_spans_in_one_query_however_much_work_was_recorded(amhp: Any) -> None:
     for n in range(60):  # sixty overlapping late finishes on one evening
         record(amhp, f"late-{n}", at(11, 17) + timedelta(minutes=n), at(11, 19) + timedelta(minutes=n))
 
     with CaptureQueriesContext(connection) as queries:
         worked = worked_intervals(staff_ids=[amhp.pk], start=at(4, 0), end=at(18, 0))
 
-    assert len(queries) == 2  # the shifts, and the spans
+    assert len(queries) == 1  # the shifts and the spans, together
     assert worked[amhp.pk] == [Interval(at(11, 17), at(11, 19) + timedelta(minutes=59))]
+
+
+def test_the_worked_time_is_the_live_shifts_not_lost_to_leave_and_the_spans_beyond_them(amhp: Any) -> None:
+    from datetime import time
+
+    from rota.models import Leave, Shift, ShiftType
+
+    day_type = ShiftType.objects.create(
+        service=amhp.service, code="day", name="Day", start_time=time(9), end_time=time(17), required_cover=1
+    )
+
+    def shift(day: int, **extra: Any) -> None:
+        Shift.objects.create(
+            service=amhp.service,
+            shift_type=day_type,
+            staff=amhp,
+            day=at(day, 9).date(),
+            starts_at=at(day, 9),
+            ends_at=at(day, 17),
+            **extra,
+        )
+
+    shift(11)
+    record(amhp, "late-11", at(11, 17), at(11, 19))  # a late finish after it
+    shift(12, cancelled_at=at(1, 0))  # cancelled: not worked
+    shift(13)
+    Leave.objects.create(staff=amhp, starts_at=at(13, 0), ends_at=at(14, 0))  # lost to a day's leave
+
+    with CaptureQueriesContext(connection) as queries:
+        worked = worked_intervals(staff_ids=[amhp.pk], start=at(4, 0), end=at(18, 0))
+
+    assert len(queries) == 1
+    assert sorted(worked[amhp.pk], key=lambda i: i.start) == [
+        Interval(at(11, 9), at(11, 17)),
+        Interval(at(11, 17), at(11, 19)),
+    ]
