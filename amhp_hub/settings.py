@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # A correlation id for every request; a database fault becomes a clean 503 that names it.
     "amhp_hub.common.security.RequestContextMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Sign-in attempts over their address's limits are refused here, before any session or CSRF work.
+    "amhp_hub.common.sign_in_guard.SignInRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -4,11 +4,9 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from amhp_hub.common import health, sign_in_guard
-from amhp_hub.common.security import client_ip
 
 # Seams for the checks, so a test can point one at a broken database or broker.
 HEALTH_CONNECTION: Any = None
@@ -39,14 +37,8 @@ class SignInView(auth_views.LoginView):
     """
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if sign_in_guard.too_many_attempts(client_ip(request)):
-            return self._refused(request, "Too many sign-in attempts from your network. Wait a minute and try again.")
+        # The attempt was counted against its address's limits on the way in (SignInRateLimitMiddleware).
         with sign_in_guard.password_check_slot() as free:
             if not free:
-                return self._refused(request, "Many people are signing in at once. Wait a moment and try again.", 5)
+                return sign_in_guard.refused(request, sign_in_guard.BUSY, 5)
             return super().post(request, *args, **kwargs)
-
-    def _refused(self, request: HttpRequest, message: str, retry_after: int = 60) -> HttpResponse:
-        response = render(request, "registration/locked_out.html", {"message": message}, status=429)
-        response["Retry-After"] = str(retry_after)
-        return response

@@ -18,8 +18,8 @@ from tests.conftest import PASSWORD, TEST_TOTP_SECRET
 @pytest.fixture(autouse=True)
 def fresh_sign_in_counters() -> None:
     """The per-address sign-in counters live in the shared cache (Redis when configured): start clean."""
-    for address in ("203.0.113.9", "198.51.100.7", "192.0.2.44", "127.0.0.1"):
-        cache.delete(f"sign-in-rate:{address}")
+    for address in ("203.0.113.9", "198.51.100.7", "192.0.2.44", "192.0.2.45", "127.0.0.1"):
+        cache.delete_many([f"sign-in-rate:{address}", f"sign-in-burst:{address}"])
 
 
 pytestmark = pytest.mark.real_mfa
@@ -91,6 +91,28 @@ def test_a_burst_of_attempts_from_one_address_is_refused_before_any_password_is_
     assert statuses == [200, 200, 429]
     # The refused attempt reached no password check, so axes counted only the first two.
     assert AuditEvent.objects.filter(action="sign_in_failed", ip="192.0.2.44").count() == 2
+
+
+def test_an_attempt_over_the_limit_is_refused_before_any_session_csrf_or_lockout_work(
+    consultant: Any, settings: Any
+) -> None:
+    settings.SIGN_IN_BURST = 1
+    client = Client(REMOTE_ADDR="192.0.2.45", enforce_csrf_checks=True)
+    guess = {"username": consultant.user.username, "password": "x-password-123"}
+    # Within the limit the attempt goes on through the usual checks: CSRF refuses a form without its token.
+    assert client.post("/login/", guess).status_code == 403
+    refused = client.post("/login/", guess)
+    assert refused.status_code == 429
+    assert "Too many sign-in attempts from your network" in refused.content.decode()
+    assert refused["Retry-After"] == "60"
+    # The headers every page carries, though the later middleware never saw it.
+    assert "no-store" in refused["Cache-Control"]
+    assert refused["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in refused["Content-Security-Policy"]
+    assert refused["X-Correlation-ID"]
+    # No session was started for it, and it reached no password check (axes saw nothing).
+    assert settings.SESSION_COOKIE_NAME not in refused.cookies
+    assert not AuditEvent.objects.filter(action="sign_in_failed", ip="192.0.2.45").exists()
 
 
 def test_the_token_endpoint_shares_the_address_limit(consultant: Any, settings: Any) -> None:
