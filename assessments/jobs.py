@@ -150,14 +150,40 @@ SWEEP_OVERLAP = timedelta(minutes=5)
 
 def _window_start(job: str, service_id: int | None, now: datetime) -> datetime | None:
     """Return the instant this run of JOB need look back to, or None for a full sweep."""
-    mark = SweepMark.objects.filter(job=job, scope=service_id or 0).values_list("swept_until", "full_swept_at").first()
+    return _window(job, service_id, now)[0]
+
+
+def _window(
+    job: str, service_id: int | None, now: datetime, changed: Sequence[type[models.Model]] = ()
+) -> tuple[datetime | None, tuple[bool, ...]]:
+    """The instant this run of JOB need look back to (None for a full sweep), and for each model of CHANGED
+    whether any of its rows was written (``updated_at``) since then: True for all on a full sweep.
+
+    One statement: each model's latest ``updated_at`` is read with the sweep's mark, an index probe each
+    (a max over the index; an EXISTS compared with the mark's column would be planned as a scan).
+    """
+    latest = {
+        f"latest_{n}": Subquery(
+            cast(Any, model)._default_manager.order_by("-updated_at").values("updated_at")[:1],
+            output_field=models.DateTimeField(),
+        )
+        for n, model in enumerate(changed)
+    }
+    mark = (
+        SweepMark.objects.filter(job=job, scope=service_id or 0)
+        .annotate(**latest)
+        .values_list("swept_until", "full_swept_at", *latest)
+        .first()
+    )
+    everything = (True,) * len(changed)
     if mark is None:
-        return None
-    swept_until, full_swept_at = mark
+        return None, everything
+    swept_until, full_swept_at, *writes = mark
     full_every = timedelta(minutes=settings.SWEEP_FULL_EVERY_MINUTES)
     if swept_until > now or now - full_swept_at >= full_every:
-        return None
-    return swept_until - SWEEP_OVERLAP
+        return None, everything
+    since = swept_until - SWEEP_OVERLAP
+    return since, tuple(written is not None and written >= since for written in writes)
 
 
 def _mark_swept(job: str, service_id: int | None, now: datetime, *, full: bool) -> None:
@@ -193,11 +219,14 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
     within LATE_STATUTORY_MARGIN_HOURS, not yet ended), statutory_breach (ended). A flag
     clears when its referral closes, its assessment completes, or its time moves. Return
     {"raised_<kind>": n, ..., "cleared": n}. Eight statements, whatever the table sizes, and one more for
-    each kind with flags to raise (and for each LATE_FLAG_BATCH of a backlog beyond the first).
+    each kind with flags to raise (and for each LATE_FLAG_BATCH of a backlog beyond the first). Within a
+    window, the clearing UPDATEs run only if some referral (three) or assessment (one) changed in it (read
+    with the window's mark), so a run with nothing new is four statements shorter.
     """
     margin = timedelta(hours=settings.LATE_STATUTORY_MARGIN_HOURS)
     K = LateFlag.Kind
-    since = _window_start("flag_late_work", service_id, now)
+    # Whether any referral, and any assessment, changed in the window comes with it (for the clearing below).
+    since, (referrals_changed, assessments_changed) = _window("flag_late_work", service_id, now, (Referral, Assessment))
     open_referrals = _for_service(Referral.objects.filter(status__in=OPEN_REFERRAL), service_id)
     referral_conditions = {
         K.PAST_DUE: Q(due_at__lt=now),
@@ -253,7 +282,8 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
     live = _for_service(LateFlag.objects.filter(cleared_at__isnull=True), service_id)
     live_by_referral, live_by_assessment = live, live
     if since is not None:
-        # One semi-join each (an OR of the two would make the database test every live flag).
+        # One semi-join each (an OR of the two would make the database test every live flag). With no
+        # referral (or assessment) changed in the window, its UPDATEs could match nothing, and are not run.
         live_by_referral = live.filter(referral_id__in=_changed_since(Referral, since))
         live_by_assessment = live.filter(assessment_id__in=_changed_since(Assessment, since))
     still_holds = {
@@ -263,15 +293,16 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
         K.STATUTORY_BREACH: Q(statutory_expires_at__lte=now),
     }
     cleared = 0
-    for kind, condition in still_holds.items():
+    for kind, condition in still_holds.items() if referrals_changed else ():
         holding = Referral.objects.filter(condition, pk=OuterRef("referral_id"), status__in=OPEN_REFERRAL)
         cleared += live_by_referral.filter(kind=kind).filter(~Exists(holding)).update(cleared_at=now)
-    holding_assessment = Assessment.objects.filter(
-        referral_id=OuterRef("referral_id"), status__in=OPEN_ASSESSMENT, shift_ends_at__lt=now
-    )
-    cleared += (
-        live_by_assessment.filter(kind=K.PAST_SHIFT_END).filter(~Exists(holding_assessment)).update(cleared_at=now)
-    )
+    if assessments_changed:
+        holding_assessment = Assessment.objects.filter(
+            referral_id=OuterRef("referral_id"), status__in=OPEN_ASSESSMENT, shift_ends_at__lt=now
+        )
+        cleared += (
+            live_by_assessment.filter(kind=K.PAST_SHIFT_END).filter(~Exists(holding_assessment)).update(cleared_at=now)
+        )
     counts["cleared"] = cleared
     _mark_swept("flag_late_work", service_id, now, full=since is None)
     return counts

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments import jobs
-from assessments.models import LateFlag, SweepMark, ToilEntry
+from assessments.models import Assessment, LateFlag, SweepMark, ToilEntry
 from referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
@@ -95,14 +95,49 @@ def test_toil_for_work_completed_since_the_last_run_is_booked(
     assert jobs.book_toil(now=now + timedelta(minutes=10)) == 0
 
 
-def test_a_windowed_sweep_runs_the_same_statements_as_a_full_one(
-    service: Any, referral_row: Callable[..., Referral], now: datetime
+def statements_of(at: datetime) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        jobs.flag_late_work(now=at)
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_a_windowed_sweep_runs_no_more_statements_than_a_full_one(
+    service: Any, referral_row: Callable[..., Referral], assessment_row: Callable[..., Any], amhp: Any, now: datetime
 ) -> None:
+    # Rows written during the window, in both tables: the windowed run checks them as a full one would.
     referral_row(service, due_at=now - timedelta(hours=1))
+    assessment_row(amhp, shift_ends_at=now - timedelta(hours=1))
+    full = statements_of(now)
+    assert len(statements_of(now + timedelta(minutes=1))) <= len(full)
 
-    def statements(at: datetime) -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            jobs.flag_late_work(now=at)
-        return len(ctx.captured_queries)
 
-    assert statements(now) == statements(now + timedelta(minutes=1))
+def test_with_nothing_written_since_the_last_run_no_flag_clears_and_no_clearing_update_runs(
+    service: Any, referral_row: Callable[..., Referral], assessment_row: Callable[..., Any], amhp: Any, now: datetime
+) -> None:
+    due = referral_row(service, due_at=now - timedelta(hours=1))
+    late = assessment_row(amhp, shift_ends_at=now - timedelta(hours=1))
+    jobs.flag_late_work(now=now)
+    Referral.objects.update(updated_at=now - timedelta(days=1))
+    Assessment.objects.update(updated_at=now - timedelta(days=1))
+
+    run = statements_of(now + timedelta(minutes=1))
+
+    assert not [sql for sql in run if sql.startswith("UPDATE")]
+    assert live_flags(due) == {"past_due"}
+    assert live_flags(late.referral) == {"past_shift_end"}
+
+
+def test_an_assessment_completed_in_the_window_clears_its_flag_though_no_referral_changed(
+    service: Any, assessment_row: Callable[..., Any], amhp: Any, now: datetime
+) -> None:
+    late = assessment_row(amhp, shift_ends_at=now - timedelta(hours=1))
+    jobs.flag_late_work(now=now)
+    Referral.objects.update(updated_at=now - timedelta(days=1))
+    Assessment.objects.filter(pk=late.pk).update(
+        status="completed", completed_at=now + timedelta(seconds=30), updated_at=now + timedelta(seconds=30)
+    )
+
+    counts = jobs.flag_late_work(now=now + timedelta(minutes=1))
+
+    assert counts["cleared"] == 1
+    assert live_flags(late.referral) == set()
