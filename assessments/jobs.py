@@ -293,9 +293,10 @@ def flag_late_work(*, now: datetime, service_id: int | None = None) -> dict[str,
         K.STATUTORY_BREACH: Q(statutory_expires_at__lte=now),
     }
     cleared = 0
-    for kind, condition in still_holds.items() if referrals_changed else ():
-        holding = Referral.objects.filter(condition, pk=OuterRef("referral_id"), status__in=OPEN_REFERRAL)
-        cleared += live_by_referral.filter(kind=kind).filter(~Exists(holding)).update(cleared_at=now)
+    if referrals_changed:
+        for kind, condition in still_holds.items():
+            holding = Referral.objects.filter(condition, pk=OuterRef("referral_id"), status__in=OPEN_REFERRAL)
+            cleared += live_by_referral.filter(kind=kind).filter(~Exists(holding)).update(cleared_at=now)
     if assessments_changed:
         holding_assessment = Assessment.objects.filter(
             referral_id=OuterRef("referral_id"), status__in=OPEN_ASSESSMENT, shift_ends_at__lt=now
