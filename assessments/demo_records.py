@@ -270,7 +270,7 @@ class _Desk:
             ends[staff_id] = max(e, ends.get(staff_id, e))
         return ends
 
-    def best(
+    def ranked(
         self,
         *,
         at: datetime,
@@ -279,10 +279,9 @@ class _Desk:
         person_id: object,
         locality: str | None,
         language: str | None,
-    ) -> tuple[UUID, datetime] | None:
-        """Of the AMHPs on duty (ENDS), the one the ranking puts first for the work at AT, and their shift's end."""
-        if not ends:
-            return None
+    ) -> list[tuple[UUID, datetime]]:
+        """The AMHPs on duty (ENDS) in the order the ranking puts them for the work at AT, each with their shift's
+        end."""
         candidates = []
         for staff_id, end in ends.items():
             # The work still open at AT: what ends after it. The hours are whole hours, so their sum is exact in
@@ -303,9 +302,11 @@ class _Desk:
                 )
             )
         work = ranking.Work(expected_hours=expected, locality=locality, language=language, now=at)
-        best = ranking.rank_candidates(candidates, work)[0]
-        staff_id = next(k for k in ends if str(k) == best.candidate.amhp_id)
-        return staff_id, ends[staff_id]
+        by_id = {str(k): k for k in ends}
+        return [
+            (by_id[r.candidate.amhp_id], ends[by_id[r.candidate.amhp_id]])
+            for r in ranking.rank_candidates(candidates, work)
+        ]
 
     def done(self, *, amhp: UUID, person_id: object, ended: datetime, expected: float) -> None:
         self.free_at[amhp] = ended
@@ -314,9 +315,11 @@ class _Desk:
         self.open_hours[amhp].insert(place, expected)
         self.assessed[person_id].add(amhp)
 
-    def settle(self, pending: list[_Pending]) -> None:
+    def settle(self, pending: list[_Pending], now: datetime) -> None:
         """Where the rota covers the time, give each completed assessment, in order of allocation, to the AMHP
         the ranking put first (as allocation does live); work waits for that AMHP to finish what they were doing.
+        Completed work has finished by NOW: where waiting would take it past NOW (more demand than the rota can
+        absorb), it goes to the first AMHP in the ranking who could have finished it, and stays as drawn if none.
         """
         for item in sorted(pending, key=lambda p: (p.row[_ALLOCATED], str(p.row[_REFERRAL]))):
             row = item.row
@@ -324,7 +327,10 @@ class _Desk:
             ends = self.on_duty(at)
             if not ends:
                 continue
-            chosen = self.best(
+            # The completed assessments made here always have both work times.
+            started = row[_STARTED]
+            latest = max([row[_COMPLETED], *(e[_AT] for e in item.events), *(d[_EXAMINED] for d in item.doctors)])
+            ranked = self.ranked(
                 at=at,
                 ends=ends,
                 expected=item.expected,
@@ -332,13 +338,12 @@ class _Desk:
                 locality=self.service.locality_of(item.postcode),
                 language=language_to_speak(item.language, interpreter_needed=item.interpreter_needed),
             )
+            waits = ((amhp, end, max(timedelta(0), self.free_at.get(amhp, started) - started)) for amhp, end in ranked)
+            chosen = next(((amhp, end, wait) for amhp, end, wait in waits if latest + wait <= now), None)
             if chosen is None:
                 continue
-            amhp_id, row[_SHIFT_ENDS] = chosen
+            amhp_id, row[_SHIFT_ENDS], delay = chosen
             row[_AMHP] = amhp_id
-            # The completed assessments made here always have both work times.
-            started = row[_STARTED]
-            delay = max(timedelta(0), self.free_at.get(amhp_id, started) - started)
             if delay:
                 for index in _WORK_TIMES:
                     if row[index] is not None:
@@ -471,7 +476,7 @@ def seed_assessments(
         seen_kind, decision_kind = str(TimelineEvent.Kind.SEEN), str(TimelineEvent.Kind.DECISION)
         service_id = service.pk
         an_hour, cent = Decimal(3600), Decimal("0.01")
-        five, fifteen, twenty, thirty = (timedelta(minutes=m) for m in (5, 15, 20, 30))
+        five, fifteen, twenty, thirty, sixty = (timedelta(minutes=m) for m in (5, 15, 20, 30, 60))
 
         for pk, status, received, legal_status, ethnicity, person_id, postcode, language, interpreter in rows:
             legal = legal_status or "community"
@@ -519,6 +524,9 @@ def seed_assessments(
                 delays = sorted({delay_reason(rng) for _ in range(choice([1, 1, 2]))}) if chance() < 0.3 else []
                 if delays and no_bed in delays:
                     ended += timedelta(hours=uniform(1, 6))
+                # Closed referrals arrived at least 18 hours ago: a long wait for a bed on one of the latest ends,
+                # and its assessment completes, before now.
+                ended = min(ended, now - sixty)
                 if outcome == detained_s3:
                     nr = consulted
                 elif outcome in detained_other:
@@ -639,12 +647,11 @@ def seed_assessments(
 
 def _settled(desk: _Desk, pending: list[_Pending], batch: list[list[Any]], now: datetime) -> list[list[Any]]:
     """BATCH once the desk has given its PENDING completed work to the AMHPs the ranking put first."""
-    desk.settle(pending)
+    desk.settle(pending, now)
     for row in batch:
         # When the row last changed (completed, answered or allocated), not when it was seeded: a year of history
         # written in minutes must not all look changed just now to the jobs that look for changes (the
-        # dashboards' roll-up above all). At the latest NOW: when the rota cannot absorb a large scale's demand,
-        # the desk's queue runs on past it.
+        # dashboards' roll-up above all). Nothing here happened after NOW.
         row[_UPDATED] = min(row[_COMPLETED] or row[_RESPONDED] or row[_ALLOCATED], now)
     return batch
 

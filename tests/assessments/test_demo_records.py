@@ -208,3 +208,23 @@ def test_seeded_history_says_when_it_last_changed_so_the_roll_up_sees_nothing_ne
 
     rollups.refresh_rollups(service_id=service.pk, now=NOW + timedelta(minutes=10))
     assert rollups.Rollup(service_id=service.pk, now=NOW + timedelta(minutes=20)).dirty == set()
+
+
+def test_no_demo_work_is_recorded_after_now_even_when_the_rota_cannot_absorb_the_demand() -> None:
+    # One AMHP left on the rota for far more referrals than one person can assess: the work waits for them to
+    # finish what they were doing, and the desk's queue would run on past now.
+    service = seed_demo(scale=1, seed=6, now=NOW).service
+    Assessment.objects.filter(service=service).delete()
+    WorkedPeriod.objects.filter(staff__service=service, source="assessment").delete()
+    kept = Shift.objects.filter(service=service, staff__user__username="amhp").values("staff_id")[:1]
+    Shift.objects.filter(service=service).exclude(staff_id__in=kept).update(cancelled_at=NOW)
+    seed_referrals(service=service, rng=random.Random(7), now=NOW, total=20000, open_count=10)
+    seed_assessments(service=service, rng=random.Random(8), now=NOW)
+    completed = Assessment.objects.filter(service=service, status=AssessmentStatus.COMPLETED)
+    assert completed.count() > 15000
+    for field in ("seen_at", "completed_at", "work_ended_at", "updated_at"):
+        assert not completed.filter(**{f"{field}__gt": NOW}).exists(), field
+    assert not Referral.objects.filter(service=service, closed_at__gt=NOW).exists()
+    assert not WorkedPeriod.objects.filter(staff__service=service, ended_at__gt=NOW).exists()
+    assert not TimelineEvent.objects.filter(assessment__service=service, at__gt=NOW).exists()
+    assert not Doctor.objects.filter(assessment__service=service, examined_at__gt=NOW).exists()
