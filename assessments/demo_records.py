@@ -302,11 +302,8 @@ class _Desk:
                 )
             )
         work = ranking.Work(expected_hours=expected, locality=locality, language=language, now=at)
-        by_id = {str(k): k for k in ends}
-        return [
-            (by_id[r.candidate.amhp_id], ends[by_id[r.candidate.amhp_id]])
-            for r in ranking.rank_candidates(candidates, work)
-        ]
+        by_id = {str(staff_id): (staff_id, end) for staff_id, end in ends.items()}
+        return [by_id[r.candidate.amhp_id] for r in ranking.rank_candidates(candidates, work)]
 
     def done(self, *, amhp: UUID, person_id: object, ended: datetime, expected: float) -> None:
         self.free_at[amhp] = ended
