@@ -68,7 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, reading the session's device through a compiled statement.
+    "amhp_hub.common.mfa.StaffOTPMiddleware",
     # 12-hour absolute session limit, then MFA before anything else (enrolment at first sign-in).
     "amhp_hub.common.security.SessionLimitMiddleware",
     "amhp_hub.common.security.MFARequiredMiddleware",

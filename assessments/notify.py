@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import models
 from django.utils import timezone
 
+from amhp_hub.common.statements import Statement
 from assessments.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -46,9 +47,20 @@ def notifications_for(*, user: Any) -> models.QuerySet[Notification]:
 UNREAD_CAP = 99
 
 
+def _unread(*, recipient_id: int, cap: int) -> models.QuerySet[Any]:
+    return Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True).values_list("pk", flat=True)[
+        : cap + 1
+    ]
+
+
+# Every page's navigation shows the count: compiled once per thread (amhp_hub.common.statements).
+_UNREAD: Statement[int] = Statement(lambda recipient_id: _unread(recipient_id=recipient_id, cap=UNREAD_CAP))
+
+
 def unread_count(*, user: Any, cap: int = UNREAD_CAP) -> tuple[int, bool]:
     """Return (unread, capped): exact up to CAP, else (CAP, True). Reads at most CAP + 1 index entries."""
-    n = Notification.objects.filter(recipient=user, read_at__isnull=True)[: cap + 1].count()
+    rows = _UNREAD.run(recipient_id=user.pk) if cap == UNREAD_CAP else list(_unread(recipient_id=user.pk, cap=cap))
+    n = len(rows)
     return min(n, cap), n > cap
 
 

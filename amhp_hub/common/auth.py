@@ -11,20 +11,33 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authtoken.models import Token
 
 from amhp_hub.common.authentication import ExpiringTokenAuthentication, token_expires_at
+from amhp_hub.common.statements import Statement
+
+# Every page reads its user, and every API call its token: compiled once per thread (amhp_hub.common.statements).
+# [:1], not first(): a key matches one row, and ordering it would only cost compiling.
+_SESSION_USER: Statement[Any] = Statement(
+    lambda pk: get_user_model()._default_manager.select_related("staff_profile").filter(pk=pk)[:1]
+)
+_TOKEN: Statement[Token] = Statement(
+    lambda key: Token.objects.select_related("user__staff_profile").filter(key=key)[:1]
+)
 
 
 class StaffModelBackend(ModelBackend):
     """Django's ModelBackend, reading the user and their staff profile in one statement."""
 
     def get_user(self, user_id: Any) -> Any:
-        users = get_user_model()._default_manager.select_related("staff_profile")
-        # [:1], not first(): a primary key matches one row, and ordering it would only cost compiling.
-        user = next(iter(users.filter(pk=user_id)[:1]), None)
+        try:
+            pk = get_user_model()._meta.pk.to_python(user_id)  # the session keeps it as text
+        except ValidationError:
+            return None
+        user = next(iter(_SESSION_USER.run(pk=pk)), None)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
@@ -32,7 +45,7 @@ class StaffTokenAuthentication(ExpiringTokenAuthentication):
     """Expiring token authentication, reading the token, user and staff profile in one statement."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
-        token = next(iter(Token.objects.select_related("user__staff_profile").filter(key=key)[:1]), None)
+        token = next(iter(_TOKEN.run(key=key)), None)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         if not token.user.is_active:

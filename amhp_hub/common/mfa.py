@@ -16,9 +16,12 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django_otp import login as otp_login
+from django_otp.middleware import OTPMiddleware
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from amhp_hub.common.statements import Statement
 
 TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
@@ -133,3 +136,24 @@ def verify_totp_only(user: Any, code: str) -> bool:
         if code and static.verify_token(code.lower()):
             return True
     return False
+
+
+# Every signed-in page reads the device the session was verified with: compiled once per thread
+# (amhp_hub.common.statements). The same rows as django-otp's Device.from_persistent_id.
+_DEVICES: dict[str, Statement[Any]] = {
+    label: Statement(lambda pk, model=model: model.objects.filter(id=pk).order_by("pk")[:1])
+    for label, model in (("otp_totp.totpdevice", TOTPDevice), ("otp_static.staticdevice", StaticDevice))
+}
+
+
+class StaffOTPMiddleware(OTPMiddleware):
+    """django-otp's OTPMiddleware, reading a TOTP or recovery-code device through a compiled statement."""
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Any:
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        model_label, _, device_id = persistent_id.rpartition("/")
+        statement = _DEVICES.get(model_label)
+        if statement is None or not device_id.isdigit():
+            return super()._device_from_persistent_id(persistent_id)
+        rows = statement.run(pk=int(device_id))
+        return rows[0] if rows else None
