@@ -19,6 +19,7 @@ from amhp_hub.common.audit import audit
 from amhp_hub.common.errors import RuleError
 from amhp_hub.common.requests import StaffAPIRequest
 from amhp_hub.common.serializers import ReadOnceFields
+from amhp_hub.common.statements import Statement
 from assessments import application_services, handover_services, selectors, services
 from assessments.models import (
     Application,
@@ -32,7 +33,7 @@ from assessments.models import (
     Outcome,
     TimelineEvent,
 )
-from referrals.selectors import referrals_visible_to
+from referrals.selectors import referrals_visible_to, visible_referral_or_404
 from rota.models import DirectoryDoctor, StaffProfile
 
 DESK_ROLES = {"consultant", "manager"}
@@ -231,7 +232,7 @@ class CandidatesView(APIView):
         responses=CandidateOptionSerializer(many=True),
     )
     def get(self, request: StaffAPIRequest, pk: str) -> Response:
-        referral = get_object_or_404(referrals_visible_to(_profile(request)), pk=pk)
+        referral = visible_referral_or_404(_profile(request), pk)
         at = timezone.now()
         if request.query_params.get("at"):
             parsed = parse_datetime(request.query_params["at"]) or None
@@ -298,9 +299,20 @@ class MyAllocationsView(APIView):
 
     @extend_schema(responses=AllocationListSerializer(many=True))
     def get(self, request: StaffAPIRequest) -> Response:
-        rows = selectors.my_allocations(_profile(request)).select_related(None).select_related("referral__person")
-        allocations = list(rows.only(*self.COLUMNS))
+        profile = _profile(request)
+        allocations = _MY_ALLOCATIONS.run(service_id=profile.service_id, amhp_id=profile.pk)
         return Response(AllocationListSerializer(allocations, many=True).data)
+
+
+# An AMHP's phone asks for this whenever the app opens: compiled once per thread (amhp_hub.common.statements).
+_MY_ALLOCATIONS: Statement[Assessment] = Statement(
+    lambda service_id, amhp_id: (
+        selectors.allocations_of(service_id=service_id, amhp_id=amhp_id)
+        .select_related(None)
+        .select_related("referral__person")
+        .only(*MyAllocationsView.COLUMNS)
+    )
+)
 
 
 class _AssessmentView(APIView):

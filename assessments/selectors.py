@@ -8,11 +8,12 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
 
+from amhp_hub.common.statements import Statement
 from assessments.models import OPEN_ASSESSMENT_STATUSES, Assessment, AssessmentStatus, TimelineEvent
 from referrals.models import Person, Referral
 from rota import approval, ranking, working_time
 from rota.models import Leave, Role, Shift, StaffProfile
-from rota.selectors import on_duty_at, worked_intervals
+from rota.selectors import intervals_by_staff, on_duty_at, worked_rows
 from rota.timefmt import LONDON
 
 ENGLISH = "english"
@@ -61,6 +62,40 @@ class CandidateOption:
     warnings: tuple[str, ...]
 
 
+# The ranking's reads, compiled once per thread and number of AMHPs (amhp_hub.common.statements): the
+# candidates are asked for on every referral a consultant opens, and building and compiling these queries
+# cost Django more than PostgreSQL takes to answer them.
+_ON_DUTY: Statement[Shift] = Statement(lambda service_id, at: on_duty_at(service_id=service_id, at=at))
+_OPEN_LOAD: Statement[dict[str, Any]] = Statement(
+    lambda amhp_ids: (
+        Assessment.objects.filter(amhp_id__in=amhp_ids, status__in=OPEN_ASSESSMENT_STATUSES)
+        .values("amhp_id")
+        .annotate(n=Count("id"), hours=Sum("expected_hours"))
+        .order_by()
+    )
+)
+_ASSESSED_BEFORE: Statement[Any] = Statement(
+    lambda amhp_ids, person_id, referral_id: (
+        Assessment.objects.filter(
+            amhp_id__in=amhp_ids, referral__person_id=person_id, status=AssessmentStatus.COMPLETED
+        )
+        .exclude(referral_id=referral_id)
+        .values_list("amhp_id", flat=True)
+        .distinct()
+    )
+)
+_DECLINED: Statement[tuple[Any, str]] = Statement(
+    lambda amhp_ids, referral_id: (
+        Assessment.objects.filter(referral_id=referral_id, amhp_id__in=amhp_ids, status=AssessmentStatus.DECLINED)
+        .order_by("responded_at")
+        .values_list("amhp_id", "decline_reason")
+    )
+)
+_WORKED: Statement[tuple[Any, datetime, datetime]] = Statement(
+    lambda staff_ids, start, end: worked_rows(staff_ids=staff_ids, start=start, end=end)
+)
+
+
 def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]:
     """Return the AMHPs on duty in the referral's service at AT, ranked for it, best first.
 
@@ -77,7 +112,7 @@ def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]
     """
     shifts: dict[str, Shift] = {}
     today = at.astimezone(LONDON).date()
-    for shift in on_duty_at(service_id=referral.service_id, at=at):
+    for shift in _ON_DUTY.run(service_id=referral.service_id, at=at):
         # An AMHP whose approval has ended, or who is not approved, may not act (SI 2008/1206).
         if approval.approval_problem(shift.staff.display_name, shift.staff.warrant_expires_on, today):
             continue
@@ -86,28 +121,14 @@ def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]
             shifts[key] = shift
     if not shifts:
         return []
-    load = {
-        str(row["amhp_id"]): (row["n"], float(row["hours"] or 0))
-        for row in Assessment.objects.filter(amhp_id__in=list(shifts), status__in=OPEN_ASSESSMENT_STATUSES)
-        .values("amhp_id")
-        .annotate(n=Count("id"), hours=Sum("expected_hours"))
-        .order_by()
-    }
+    amhp_ids = [shift.staff_id for shift in shifts.values()]
+    load = {str(row["amhp_id"]): (row["n"], float(row["hours"] or 0)) for row in _OPEN_LOAD.run(amhp_ids=amhp_ids)}
     assessed_before = {
         str(amhp_id)
-        for amhp_id in Assessment.objects.filter(
-            amhp_id__in=list(shifts), referral__person_id=referral.person_id, status=AssessmentStatus.COMPLETED
-        )
-        .exclude(referral_id=referral.pk)
-        .values_list("amhp_id", flat=True)
-        .distinct()
+        for amhp_id in _ASSESSED_BEFORE.run(amhp_ids=amhp_ids, person_id=referral.person_id, referral_id=referral.pk)
     }
     declined: dict[str, str] = {}
-    for amhp_id, reason in (
-        Assessment.objects.filter(referral_id=referral.pk, amhp_id__in=list(shifts), status=AssessmentStatus.DECLINED)
-        .order_by("responded_at")
-        .values_list("amhp_id", "decline_reason")
-    ):
+    for amhp_id, reason in _DECLINED.run(amhp_ids=amhp_ids, referral_id=referral.pk):
         declined[str(amhp_id)] = reason or "no reason given"
     candidates = [
         ranking.Candidate(
@@ -124,7 +145,7 @@ def candidate_options(referral: Referral, at: datetime) -> list[CandidateOption]
         for key, shift in shifts.items()
     ]
     work = work_for(referral, at)
-    worked = _worked_around(at, [s.staff_id for s in shifts.values()])
+    worked = _worked_around(at, amhp_ids)
     options = []
     for ranked in ranking.rank_candidates(candidates, work):
         shift = shifts[ranked.candidate.amhp_id]
@@ -140,9 +161,8 @@ REFERENCE_WEEKS = 17
 
 def _worked_around(at: datetime, staff_ids: list[Any]) -> dict[Any, list[working_time.Interval]]:
     """The shifts and recorded work of STAFF_IDS from the 17-week reference period before AT to a week after it."""
-    return worked_intervals(
-        staff_ids=staff_ids, start=at - timedelta(weeks=REFERENCE_WEEKS, days=1), end=at + timedelta(days=8)
-    )
+    start, end = at - timedelta(weeks=REFERENCE_WEEKS, days=1), at + timedelta(days=8)
+    return intervals_by_staff(_WORKED.run(staff_ids=list(staff_ids), start=start, end=end))
 
 
 def _working_time_warnings(worked: list[working_time.Interval], at: datetime, hours: float) -> tuple[str, ...]:
@@ -214,8 +234,13 @@ def assessment_visible_to(profile: StaffProfile) -> QuerySet[Assessment]:
 def my_allocations(profile: StaffProfile) -> QuerySet[Assessment]:
     """Return PROFILE's open assessments, most recently allocated first (index assessment amhp, status),
     with the shift any planned work is booked in."""
+    return allocations_of(service_id=profile.service_id, amhp_id=profile.pk)
+
+
+def allocations_of(*, service_id: int, amhp_id: Any) -> QuerySet[Assessment]:
+    """my_allocations for the AMHP AMHP_ID of SERVICE_ID."""
     return (
-        Assessment.objects.filter(service_id=profile.service_id, amhp=profile, status__in=OPEN_ASSESSMENT_STATUSES)
+        Assessment.objects.filter(service_id=service_id, amhp_id=amhp_id, status__in=OPEN_ASSESSMENT_STATUSES)
         .select_related("referral__person", "planned_shift__shift_type")
         .order_by("-allocated_at", "id")
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -231,7 +230,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
         return selectors.referrals_visible_to(self.request.user.staff_profile)
 
     def get_object(self) -> Referral:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return selectors.visible_referral_or_404(self.request.user.staff_profile, self.kwargs["pk"])
 
     def list(self, request: StaffAPIRequest) -> Response:
         filters, errors = selectors.filter_args(
@@ -404,10 +403,10 @@ class QueueView(APIView):
         if errors:
             raise serializers.ValidationError(errors)
         profile = request.user.staff_profile
-        rows = selectors.queue(service_id=profile.service_id, **filters)
+        values: dict[str, Any] = {"service_id": profile.service_id, "status": None, "priority": None, **filters}
         if "offset" in request.query_params:  # the older offset links keep working
             paginator = self.pagination_class()
-            page = paginator.paginate_queryset(rows, request, self)
+            page = paginator.paginate_queryset(_queue_rows(**values), request, self)
             self._audit(request, page or [])
             return paginator.get_paginated_response(QueueEntrySerializer(page, many=True).data)
         try:
@@ -415,7 +414,8 @@ class QueueView(APIView):
         except ValueError:
             raise serializers.ValidationError({"limit": ["Give a whole number of rows."]}) from None
         try:
-            keyset_page = KeysetPaginator(rows, selectors.QUEUE_ORDER, limit).page(request.query_params.get("cursor"))
+            keyset = KeysetPaginator.compiled(_queue_rows, values, selectors.QUEUE_ORDER, limit, model=Referral)
+            keyset_page = keyset.page(request.query_params.get("cursor"))
         except CursorError as exc:
             raise serializers.ValidationError({"cursor": [str(exc)]}) from exc
         self._audit(request, keyset_page.rows)
@@ -440,6 +440,11 @@ class QueueView(APIView):
             object_ids=[r.pk for r in rows],
             channel="api",
         )
+
+
+def _queue_rows(*, service_id: int, status: str | None, priority: str | None) -> Any:
+    """The queue as the API pages it (a module-level function: its pages are compiled once, not per request)."""
+    return selectors.queue(service_id=service_id, status=status, priority=priority)
 
 
 def _with_cursor(request: Request, cursor: str | None) -> str | None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Max, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
+from amhp_hub.common.statements import Statement
 from referrals import deadlines
 from referrals.constants import QUEUE_STATUSES, Status
 from referrals.deadlines import LegalPeriod
@@ -41,6 +45,38 @@ def referrals_visible_to(profile: StaffProfile) -> QuerySet[Referral]:
         # One filter() call, so both conditions are on the same assessment: theirs, and not declined.
         qs = qs.filter(assessments__amhp=profile, assessments__status__in=AMHP_VISIBLE_ASSESSMENT_STATUSES).distinct()
     return qs.select_related("person", "service")
+
+
+def _visible_referral(*, service_id: int, amhp_id: Any, pk: UUID) -> QuerySet[Referral]:
+    qs = Referral.objects.filter(service_id=service_id)
+    if amhp_id is not None:  # as referrals_visible_to has it for an AMHP
+        qs = qs.filter(
+            assessments__amhp_id=amhp_id, assessments__status__in=AMHP_VISIBLE_ASSESSMENT_STATUSES
+        ).distinct()
+    return qs.select_related("person", "service").filter(pk=pk)[:1]
+
+
+# Every referral page and API read looks the referral up: compiled once per thread (amhp_hub.common.statements).
+_VISIBLE_REFERRAL: Statement[Referral] = Statement(_visible_referral)
+
+
+def visible_referral(profile: StaffProfile, pk: UUID) -> Referral | None:
+    """The referral PK if PROFILE may see it (referrals_visible_to), with its person and service; else None."""
+    amhp_id = profile.pk if profile.role == Role.AMHP else None
+    rows = _VISIBLE_REFERRAL.run(service_id=profile.service_id, amhp_id=amhp_id, pk=pk)
+    return rows[0] if rows else None
+
+
+def visible_referral_or_404(profile: StaffProfile, pk: Any) -> Referral:
+    """The referral PK as PROFILE may see it, or 404; an id that is not a UUID is refused as the ORM refuses it."""
+    try:
+        key = pk if isinstance(pk, UUID) else UUID(str(pk))
+    except ValueError:
+        return get_object_or_404(referrals_visible_to(profile), pk=pk)
+    referral = visible_referral(profile, key)
+    if referral is None:
+        raise Http404("No referral matches the given query.")
+    return referral
 
 
 def referral_list(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -360,6 +361,21 @@ def worked_intervals(
 
     Filter by SERVICE_ID or STAFF_IDS. One query (the two read together, UNION ALL) whatever the number of people.
     """
+    return intervals_by_staff(worked_rows(start=start, end=end, service_id=service_id, staff_ids=staff_ids))
+
+
+def intervals_by_staff(rows: Iterable[tuple[UUID, datetime, datetime]]) -> dict[UUID, list[working_time.Interval]]:
+    """worked_rows' (staff id, start, end) rows as each person's intervals."""
+    intervals: dict[UUID, list[working_time.Interval]] = defaultdict(list)
+    for staff_id, s, e in rows:
+        intervals[staff_id].append(working_time.Interval(s, e))
+    return intervals
+
+
+def worked_rows(
+    *, start: datetime, end: datetime, service_id: int | None = None, staff_ids: list[UUID] | None = None
+) -> QuerySet[Any]:
+    """(staff id, start, end) of the worked time worked_intervals reads, as one query set (UNION ALL)."""
     shifts = Shift.objects.filter(
         cancelled_at__isnull=True, staff__role=Role.AMHP, starts_at__lt=end, ends_at__gt=start
     )
@@ -372,16 +388,12 @@ def worked_intervals(
     if staff_ids is not None:
         shifts = shifts.filter(staff_id__in=staff_ids)
         spans = spans.filter(staff_id__in=staff_ids)
-    intervals: dict[UUID, list[working_time.Interval]] = defaultdict(list)
-    rows = (
+    return (
         shifts.exclude(_leave_during_shift())
         .values_list("staff_id", "starts_at", "ends_at")
         .order_by()
         .union(spans.values_list("staff_id", "started_at", "ended_at").order_by(), all=True)
     )
-    for staff_id, s, e in rows:
-        intervals[staff_id].append(working_time.Interval(s, e))
-    return intervals
 
 
 def placement_warnings(*, staff_id: UUID, starts_at: datetime, ends_at: datetime) -> list[working_time.Breach]:

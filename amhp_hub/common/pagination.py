@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
+
+from amhp_hub.common.statements import Statement
 
 
 def capped_count(queryset: Any, cap: int) -> tuple[int, bool]:
@@ -173,13 +176,48 @@ class KeysetPaginator:
     def __init__(
         self, queryset: models.QuerySet[Any], order: Sequence[str], size: int, *, nulls_last: bool = False
     ) -> None:
-        self.queryset = queryset
+        self._queryset: models.QuerySet[Any] | None = queryset
+        self._build: Callable[..., models.QuerySet[Any]] | None = None
+        self._values: dict[str, Any] = {}
+        self.model = queryset.model
+        self._setup(order, size, nulls_last)
+
+    @classmethod
+    def compiled(
+        cls,
+        build: Callable[..., models.QuerySet[Any]],
+        values: dict[str, Any],
+        order: Sequence[str],
+        size: int,
+        *,
+        model: type[models.Model],
+        nulls_last: bool = False,
+    ) -> KeysetPaginator:
+        """Pages of BUILD(**VALUES) (a query set of MODEL), each page's SELECT compiled once per thread and shape
+        (amhp_hub.common.statements) rather than built and compiled on every request. BUILD must use VALUES only
+        as values in the query."""
+        paginator = cls.__new__(cls)
+        paginator._queryset = None
+        paginator._build = build
+        paginator._values = dict(values)
+        paginator.model = model
+        paginator._setup(order, size, nulls_last)
+        return paginator
+
+    @property
+    def queryset(self) -> models.QuerySet[Any]:
+        if self._queryset is None:
+            assert self._build is not None
+            self._queryset = self._build(**self._values)
+        return self._queryset
+
+    def _setup(self, order: Sequence[str], size: int, nulls_last: bool) -> None:
         self.order = list(order)
         self.size = max(1, int(size))
         self.nulls_last = nulls_last
         if nulls_last and len(self.order) < 2:
             raise ValueError("A nullable first field needs a unique field after it")
-        fields = [queryset.model._meta.get_field(n) for n in self.order]
+        fields = [self.model._meta.get_field(n) for n in self.order]
         self._parsers = [_parser(f) for f in fields]
 
     def _ordering(self, *, descending: bool) -> list[Any]:
@@ -220,16 +258,28 @@ class KeysetPaginator:
         except (ValueError, TypeError, KeyError, binascii.Error) as exc:
             raise CursorError("This page link is not valid; start again from the first page.") from exc
 
-    def page(self, cursor: str | None) -> KeysetPage:
-        qs = self.queryset.order_by()
+    def _page_queryset(self, queryset: models.QuerySet[Any], key: list[Any] | None, direction: str) -> Any:
+        """The rows of the page after (or before) KEY, and one more, each with the capped count."""
+        qs = queryset.order_by()
         count_sql, count_params = qs.values("pk")[: settings.QUEUE_COUNT_CAP + 1].query.sql_with_params()
         counted = RawSQL(f"SELECT COUNT(*) FROM ({count_sql}) capped_count", count_params)  # noqa: S611
-        number, direction = 1, "n"
-        if cursor:
-            key, direction, number = self.decode(cursor)
+        if key is not None:
             qs = qs.filter(self._beyond(key, ">" if direction == "n" else "<"))
         ordering = self._ordering(descending=direction == "p")
-        fetched = list(qs.annotate(_capped_count=counted).order_by(*ordering)[: self.size + 1])
+        return qs.annotate(_capped_count=counted).order_by(*ordering)[: self.size + 1]
+
+    def _fetch(self, key: list[Any] | None, direction: str) -> list[Any]:
+        if self._build is None:
+            return list(self._page_queryset(self.queryset, key, direction))
+        statement = _page_statement(self._build, tuple(self.order), self.nulls_last, self.size, direction, key is None)
+        keys = {} if key is None else {f"_key{i}": v for i, v in enumerate(key)}
+        return statement.run(**self._values, **keys)
+
+    def page(self, cursor: str | None) -> KeysetPage:
+        number, direction, key = 1, "n", None
+        if cursor:
+            key, direction, number = self.decode(cursor)
+        fetched = self._fetch(key, direction)
         more = len(fetched) > self.size
         rows = fetched[: self.size]
         if direction == "p":
@@ -250,6 +300,40 @@ class KeysetPaginator:
             count=min(n, settings.QUEUE_COUNT_CAP),
             capped=n > settings.QUEUE_COUNT_CAP,
         )
+
+
+_PAGE_STATEMENTS: dict[tuple[Any, ...], Statement[Any]] = {}
+_PAGE_STATEMENTS_LOCK = threading.Lock()
+_PAGE_STATEMENTS_MAX = 256
+
+
+def _page_statement(
+    build: Callable[..., models.QuerySet[Any]],
+    order: tuple[str, ...],
+    nulls_last: bool,
+    size: int,
+    direction: str,
+    first: bool,
+) -> Statement[Any]:
+    """The compiled statement for a page of BUILD's rows in ORDER, one per paging shape."""
+    shape = (build, order, nulls_last, size, direction, first)
+    statement = _PAGE_STATEMENTS.get(shape)
+    if statement is None:
+        pager = KeysetPaginator.__new__(KeysetPaginator)
+        pager.order, pager.size, pager.nulls_last = list(order), max(1, int(size)), nulls_last
+        n = len(order)
+
+        def page_rows(**values: Any) -> models.QuerySet[Any]:
+            key = None if first else [values.pop(f"_key{i}") for i in range(n)]
+            return pager._page_queryset(build(**values), key, direction)
+
+        statement = Statement(page_rows)
+        with _PAGE_STATEMENTS_LOCK:
+            # BUILD is a module-level function, so the shapes are few; a caller passing a new function each
+            # time would only lose the reuse, never the rows.
+            if len(_PAGE_STATEMENTS) < _PAGE_STATEMENTS_MAX:
+                statement = _PAGE_STATEMENTS.setdefault(shape, statement)
+    return statement
 
 
 def _parser(field: models.Field) -> Callable[[Any], Any]:
