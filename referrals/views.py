@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amhp_hub.common.audit import audit
@@ -45,8 +47,10 @@ def queue(request: StaffRequest) -> HttpResponse:
     filters, errors = selectors.filter_args(
         request.GET, {"status": [str(s) for s in QUEUE_STATUSES], "priority": Priority.values}
     )
-    rows = selectors.queue(service_id=profile.service_id, **filters).only(*QueueRow.FIELDS)
-    paginator = KeysetPaginator(rows, selectors.QUEUE_ORDER, settings.QUEUE_PAGE_SIZE)
+    values: dict[str, Any] = {"service_id": profile.service_id, "status": None, "priority": None, **filters}
+    paginator = KeysetPaginator.compiled(
+        _queue_rows, values, selectors.QUEUE_ORDER, settings.QUEUE_PAGE_SIZE, model=Referral
+    )
     try:
         page = paginator.page(request.GET.get("cursor"))
     except CursorError as exc:
@@ -74,6 +78,11 @@ def queue(request: StaffRequest) -> HttpResponse:
     }
     template = "referrals/_queue_table.html" if request.htmx else "referrals/queue.html"
     return render(request, template, context)
+
+
+def _queue_rows(*, service_id: int, status: str | None, priority: str | None) -> Any:
+    """The queue's rows as the page shows them (a module-level function: its pages are compiled once)."""
+    return selectors.queue(service_id=service_id, status=status, priority=priority).only(*QueueRow.FIELDS)
 
 
 PRIORITY_LABELS = dict(Priority.choices)
@@ -149,6 +158,58 @@ class QueueRow:
             status=STATUS_LABELS.get(r.status, r.status),
             flags=[*([r.decline_note] if r.decline_note else []), *(FLAG_LABELS.get(f, f) for f in r.flags)],
         )
+
+    def html(self) -> SafeString:
+        """The row's table row. Written here rather than in the template: a page has up to 50 rows, and the
+        template language (and format_html's lazy-string checks) spent more on their 20 values each than the
+        rest of the page took. Every value is escaped as the template would escape it."""
+        nhs = _NHS_NUMBER_HTML.format(_escape(self.nhs_number)) if self.nhs_number else ""
+        flags = "".join(_FLAG_HTML.format(_escape(label)) for label in self.flags)
+        return mark_safe(  # noqa: S308 - every value below is escaped
+            _ROW_HTML.format(
+                pk=_escape(self.pk),
+                priority_class=_escape(self.priority_class),
+                priority=_escape(self.priority),
+                due_class=_escape(self.due_class),
+                due_iso=_escape(self.due_iso),
+                due_text=_escape(self.due_text),
+                due_local=_escape(self.due_local),
+                href=_escape(self.href),
+                name=_escape(self.name),
+                reference=_escape(self.reference),
+                nhs=nhs,
+                legal_status=_escape(self.legal_status),
+                expiry=_escape(self.expiry),
+                status=_escape(self.status),
+                flags=flags,
+            )
+        )
+
+
+def _escape(value: Any) -> str:
+    """As the template language escapes a value: safe strings as they are, any other text HTML-escaped."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
+_ROW_HTML = """<tr class="govuk-table__row" data-referral="{pk}">
+        <td class="govuk-table__cell"><strong class="govuk-tag {priority_class}">{priority}</strong></td>
+        <td class="govuk-table__cell">
+          <time class="govuk-tag {due_class}" data-countdown datetime="{due_iso}">{due_text}</time>
+          <span class="govuk-body-s app-block">{due_local}</span>
+        </td>
+        <td class="govuk-table__cell">
+          <a class="govuk-link" href="{href}">{name}</a>
+          <span class="govuk-body-s app-block">{reference}{nhs}</span>
+        </td>
+        <td class="govuk-table__cell">{legal_status}</td>
+        <td class="govuk-table__cell">{expiry}</td>
+        <td class="govuk-table__cell">{status}</td>
+        <td class="govuk-table__cell">{flags}</td>
+      </tr>"""
+_NHS_NUMBER_HTML = ' · NHS <span class="app-nowrap">{}</span>'
+_FLAG_HTML = '<strong class="govuk-tag govuk-tag--grey app-flag">{}</strong> '
 
 
 def _form_page(

@@ -147,3 +147,21 @@ def test_queue_counts_stop_at_the_cap_so_a_huge_queue_costs_the_same(
     body = consultant_api.get("/api/v1/queue/").json()
     assert (body["count"], body["count_capped"]) == (5, False)
     assert "5 referrals in the queue" in client.get("/queue/").content.decode()
+
+
+def test_queue_rows_escape_what_people_typed_and_keep_every_column(
+    consultant: Any, make_referral: Any, service: Any, client: Any
+) -> None:
+    """The rows are written in Python: a name is text, never markup, and each row has the table's seven cells."""
+    referral = make_referral(
+        service, consultant.user, given_name='<script>alert("x")</script>', family_name="O'Neil & Co"
+    )
+    client.force_login(consultant.user)
+    html = client.get("/queue/").content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Neil &amp; Co" in html
+    row = html[html.index(f'data-referral="{referral.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert row.count('<td class="govuk-table__cell">') == 7
+    assert f'href="/referrals/{referral.pk}/"' in row
+    assert referral.reference in row
