@@ -80,3 +80,22 @@ def test_the_links_follow_the_address_the_site_is_served_under(
     assert 'class="govuk-service-navigation__link" href="/queue/"' in at_root
     assert 'class="govuk-service-navigation__link" href="/amhp/queue/"' in under_a_prefix
     assert 'class="govuk-service-navigation__link" href="/queue/"' in client.get("/search/").content.decode()
+
+
+def test_the_layouts_own_links_follow_the_prefix_and_a_missing_route_is_left_out(
+    consultant: StaffProfile, logged_in_client: Callable[..., Any]
+) -> None:
+    """The header, sign-out and queue page addresses ({% route %}) as {% url %} gives them; no accessibility or
+    privacy page exists here, so the footer shows neither link."""
+    client = logged_in_client(consultant)
+    set_script_prefix("/amhp/")
+    try:
+        under_a_prefix = client.get("/queue/").content.decode()
+    finally:
+        set_script_prefix("/")
+    at_root = client.get("/queue/").content.decode()
+    assert 'href="/" class="govuk-generic-header__homepage-link"' in at_root
+    assert 'href="/amhp/" class="govuk-generic-header__homepage-link"' in under_a_prefix
+    assert 'action="/logout/"' in at_root and 'action="/amhp/logout/"' in under_a_prefix
+    assert 'href="/referrals/new/"' in at_root and 'action="/queue/"' in at_root
+    assert "Accessibility statement" not in at_root and "Support links" not in at_root

@@ -55,6 +55,25 @@ def _hrefs(urlconf: str, prefix: str) -> dict[str, str]:
     return hrefs
 
 
+@functools.lru_cache(maxsize=256)
+def _route_href(urlconf: str, prefix: str, name: str) -> str:
+    try:
+        return reverse(name, urlconf=urlconf)
+    except NoReverseMatch:
+        return ""
+
+
+@register.simple_tag
+def route(name: str) -> str:
+    """`{% route "name" as var %}`: the address of a route that takes no arguments, or "" when it does not exist.
+
+    As `{% url name as var %}`, worked out once per URL configuration and script prefix: the layout asks for
+    a few such addresses on every page, and a route that does not exist (the footer's optional links) costs
+    reverse() an exception each time.
+    """
+    return _route_href(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), name)
+
+
 def _visible(roles: tuple[str, ...] | None, role: str | None) -> bool:
     if roles is None:
         return bool(role)
