@@ -14,8 +14,12 @@ from django.db import models
 
 from amhp_hub.common.models import AuditEvent
 from amhp_hub.common.security import current_request_info
+from amhp_hub.common.statements import Insert
 
 CHANGED = "changed"
+
+# Every read of a referral writes one audit row: its INSERT compiled once per thread (amhp_hub.common.statements).
+_INSERT: Insert[AuditEvent] = Insert(AuditEvent)
 
 # Fields whose values are clinical free text or identify the person: the audit keeps their names only.
 REDACTED_FIELDS = frozenset(
@@ -104,16 +108,18 @@ def audit(
     The address, and the role of the actor, come from the request being served when there is one.
     """
     info = current_request_info()
-    return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        role=_role(actor),
-        ip=ip or (info.ip if info is not None else None),
-        service_id=service_id,
-        action=action,
-        outcome=outcome,
-        object_type=object_type or (obj._meta.model_name or "" if obj is not None else ""),
-        object_id=object_id if object_id is not None else (str(obj.pk) if obj is not None else ""),
-        object_ids=[str(i) for i in object_ids],
-        changes=scrub(changes or {}),
-        channel=channel,
+    return _INSERT.run(
+        AuditEvent(
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            role=_role(actor),
+            ip=ip or (info.ip if info is not None else None),
+            service_id=service_id,
+            action=action,
+            outcome=outcome,
+            object_type=object_type or (obj._meta.model_name or "" if obj is not None else ""),
+            object_id=object_id if object_id is not None else (str(obj.pk) if obj is not None else ""),
+            object_ids=[str(i) for i in object_ids],
+            changes=scrub(changes or {}),
+            channel=channel,
+        )
     )

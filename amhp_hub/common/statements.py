@@ -222,7 +222,7 @@ class Statement(Generic[T]):
 
 
 _MISSING: Any = object()
-_ALL: list[Statement[Any]] = []
+_ALL: list[Any] = []
 
 
 def _derived(param: Any) -> bool:
@@ -282,3 +282,73 @@ def _clear_all(**kwargs: Any) -> None:
 
 
 setting_changed.connect(_clear_all)
+
+
+class Insert(Generic[T]):
+    """`run(obj)` INSERTs a new MODEL instance as `obj.save()` would, from SQL compiled once per thread.
+
+    The columns, their order and the RETURNING clause are Django's, compiled by its own insert compiler the
+    first time; each later object only has its values worked out, by the same compiler's pre_save (so
+    auto_now_add is stamped) and get_db_prep_save. A model whose insert needs more than one plain
+    placeholder a column (an expression, a field with a placeholder of its own) is saved by the ORM. No
+    save signals are sent: use it only for a model nothing listens to (the audit trail).
+    """
+
+    def __init__(self, model: type[Any], *, using: str = DEFAULT_DB_ALIAS) -> None:
+        self.model = model
+        self.using = using
+        self._local = threading.local()
+        _ALL.append(self)
+
+    def clear(self) -> None:
+        self._local = threading.local()
+
+    def compiled(self) -> bool:
+        """Whether this thread inserts from compiled SQL (not through the ORM)."""
+        return self._local.__dict__.get("plan") is not None
+
+    def run(self, obj: T) -> T:
+        connection = connections[self.using]
+        plan = self._local.__dict__.get("plan", _MISSING)
+        if plan is _MISSING or (plan is not None and plan[0] is not connection):
+            plan = self._local.plan = self._compile(connection, obj)
+            return obj  # compiling saved it
+        if plan is None:
+            obj.save(using=self.using)  # type: ignore[attr-defined]
+            return obj
+        _, sql, fields, compiler, returning = plan
+        params = [compiler.prepare_value(field, compiler.pre_save_val(field, obj)) for field in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone() if returning else None
+        if row is not None:
+            for field, value in zip(returning, row, strict=True):
+                setattr(obj, field.attname, value)
+        obj._state.adding = False  # type: ignore[attr-defined]
+        obj._state.db = self.using  # type: ignore[attr-defined]
+        return obj
+
+    def _compile(self, connection: Any, obj: Any) -> tuple[Any, ...] | None:
+        """Save OBJ through the ORM, and return the compiled insert to reuse, or None if it cannot be."""
+        from django.db.models.sql import InsertQuery
+
+        meta = self.model._meta
+        fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+        returning = list(meta.db_returning_fields)
+        query = InsertQuery(self.model)
+        query.insert_values(fields, [obj])
+        compiler = query.get_compiler(using=self.using, connection=connection)
+        compiler.returning_fields = returning if connection.features.can_return_columns_from_insert else None
+        statements = compiler.as_sql()
+        plain = (
+            len(statements) == 1
+            and compiler.returning_fields is not None
+            and all(getattr(f, "get_placeholder", None) is None for f in fields)
+            and statements[0][0].count("%s") == len(fields)
+            and len(statements[0][1]) == len(fields)
+            and not any(hasattr(v, "as_sql") for v in statements[0][1])
+        )
+        obj.save(using=self.using)
+        if not plain:
+            return None
+        return (connection, statements[0][0], fields, compiler, returning)

@@ -203,3 +203,41 @@ def test_the_fast_path_is_taken_where_it_can_be(service: Any, referrals: list[Re
     statement: Statement[Referral] = Statement(_since)
     statement.run(service_id=service.pk, since=referrals[0].received_at)
     assert statement.compiled() == (1 if on_postgres() else 0)
+
+
+def test_a_compiled_insert_saves_each_row_as_the_orm_does(service: Any, consultant: Any) -> None:
+    from amhp_hub.common.models import AuditEvent
+    from amhp_hub.common.statements import Insert
+
+    insert: Insert[AuditEvent] = Insert(AuditEvent)
+    before = timezone.now()
+    made = [
+        insert.run(
+            AuditEvent(
+                actor=consultant.user,
+                role="consultant",
+                service_id=service.pk,
+                action="list",
+                object_type="referral",
+                object_ids=[str(n), "x"],
+                changes={"status": ["new", f"n{n}"]},
+            )
+        )
+        for n in range(3)
+    ]
+    assert insert.compiled()
+    assert len({e.pk for e in made}) == 3 and all(e.pk and not e._state.adding for e in made)
+    for n, event in enumerate(made):
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert stored.at == event.at and stored.at >= before  # auto_now_add stamped on every row
+        assert (stored.actor_id, stored.role, stored.service_id, stored.channel, stored.outcome) == (
+            consultant.user.pk,
+            "consultant",
+            service.pk,
+            "web",
+            "ok",
+        )
+        assert stored.object_ids == [str(n), "x"] and stored.changes == {"status": ["new", f"n{n}"]}
+    with CaptureQueriesContext(connection) as queries:
+        insert.run(AuditEvent(action="view", object_type="referral"))
+    assert len(queries.captured_queries) == 1
