@@ -121,6 +121,9 @@ JOB_PROCESS = env_str("AMHP_PROCESS", "") == "job"
 
 
 # PostgreSQL connection options (libpq `options`) for requests and for jobs.
+# Compiled statements (amhp_hub.common.statements) are prepared on each PostgreSQL session once; turn off
+# behind a pooler that hands one session to many clients (PgBouncer in transaction mode).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DB_REQUEST_OPTIONS = f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
 DB_JOB_OPTIONS = f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_JOB_STATEMENT_TIMEOUT_MS}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

@@ -24,6 +24,7 @@ dropped when settings change (tests).
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import uuid
 from collections.abc import Callable, Hashable
@@ -32,9 +33,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import QuerySet
 from django.db.models.query import (
     FlatValuesListIterable,
@@ -96,6 +98,10 @@ class _Plan:
     populators: list[Any] | None = None
     annotations: dict[str, int] | None = None
     names: list[str] | None = None
+    # PostgreSQL: the server-side prepared statement's name and its EXECUTE, once prepared on a connection.
+    name: str = ""
+    execute_sql: str = ""
+    unpreparable: bool = False
 
 
 class Statement(Generic[T]):
@@ -130,7 +136,11 @@ class Statement(Generic[T]):
         for index, name, position in plan.slots:
             params[index] = values[name] if position is None else values[name][position]
         with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
+            name = _prepared(connection, cursor, plan)
+            if name is None:
+                cursor.execute(plan.sql, params)
+            else:
+                cursor.execute(plan.execute_sql, params)
             rows: Any = cursor.fetchall()
         if plan.trim:
             rows = [row[: plan.col_count] for row in rows]
@@ -223,6 +233,40 @@ class Statement(Generic[T]):
 
 _MISSING: Any = object()
 _ALL: list[Any] = []
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+_names = itertools.count(1)
+
+
+def _prepared(connection: Any, cursor: Any, plan: _Plan) -> str | None:
+    """The name PLAN is prepared under on CONNECTION's database session (PREPARE once a session), or None to
+    send the SQL itself: not on PostgreSQL, with DB_PREPARED_STATEMENTS off (a pooler in transaction mode
+    shares sessions), inside a transaction (a PREPARE that failed would abort it), or where PostgreSQL could
+    not prepare it (a parameter whose type it cannot work out)."""
+    if plan.unpreparable or connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
+        return None
+    session = connection.connection  # the database session: a reconnection starts with nothing prepared
+    known = getattr(connection, "_amhp_prepared", None)
+    if known is None or known[0] is not session:
+        known = connection._amhp_prepared = (session, set[str]())
+    if not plan.name:
+        plan.name = f"amhp_stmt_{next(_names)}"
+        n = len(plan.params)
+        plan.execute_sql = f"EXECUTE {plan.name}" + (f" ({', '.join(['%s'] * n)})" if n else "")
+    if plan.name in known[1]:
+        return plan.name
+    if connection.in_atomic_block:
+        return None
+    numbers = itertools.count(1)
+    text = _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", plan.sql)
+    try:
+        cursor.execute(f"PREPARE {plan.name} AS {text}")
+    except DatabaseError:
+        plan.unpreparable = True
+        return None
+    known[1].add(plan.name)
+    return plan.name
 
 
 def _derived(param: Any) -> bool:

@@ -241,3 +241,73 @@ def test_a_compiled_insert_saves_each_row_as_the_orm_does(service: Any, consulta
     with CaptureQueriesContext(connection) as queries:
         insert.run(AuditEvent(action="view", object_type="referral"))
     assert len(queries.captured_queries) == 1
+
+
+def _prepared_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_compiled_statement_is_prepared_once_a_session(
+    service: Any, consultant: Any, make_referral: Any
+) -> None:
+    made = sorted((make_referral(service, consultant.user) for _ in range(3)), key=lambda r: r.received_at)
+    statement: Statement[Referral] = Statement(_since)
+    before = _prepared_names()
+    assert [r.pk for r in statement.run(service_id=service.pk, since=made[0].received_at)] == [r.pk for r in made]
+    added = _prepared_names() - before
+    assert len(added) == 1
+    assert [r.pk for r in statement.run(service_id=service.pk, since=made[1].received_at)] == [r.pk for r in made[1:]]
+    assert _prepared_names() - before == added  # run again, not prepared again
+    connection.close()  # a new session has nothing prepared: prepared again there
+    assert [r.pk for r in statement.run(service_id=service.pk, since=made[2].received_at)] == [made[2].pk]
+    assert _prepared_names() == added | (before & _prepared_names())
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_prepared_inside_a_transaction_or_when_turned_off(
+    service: Any, consultant: Any, make_referral: Any, settings: Any
+) -> None:
+    """A PREPARE that failed inside a transaction would abort it; behind a pooler sessions are shared."""
+    from django.db import transaction
+
+    made = make_referral(service, consultant.user)
+    statement: Statement[Referral] = Statement(_since)
+    before = _prepared_names()
+    with transaction.atomic():
+        assert [r.pk for r in statement.run(service_id=service.pk, since=made.received_at)] == [made.pk]
+    assert _prepared_names() == before
+    settings.DB_PREPARED_STATEMENTS = False
+    other: Statement[Referral] = Statement(_since)
+    assert [r.pk for r in other.run(service_id=service.pk, since=made.received_at)] == [made.pk]
+    assert _prepared_names() == before
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_postgresql_will_not_prepare_is_sent_as_sql_and_not_tried_again(
+    service: Any, consultant: Any, make_referral: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amhp_hub.common import statements
+
+    made = make_referral(service, consultant.user)
+
+    class Refused:
+        """The PREPARE's text names a table that does not exist, so PostgreSQL refuses it."""
+
+        def sub(self, repl: Any, text: str) -> str:
+            return "SELECT * FROM no_such_table_here"
+
+    monkeypatch.setattr(statements, "_PLACEHOLDER", Refused())
+    statement: Statement[Referral] = Statement(_since)
+    runs = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            rows = statement.run(service_id=service.pk, since=made.received_at)
+        assert [r.pk for r in rows] == [made.pk]
+        runs.append([q["sql"].split()[0] for q in queries.captured_queries])
+    assert runs == [["PREPARE", "SELECT"], ["SELECT"]]
