@@ -72,7 +72,7 @@ class Person(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        return name_as_recorded(self.given_name, self.family_name)
 
     @property
     def nhs_number_display(self) -> str:
@@ -81,6 +81,11 @@ class Person(models.Model):
     def age_on(self, day: date) -> int | None:
         """Whole years on DAY (referrals.person_rules.age_on), or None without a date of birth."""
         return person_rules.age_on(self.date_of_birth, day)
+
+
+def name_as_recorded(given_name: str, family_name: str) -> str:
+    """A name from its two parts, as a person or a referral records it ("" when neither is known)."""
+    return f"{given_name} {family_name}".strip()
 
 
 class Referral(models.Model):
@@ -223,7 +228,7 @@ class Referral(models.Model):
     @property
     def person_name(self) -> str:
         """The person's name as recorded on this referral."""
-        recorded = f"{self.recorded_given_name} {self.recorded_family_name}".strip()
+        recorded = name_as_recorded(self.recorded_given_name, self.recorded_family_name)
         return recorded or self.person.full_name
 
     @property

@@ -31,7 +31,8 @@ from amhp_hub.common.web import add_service_errors, role_required
 from referrals import clocks, selectors, services
 from referrals.constants import FLAG_LABELS, QUEUE_STATUSES, LegalStatus, Priority, Status
 from referrals.forms import AdmitForm, ExtensionForm, LegalStatusChangeForm, ReferralForm, SearchForm, TriageForm
-from referrals.models import Referral
+from referrals.models import Referral, name_as_recorded
+from referrals.nhs_number import format_nhs_number
 from referrals.police_views import police_summary
 from referrals.search import parse_terms
 from referrals.services import PERSON_FIELDS, REFERRAL_FIELDS
@@ -49,7 +50,7 @@ def queue(request: StaffRequest) -> HttpResponse:
     )
     values: dict[str, Any] = {"service_id": profile.service_id, "status": None, "priority": None, **filters}
     paginator = KeysetPaginator.compiled(
-        _queue_rows, values, selectors.QUEUE_ORDER, settings.QUEUE_PAGE_SIZE, model=Referral
+        _queue_rows, values, selectors.QUEUE_ORDER, settings.QUEUE_PAGE_SIZE, model=Referral, fields=QueueRow.FIELDS
     )
     try:
         page = paginator.page(request.GET.get("cursor"))
@@ -63,7 +64,7 @@ def queue(request: StaffRequest) -> HttpResponse:
         service_id=profile.service_id,
         action="list",
         object_type="referral",
-        object_ids=[r.pk for r in referrals],
+        object_ids=[r["id"] for r in referrals],
     )
     query = urlencode(filters)
     context = {
@@ -81,8 +82,9 @@ def queue(request: StaffRequest) -> HttpResponse:
 
 
 def _queue_rows(*, service_id: int, status: str | None, priority: str | None) -> Any:
-    """The queue's rows as the page shows them (a module-level function: its pages are compiled once)."""
-    return selectors.queue(service_id=service_id, status=status, priority=priority).only(*QueueRow.FIELDS)
+    """The queue the page shows (its rows are read as QueueRow.FIELDS; a module-level function: its pages are
+    compiled once)."""
+    return selectors.queue(service_id=service_id, status=status, priority=priority).select_related(None)
 
 
 PRIORITY_LABELS = dict(Priority.choices)
@@ -110,7 +112,7 @@ class QueueRow:
     status: str
     flags: list[str]
 
-    # The columns a row needs: the page loads no others.
+    # The columns a row needs, read as values: the page loads no others, and makes no model instances.
     FIELDS = (
         "id",
         "reference",
@@ -131,32 +133,39 @@ class QueueRow:
     )
 
     @classmethod
-    def rows(cls, referrals: list[Referral], now: datetime) -> list[QueueRow]:
+    def rows(cls, referrals: list[dict[str, Any]], now: datetime) -> list[QueueRow]:
+        """Rows from the queue's values (FIELDS): a page reads no model instances."""
         # One reverse() for the page: the rows' links differ only in the id.
         placeholder = "00000000-0000-0000-0000-000000000000"
         detail = reverse("referrals:detail", args=[placeholder])
-        return [cls.of(r, now, href=detail.replace(placeholder, str(r.pk))) for r in referrals]
+        return [cls.of(r, now, href=detail.replace(placeholder, str(r["id"]))) for r in referrals]
 
     @classmethod
-    def of(cls, r: Referral, now: datetime, *, href: str) -> QueueRow:
-        due = timezone.localtime(r.due_at) if r.due_at else None
-        expiry = timezone.localtime(r.statutory_expires_at) if r.statutory_expires_at else None
+    def of(cls, r: dict[str, Any], now: datetime, *, href: str) -> QueueRow:
+        due_at, expires_at = r["due_at"], r["statutory_expires_at"]
+        due = timezone.localtime(due_at) if due_at else None
+        expiry = timezone.localtime(expires_at) if expires_at else None
+        # The person as the referral recorded them (Referral.person_name), else as the person has it.
+        name = name_as_recorded(r["recorded_given_name"], r["recorded_family_name"]) or name_as_recorded(
+            r["person__given_name"], r["person__family_name"]
+        )
+        nhs_number = r["person__nhs_number"]
         return cls(
-            pk=str(r.pk),
+            pk=str(r["id"]),
             href=href,
-            priority=PRIORITY_LABELS.get(r.priority, r.priority),
-            priority_class=priority_class(r.priority),
+            priority=PRIORITY_LABELS.get(r["priority"], r["priority"]),
+            priority_class=priority_class(r["priority"]),
             due_iso=due.isoformat() if due else "",
-            due_text=countdown(r.due_at, now),
-            due_class=countdown_class(r.due_at, now),
+            due_text=countdown(due_at, now),
+            due_class=countdown_class(due_at, now),
             due_local=due.strftime("%a %-d %b %H:%M") if due else "",
-            name=r.person_name or "Name not recorded",
-            reference=r.reference,
-            nhs_number=r.person.nhs_number_display,
-            legal_status=LEGAL_STATUS_LABELS.get(r.legal_status) or "Not recorded",
+            name=name or "Name not recorded",
+            reference=r["reference"],
+            nhs_number=format_nhs_number(nhs_number) if nhs_number else "",
+            legal_status=LEGAL_STATUS_LABELS.get(r["legal_status"]) or "Not recorded",
             expiry=expiry.strftime("%a %-d %b %H:%M") if expiry else "No statutory clock",
-            status=STATUS_LABELS.get(r.status, r.status),
-            flags=[*([r.decline_note] if r.decline_note else []), *(FLAG_LABELS.get(f, f) for f in r.flags)],
+            status=STATUS_LABELS.get(r["status"], r["status"]),
+            flags=[*([r["decline_note"]] if r["decline_note"] else []), *(FLAG_LABELS.get(f, f) for f in r["flags"])],
         )
 
     def html(self) -> SafeString:

@@ -155,6 +155,11 @@ class KeysetPage:
         return self.previous_cursor is not None
 
 
+def _field(row: Any, name: str) -> Any:
+    """NAME of a row: a model instance's attribute, or a values() row's key."""
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
 def _plain_key(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -179,6 +184,7 @@ class KeysetPaginator:
         self._queryset: models.QuerySet[Any] | None = queryset
         self._build: Callable[..., models.QuerySet[Any]] | None = None
         self._values: dict[str, Any] = {}
+        self._fields: tuple[str, ...] = ()
         self.model = queryset.model
         self._setup(order, size, nulls_last)
 
@@ -192,15 +198,18 @@ class KeysetPaginator:
         *,
         model: type[models.Model],
         nulls_last: bool = False,
+        fields: Sequence[str] = (),
     ) -> KeysetPaginator:
         """Pages of BUILD(**VALUES) (a query set of MODEL), each page's SELECT compiled once per thread and shape
         (amhp_hub.common.statements) rather than built and compiled on every request. BUILD must use VALUES only
-        as values in the query."""
+        as values in the query. With FIELDS the rows are values() dicts of those fields (the count is of the
+        query set as BUILD gives it, so a field across a join adds no join to the count)."""
         paginator = cls.__new__(cls)
         paginator._queryset = None
         paginator._build = build
         paginator._values = dict(values)
         paginator.model = model
+        paginator._fields = tuple(fields)
         paginator._setup(order, size, nulls_last)
         return paginator
 
@@ -240,7 +249,7 @@ class KeysetPaginator:
         return beside | null if op == ">" else beside
 
     def encode(self, row: Any, direction: str, number: int) -> str:
-        key = [_plain_key(getattr(row, n)) for n in self.order]
+        key = [_plain_key(_field(row, n)) for n in self.order]
         raw = json.dumps({"k": key, "d": direction, "n": number}, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -258,11 +267,15 @@ class KeysetPaginator:
         except (ValueError, TypeError, KeyError, binascii.Error) as exc:
             raise CursorError("This page link is not valid; start again from the first page.") from exc
 
-    def _page_queryset(self, queryset: models.QuerySet[Any], key: list[Any] | None, direction: str) -> Any:
+    def _page_queryset(
+        self, queryset: models.QuerySet[Any], key: list[Any] | None, direction: str, fields: tuple[str, ...] = ()
+    ) -> Any:
         """The rows of the page after (or before) KEY, and one more, each with the capped count."""
         qs = queryset.order_by()
         count_sql, count_params = qs.values("pk")[: settings.QUEUE_COUNT_CAP + 1].query.sql_with_params()
         counted = RawSQL(f"SELECT COUNT(*) FROM ({count_sql}) capped_count", count_params)  # noqa: S611
+        if fields:
+            qs = qs.values(*fields)
         if key is not None:
             qs = qs.filter(self._beyond(key, ">" if direction == "n" else "<"))
         ordering = self._ordering(descending=direction == "p")
@@ -271,7 +284,9 @@ class KeysetPaginator:
     def _fetch(self, key: list[Any] | None, direction: str) -> list[Any]:
         if self._build is None:
             return list(self._page_queryset(self.queryset, key, direction))
-        statement = _page_statement(self._build, tuple(self.order), self.nulls_last, self.size, direction, key is None)
+        statement = _page_statement(
+            self._build, tuple(self.order), self.nulls_last, self.size, direction, key is None, self._fields
+        )
         keys = {} if key is None else {f"_key{i}": v for i, v in enumerate(key)}
         return statement.run(**self._values, **keys)
 
@@ -285,7 +300,7 @@ class KeysetPaginator:
         if direction == "p":
             rows.reverse()
         if fetched:
-            n = fetched[0]._capped_count
+            n = _field(fetched[0], "_capped_count")
         else:  # past the end: the count alone
             n = self.queryset.order_by()[: settings.QUEUE_COUNT_CAP + 1].count()
         has_next = more if direction == "n" else bool(rows)
@@ -314,9 +329,10 @@ def _page_statement(
     size: int,
     direction: str,
     first: bool,
+    fields: tuple[str, ...],
 ) -> Statement[Any]:
     """The compiled statement for a page of BUILD's rows in ORDER, one per paging shape."""
-    shape = (build, order, nulls_last, size, direction, first)
+    shape = (build, order, nulls_last, size, direction, first, fields)
     statement = _PAGE_STATEMENTS.get(shape)
     if statement is None:
         pager = KeysetPaginator.__new__(KeysetPaginator)
@@ -325,7 +341,7 @@ def _page_statement(
 
         def page_rows(**values: Any) -> models.QuerySet[Any]:
             key = None if first else [values.pop(f"_key{i}") for i in range(n)]
-            return pager._page_queryset(build(**values), key, direction)
+            return pager._page_queryset(build(**values), key, direction, fields)
 
         statement = Statement(page_rows)
         with _PAGE_STATEMENTS_LOCK:

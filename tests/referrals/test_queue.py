@@ -165,3 +165,18 @@ def test_queue_rows_escape_what_people_typed_and_keep_every_column(
     assert row.count('<td class="govuk-table__cell">') == 7
     assert f'href="/referrals/{referral.pk}/"' in row
     assert referral.reference in row
+
+
+@pytest.mark.parametrize("path", ["/queue/", "/api/v1/queue/"])
+def test_the_queue_count_reads_referrals_alone(
+    path: str, consultant: Any, make_referral: Any, service: Any, client: Any, consultant_api: Any
+) -> None:
+    """The count stops at the cap but reads up to that many rows: it must not join each one to its person."""
+    client.force_login(consultant.user)
+    http = consultant_api if path.startswith("/api") else client
+    _bulk_queue(service, consultant, make_referral, 3)
+    with CaptureQueriesContext(connection) as ctx:
+        assert http.get(path).status_code == 200
+    page = next(q["sql"] for q in ctx.captured_queries if "capped_count" in q["sql"])
+    count = page[page.index("SELECT COUNT(*)") : page.index("capped_count")]
+    assert "referrals_referral" in count and "JOIN" not in count
