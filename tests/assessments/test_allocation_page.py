@@ -3,7 +3,7 @@ warnings (Working Time Regulations 1998) that must be confirmed before allocatin
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from django.utils import timezone
 from assessments.models import Assessment
 from referrals.models import Referral
 from rota.models import Leave, Shift
+from rota.shift_times import local_instant
 from rota.timefmt import LONDON, format_local
 
 pytestmark = pytest.mark.django_db
@@ -287,20 +288,21 @@ def test_the_api_allocates_a_warned_candidate_without_a_confirmation(
 def test_seventeen_weeks_of_56_hours_warn_of_the_48_hour_average(
     logged_in_client: Any, consultant: Any, queued_referral: Referral, amhp: Any, make_shift: Any
 ) -> None:
-    # Seven 8 h shifts a week for the 17 weeks before today's shift: 952 h, 56 h a week, before this
-    # work is counted: over the 48 h average of reg. 4.
+    # A 09:00-17:00 shift (London time) on each of the 119 days before today's shift: some 56 h a week over
+    # the 17 weeks, before this work is counted: over the 48 h average of reg. 4. One shift a London day,
+    # whatever the hour the test runs and across the clock changes in those weeks.
     today_shift = make_shift(amhp, hours=10)
-    first = today_shift.starts_at - timedelta(weeks=17)
+    days = [today_shift.day - timedelta(days=n) for n in range(17 * 7, 0, -1)]
     Shift.objects.bulk_create(
         Shift(
             service=amhp.service,
             shift_type=today_shift.shift_type,
             staff=amhp,
-            day=(first + timedelta(days=i)).astimezone(LONDON).date(),
-            starts_at=first + timedelta(days=i),
-            ends_at=first + timedelta(days=i, hours=8),
+            day=day,
+            starts_at=local_instant(day, time(9)),
+            ends_at=local_instant(day, time(17)),
         )
-        for i in range(17 * 7)
+        for day in days
     )
     html = logged_in_client(consultant).get(url(queued_referral)).content.decode()
     row = html.split(f'data-amhp="{amhp.pk}"')[1].split("</tr>")[0]
