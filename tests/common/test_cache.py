@@ -29,3 +29,13 @@ def test_one_client_serves_every_call_and_thread_and_values_round_trip() -> None
     assert cache.add("rate", "other", 30) is False
     cache.delete("rate")
     assert cache.get("rate", "gone") == "gone"
+
+
+def test_a_counter_starts_with_its_time_to_live_and_counts_up_in_one_round_trip() -> None:
+    cache = SharedClientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"})
+    assert [cache.count("hits", timeout=120) for _ in range(3)] == [1, 2, 3]
+    assert cache.get("hits") == 3  # read back as Django's cache reads an integer
+    client = cache._cache.get_client(write=True)
+    assert 115 <= client.ttl(cache.make_key("hits")) <= 120  # the first call set it; later ones did not
+    cache.delete("hits")
+    assert cache.count("hits", timeout=60) == 1
