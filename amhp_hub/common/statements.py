@@ -140,7 +140,15 @@ class Statement(Generic[T]):
             if name is None:
                 cursor.execute(plan.sql, params)
             else:
-                cursor.execute(plan.execute_sql, params)
+                try:
+                    cursor.execute(plan.execute_sql, params)
+                except DatabaseError:
+                    # The session lost it (DISCARD, a pooler) or a migration changed its tables' row types.
+                    # Outside a transaction nothing is aborted: forget it and send the SQL; inside, re-raise.
+                    _forget(connection, plan)
+                    if connection.in_atomic_block:
+                        raise
+                    cursor.execute(plan.sql, params)
             rows: Any = cursor.fetchall()
         if plan.trim:
             rows = [row[: plan.col_count] for row in rows]
@@ -267,6 +275,19 @@ def _prepared(connection: Any, cursor: Any, plan: _Plan) -> str | None:
         return None
     known[1].add(plan.name)
     return plan.name
+
+
+def _forget(connection: Any, plan: _Plan) -> None:
+    """Drop PLAN's prepared statement from CONNECTION's session (if it is there), to be prepared again."""
+    known = getattr(connection, "_amhp_prepared", None)
+    if known is not None and plan.name in known[1]:
+        known[1].discard(plan.name)
+        if not connection.in_atomic_block:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DEALLOCATE {plan.name}")
+            except DatabaseError:
+                pass  # already gone
 
 
 def _derived(param: Any) -> bool:

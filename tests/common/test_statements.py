@@ -311,3 +311,21 @@ def test_a_statement_postgresql_will_not_prepare_is_sent_as_sql_and_not_tried_ag
         assert [r.pk for r in rows] == [made.pk]
         runs.append([q["sql"].split()[0] for q in queries.captured_queries])
     assert runs == [["PREPARE", "SELECT"], ["SELECT"]]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_the_session_lost_is_prepared_again(
+    service: Any, consultant: Any, make_referral: Any
+) -> None:
+    """DISCARD (or a migration that changes a table's row type) takes the prepared statement away: the next run
+    still answers, and the one after runs prepared again."""
+    made = make_referral(service, consultant.user)
+    statement: Statement[Referral] = Statement(_since)
+    assert [r.pk for r in statement.run(service_id=service.pk, since=made.received_at)] == [made.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert [r.pk for r in statement.run(service_id=service.pk, since=made.received_at)] == [made.pk]
+    with CaptureQueriesContext(connection) as queries:
+        assert [r.pk for r in statement.run(service_id=service.pk, since=made.received_at)] == [made.pk]
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["PREPARE", "EXECUTE"]
