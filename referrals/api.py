@@ -406,7 +406,7 @@ class QueueView(APIView):
         values: dict[str, Any] = {"service_id": profile.service_id, "status": None, "priority": None, **filters}
         if "offset" in request.query_params:  # the older offset links keep working
             paginator = self.pagination_class()
-            page = paginator.paginate_queryset(_queue_rows(**values), request, self)
+            page = paginator.paginate_queryset(selectors.queue(**values), request, self)
             self._audit(request, page or [])
             return paginator.get_paginated_response(QueueEntrySerializer(page, many=True).data)
         try:
@@ -414,7 +414,7 @@ class QueueView(APIView):
         except ValueError:
             raise serializers.ValidationError({"limit": ["Give a whole number of rows."]}) from None
         try:
-            keyset = KeysetPaginator.compiled(_queue_rows, values, selectors.QUEUE_ORDER, limit, model=Referral)
+            keyset = KeysetPaginator.compiled(selectors.queue, values, selectors.QUEUE_ORDER, limit, model=Referral)
             keyset_page = keyset.page(request.query_params.get("cursor"))
         except CursorError as exc:
             raise serializers.ValidationError({"cursor": [str(exc)]}) from exc
@@ -440,11 +440,6 @@ class QueueView(APIView):
             object_ids=[r.pk for r in rows],
             channel="api",
         )
-
-
-def _queue_rows(*, service_id: int, status: str | None, priority: str | None) -> Any:
-    """The queue as the API pages it (a module-level function: its pages are compiled once, not per request)."""
-    return selectors.queue(service_id=service_id, status=status, priority=priority)
 
 
 def _with_cursor(request: Request, cursor: str | None) -> str | None:

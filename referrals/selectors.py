@@ -40,20 +40,26 @@ def referrals_visible_to(profile: StaffProfile) -> QuerySet[Referral]:
     Consultants and managers see every referral of their service; an AMHP sees those
     allocated to them, and no longer one they declined.
     """
-    qs = Referral.objects.filter(service_id=profile.service_id)
-    if profile.role == Role.AMHP:
+    return _visible(service_id=profile.service_id, amhp_id=_amhp_id(profile))
+
+
+def _amhp_id(profile: StaffProfile) -> Any:
+    """The AMHP whose allocations limit what PROFILE sees, or None for the desk."""
+    return profile.pk if profile.role == Role.AMHP else None
+
+
+def _visible(*, service_id: int, amhp_id: Any) -> QuerySet[Referral]:
+    qs = Referral.objects.filter(service_id=service_id)
+    if amhp_id is not None:
         # One filter() call, so both conditions are on the same assessment: theirs, and not declined.
-        qs = qs.filter(assessments__amhp=profile, assessments__status__in=AMHP_VISIBLE_ASSESSMENT_STATUSES).distinct()
+        qs = qs.filter(
+            assessments__amhp_id=amhp_id, assessments__status__in=AMHP_VISIBLE_ASSESSMENT_STATUSES
+        ).distinct()
     return qs.select_related("person", "service")
 
 
 def _visible_referral(*, service_id: int, amhp_id: Any, pk: UUID) -> QuerySet[Referral]:
-    qs = Referral.objects.filter(service_id=service_id)
-    if amhp_id is not None:  # as referrals_visible_to has it for an AMHP
-        qs = qs.filter(
-            assessments__amhp_id=amhp_id, assessments__status__in=AMHP_VISIBLE_ASSESSMENT_STATUSES
-        ).distinct()
-    return qs.select_related("person", "service").filter(pk=pk)[:1]
+    return _visible(service_id=service_id, amhp_id=amhp_id).filter(pk=pk)[:1]
 
 
 # Every referral page and API read looks the referral up: compiled once per thread (amhp_hub.common.statements).
@@ -62,8 +68,7 @@ _VISIBLE_REFERRAL: Statement[Referral] = Statement(_visible_referral)
 
 def visible_referral(profile: StaffProfile, pk: UUID) -> Referral | None:
     """The referral PK if PROFILE may see it (referrals_visible_to), with its person and service; else None."""
-    amhp_id = profile.pk if profile.role == Role.AMHP else None
-    rows = _VISIBLE_REFERRAL.run(service_id=profile.service_id, amhp_id=amhp_id, pk=pk)
+    rows = _VISIBLE_REFERRAL.run(service_id=profile.service_id, amhp_id=_amhp_id(profile), pk=pk)
     return rows[0] if rows else None
 
 

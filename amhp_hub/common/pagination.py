@@ -285,7 +285,7 @@ class KeysetPaginator:
         if self._build is None:
             return list(self._page_queryset(self.queryset, key, direction))
         statement = _page_statement(
-            self._build, tuple(self.order), self.nulls_last, self.size, direction, key is None, self._fields
+            self._build, self.model, tuple(self.order), self.nulls_last, self.size, direction, key is None, self._fields
         )
         keys = {} if key is None else {f"_key{i}": v for i, v in enumerate(key)}
         return statement.run(**self._values, **keys)
@@ -324,6 +324,7 @@ _PAGE_STATEMENTS_MAX = 256
 
 def _page_statement(
     build: Callable[..., models.QuerySet[Any]],
+    model: type[models.Model],
     order: tuple[str, ...],
     nulls_last: bool,
     size: int,
@@ -332,11 +333,10 @@ def _page_statement(
     fields: tuple[str, ...],
 ) -> Statement[Any]:
     """The compiled statement for a page of BUILD's rows in ORDER, one per paging shape."""
-    shape = (build, order, nulls_last, size, direction, first, fields)
+    shape = (build, model, order, nulls_last, size, direction, first, fields)
     statement = _PAGE_STATEMENTS.get(shape)
     if statement is None:
-        pager = KeysetPaginator.__new__(KeysetPaginator)
-        pager.order, pager.size, pager.nulls_last = list(order), max(1, int(size)), nulls_last
+        pager = KeysetPaginator.compiled(build, {}, order, size, model=model, nulls_last=nulls_last)
         n = len(order)
 
         def page_rows(**values: Any) -> models.QuerySet[Any]:

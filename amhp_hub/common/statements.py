@@ -104,17 +104,24 @@ class _Plan:
     unpreparable: bool = False
 
 
-class Statement(Generic[T]):
-    """BUILD(**values) -> QuerySet, compiled once per thread and shape; `run(**values)` returns its rows as a list."""
+class _PerThread:
+    """What is compiled, kept per thread (each has its own database connection) and dropped when settings change."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]], *, using: str = DEFAULT_DB_ALIAS) -> None:
-        self.build = build
+    def __init__(self, *, using: str) -> None:
         self.using = using
         self._local = threading.local()
         _ALL.append(self)
 
     def clear(self) -> None:
         self._local = threading.local()
+
+
+class Statement(_PerThread, Generic[T]):
+    """BUILD(**values) -> QuerySet, compiled once per thread and shape; `run(**values)` returns its rows as a list."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], *, using: str = DEFAULT_DB_ALIAS) -> None:
+        super().__init__(using=using)
+        self.build = build
 
     def compiled(self) -> int:
         """How many shapes this thread runs from compiled SQL (not those that fall back to the ORM)."""
@@ -125,13 +132,11 @@ class Statement(Generic[T]):
         cache: dict[Hashable, _Plan | None] = self._local.__dict__.setdefault("plans", {})
         shape = _shape(values)
         plan = cache.get(shape, _MISSING)
-        if plan is _MISSING:
+        # Compiled on first use, and again for another connection object in this thread (tests).
+        if plan is _MISSING or (plan is not None and plan.connection is not connection):
             plan = cache[shape] = self._compile(connection, values)
-        if plan is None or plan.connection is not connection:
-            if plan is not None:  # another connection object in this thread (tests): compile afresh
-                plan = cache[shape] = self._compile(connection, values)
-            if plan is None:
-                return list(self.build(**values))
+        if plan is None:
+            return list(self.build(**values))
         params = list(plan.params)
         for index, name, position in plan.slots:
             params[index] = values[name] if position is None else values[name][position]
@@ -240,7 +245,7 @@ class Statement(Generic[T]):
 
 
 _MISSING: Any = object()
-_ALL: list[Any] = []
+_ALL: list[_PerThread] = []
 
 
 _PLACEHOLDER = re.compile(r"%%|%s")
@@ -303,7 +308,7 @@ def _derived(param: Any) -> bool:
     return False
 
 
-def _shape(values: dict[str, Any]) -> Hashable | None:
+def _shape(values: dict[str, Any]) -> Hashable:
     """What the compiled SQL depends on besides the values: names, True/False/None and list lengths."""
     key: list[tuple[str, str, Any]] = []
     for name, value in sorted(values.items()):
@@ -349,7 +354,7 @@ def _clear_all(**kwargs: Any) -> None:
 setting_changed.connect(_clear_all)
 
 
-class Insert(Generic[T]):
+class Insert(_PerThread, Generic[T]):
     """`run(obj)` INSERTs a new MODEL instance as `obj.save()` would, from SQL compiled once per thread.
 
     The columns, their order and the RETURNING clause are Django's, compiled by its own insert compiler the
@@ -360,13 +365,8 @@ class Insert(Generic[T]):
     """
 
     def __init__(self, model: type[Any], *, using: str = DEFAULT_DB_ALIAS) -> None:
+        super().__init__(using=using)
         self.model = model
-        self.using = using
-        self._local = threading.local()
-        _ALL.append(self)
-
-    def clear(self) -> None:
-        self._local = threading.local()
 
     def compiled(self) -> bool:
         """Whether this thread inserts from compiled SQL (not through the ORM)."""
